@@ -63,6 +63,18 @@ export function writeVarIntInto(out: Uint8Array, pos: number, n: number): number
   return pos + len;
 }
 
+/** writeVarIntInto for values that may exceed 2^53. */
+export function writeVarIntBigInto(out: Uint8Array, pos: number, n: number | bigint): number {
+  if (typeof n === 'number') return writeVarIntInto(out, pos, n);
+  const digits: number[] = [Number(n & 0x7fn)];
+  while (n > 0x7fn) {
+    n = (n >> 7n) - 1n;
+    digits.push(Number(n & 0x7fn) | 0x80);
+  }
+  for (let i = digits.length - 1; i >= 0; i--) out[pos++] = digits[i];
+  return pos;
+}
+
 export function encodeVarInt(n: number): Uint8Array {
   const out = new Uint8Array(varIntLength(n));
   writeVarIntInto(out, 0, n);
@@ -317,19 +329,8 @@ export class ByteWriter {
   }
 
   writeVarInt(n: number | bigint): this {
-    if (typeof n === 'bigint' && n > BigInt(Number.MAX_SAFE_INTEGER)) {
-      const digits: number[] = [];
-      let v = n;
-      digits.push(Number(v & 0x7fn));
-      while (v > 0x7fn) {
-        v = (v >> 7n) - 1n;
-        digits.push(Number(v & 0x7fn) | 0x80);
-      }
-      for (let i = digits.length - 1; i >= 0; i--) this.writeU8(digits[i]);
-      return this;
-    }
     this.ensure(10);
-    this.length = writeVarIntInto(this.buf, this.length, Number(n));
+    this.length = writeVarIntBigInto(this.buf, this.length, typeof n === 'bigint' && n <= Number.MAX_SAFE_INTEGER ? Number(n) : n);
     return this;
   }
 

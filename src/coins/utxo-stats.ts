@@ -1,0 +1,88 @@
+/**
+ * The UTXO-set statistics of Core's gettxoutsetinfo, computed over coin records fed in Core's hashing
+ * order (txid bytes ascending, then numeric vout): hash_serialized_3 (double SHA-256 of the record
+ * stream — the hash assumeutxo commits to), txouts, transactions (distinct txids), bogosize and
+ * total_amount.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { recordLength, recordScriptOffset, recordValue } from './coin-record.js';
+
+export interface UtxoStats {
+  txouts: number;
+  transactions: number;
+  bogosize: number;
+  /** Satoshis; null when the sum overflows int64 (Core then omits total_amount). */
+  totalAmount: bigint | null;
+  /** Internal byte order. */
+  hashSerialized3: Uint8Array;
+}
+
+/** Core's GetBogoSize without the script: 32 + 4 + 4 + 8 + 2. */
+const BOGO_FIXED = 50;
+const INT64_MAX = 0x7fffffffffffffffn;
+/** Flush the running total into a bigint before doubles stop being exact. */
+const EXACT_LIMIT = 2 ** 52;
+
+export class UtxoStatsAccumulator {
+  private readonly sha: Hash = createHash('sha256');
+  private readonly lastTxid = Buffer.alloc(32);
+  private hasLast = false;
+  private txouts = 0;
+  private transactions = 0;
+  private bogosize = 0;
+  private total = 0;
+  private totalBig = 0n;
+
+  /** Adds `length` bytes of whole records from `batch`. */
+  addRecords(batch: Uint8Array, length: number): void {
+    if (length === 0) return;
+    this.sha.update(batch.subarray(0, length));
+    const last = this.lastTxid;
+    let off = 0;
+    while (off < length) {
+      let same = this.hasLast;
+      if (same) {
+        for (let i = 0; i < 32; i++) {
+          if (batch[off + i] !== last[i]) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (!same) {
+        for (let i = 0; i < 32; i++) last[i] = batch[off + i];
+        this.hasLast = true;
+        this.transactions++;
+      }
+      const len = recordLength(batch, off);
+      this.bogosize += BOGO_FIXED + len - (recordScriptOffset(batch, off) - off);
+      this.total += recordValue(batch, off);
+      if (this.total > EXACT_LIMIT) {
+        this.totalBig += BigInt(this.total);
+        this.total = 0;
+      }
+      this.txouts++;
+      off += len;
+    }
+  }
+
+  finalize(): UtxoStats {
+    const total = this.totalBig + BigInt(this.total);
+    const first = this.sha.digest();
+    return {
+      txouts: this.txouts,
+      transactions: this.transactions,
+      bogosize: this.bogosize,
+      totalAmount: total > INT64_MAX ? null : total,
+      hashSerialized3: new Uint8Array(createHash('sha256').update(first).digest()),
+    };
+  }
+}
+
+/** Satoshis → Core's 8-decimal BTC string. */
+export function formatBtc(sats: bigint | number): string {
+  const v = BigInt(sats);
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  return `${neg ? '-' : ''}${a / 100_000_000n}.${(a % 100_000_000n).toString().padStart(8, '0')}`;
+}

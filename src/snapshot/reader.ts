@@ -1,0 +1,269 @@
+/**
+ * Streaming snapshot reader. It reads the file in large chunks, runs every check Core makes while loading
+ * (with Core's messages, plus the byte offset), and turns the compressed coins into batches of coin
+ * records (see coins/coin-record) without allocating per coin, so memory stays flat whatever the file size.
+ *
+ * With `canonical` (the default) it also insists on the order Core writes — txids ascending, outputs
+ * ascending by key — and hands out records in hashing order (numeric vout), so the batches can be fed
+ * straight to the UTXO hashers. Core itself accepts any order when loading (its database sorts), so the
+ * loader of the engine turns `canonical` off.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readU32LE } from '../primitives/bytes.js';
+import { DeserializeError, COMPACT_SIZE_TOO_LARGE, END_OF_DATA, NON_CANONICAL_COMPACT_SIZE } from '../primitives/errors.js';
+import { hashToHex } from '../primitives/hash.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, recordLength, recordVout, RECORD_CODE } from '../coins/coin-record.js';
+import { moneyRange } from '../coins/compressor.js';
+import { MSG, SnapshotError } from './errors.js';
+import { METADATA_SIZE, parseMetadata, type SnapshotMetadata } from './metadata.js';
+import { compareVoutKeys, FIRST_VOUT_OUT_OF_ORDER } from './vout-order.js';
+
+export interface SnapshotReadOptions {
+  /** The node's message start; without it any known network is accepted. */
+  expectedMessageStart?: Uint8Array;
+  allowUnknownNetwork?: boolean;
+  /** Height of the base block: coins above it are refused, as in Core. Unknown offline: no check. */
+  baseHeight?: number;
+  /** Require Core's order and emit records in hashing order (default true). */
+  canonical?: boolean;
+  /** Approximate bytes of records per batch (default 1 MiB). */
+  batchBytes?: number;
+  /** Bytes read from the file at a time (default 4 MiB). */
+  chunkBytes?: number;
+}
+
+/** Receives `length` bytes of whole records in `batch` (valid only until it returns), holding `coins` coins. */
+export type RecordSink = (batch: Buffer, length: number, coins: number) => void | Promise<void>;
+export type ProgressSink = (coinsRead: number, bytesRead: number) => void;
+
+/** A compressed coin is at most VARINT code, amount and size (5 + 10 + 5) plus MAX_SCRIPT_SIZE bytes. */
+const MAX_COIN_BYTES = 9 + 20 + 10_000;
+
+export class SnapshotReader {
+  private inBuf: Buffer;
+  private inStart = METADATA_SIZE;
+  private inLen = 0;
+  private pos = 0;
+  private eof = false;
+  private out: Buffer;
+  private outLen = 0;
+  private coinsRead = 0;
+  private batchCoins = 0;
+  /** Height of the base block, when known: coins above it are refused (Core's check). */
+  baseHeight: number | undefined;
+
+  private constructor(
+    private readonly fd: number,
+    readonly path: string,
+    readonly fileSize: number,
+    readonly metadata: SnapshotMetadata,
+    private readonly opts: SnapshotReadOptions,
+  ) {
+    this.inBuf = Buffer.allocUnsafe((opts.chunkBytes ?? 4 << 20) + MAX_COIN_BYTES);
+    this.out = Buffer.allocUnsafe((opts.batchBytes ?? 1 << 20) + MAX_RECORD_SIZE);
+    this.baseHeight = opts.baseHeight;
+  }
+
+  /** Opens the file and parses its header; throws SnapshotError ('io' or 'metadata'). */
+  static open(path: string, opts: SnapshotReadOptions = {}): SnapshotReader {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new SnapshotError('io', `Couldn't open file ${path} for reading.`, undefined, (e as Error).message);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.alloc(METADATA_SIZE);
+      const n = readSync(fd, head, 0, METADATA_SIZE, 0);
+      const metadata = parseMetadata(head.subarray(0, n), {
+        expected: opts.expectedMessageStart,
+        allowUnknownNetwork: opts.allowUnknownNetwork,
+      });
+      return new SnapshotReader(fd, path, size, metadata, opts);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  get bytesRead(): number {
+    return this.inStart + this.pos;
+  }
+
+  /**
+   * Reads every coin, passing batches of records to `sink`. Throws SnapshotError ('coins') with Core's
+   * message at the first problem; nothing read so far should be trusted then.
+   */
+  async readCoins(sink: RecordSink, progress?: ProgressSink): Promise<number> {
+    const canonical = this.opts.canonical ?? true;
+    const baseHeight = this.baseHeight ?? Infinity;
+    const batchBytes = this.opts.batchBytes ?? 1 << 20;
+    const prevTxid = Buffer.alloc(32);
+    const groupTxid = Buffer.alloc(32);
+    let havePrev = false;
+    let coinsLeft = this.metadata.coinsCount;
+    try {
+      while (coinsLeft > 0) {
+        this.ensure(32 + 9);
+        if (this.inLen - this.pos < 32) this.truncatedAt(this.inLen);
+        const txidPos = this.pos;
+        if (canonical) {
+          if (havePrev && this.inBuf.compare(prevTxid, 0, 32, txidPos, txidPos + 32) <= 0) this.notCanonical(txidPos, prevTxid);
+          this.inBuf.copy(prevTxid, 0, txidPos, txidPos + 32);
+          havePrev = true;
+        }
+        // A copy: the input buffer's contents move when it is refilled mid-group.
+        this.inBuf.copy(groupTxid, 0, txidPos, txidPos + 32);
+        this.pos += 32;
+        const perTxid = this.readCompactSize();
+        if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
+        let prevVout = -1;
+        let sortFrom = -1;
+        for (let i = 0; i < perTxid; i++) {
+          this.ensure(9 + MAX_COIN_BYTES);
+          const coinStart = this.inStart + this.pos;
+          const vout = this.readCompactSize();
+          if (this.outLen + MAX_RECORD_SIZE > this.out.length) this.growOut();
+          const out = this.out;
+          const rec = this.outLen;
+          groupTxid.copy(out, rec);
+          out.writeUInt32LE(vout >>> 0, rec + 32);
+          this.pos = decodeCompressedCoin(this.inBuf, this.pos, this.inLen, out, rec + RECORD_CODE, this.inStart);
+          if (this.pos > this.inLen) this.skipBeyondBuffer();
+          if (decoded.height > baseHeight || vout >= 0xffffffff) {
+            throw new SnapshotError('coins', MSG.badData(this.coinsRead), coinStart);
+          }
+          if (!moneyRange(decoded.value)) throw new SnapshotError('coins', MSG.badValue(this.coinsRead), coinStart);
+          if (canonical) {
+            if (prevVout >= 0 && compareVoutKeys(prevVout, vout) >= 0) this.notCanonical(coinStart, undefined, vout, prevVout);
+            if (vout >= FIRST_VOUT_OUT_OF_ORDER && sortFrom < 0) sortFrom = rec;
+            prevVout = vout;
+          }
+          this.outLen = decoded.outEnd;
+          this.coinsRead++;
+          this.batchCoins++;
+          coinsLeft--;
+          if (this.outLen >= batchBytes && sortFrom < 0) await this.flush(sink, progress);
+        }
+        if (sortFrom >= 0) sortByVout(this.out, sortFrom, this.outLen);
+      }
+      this.ensure(1);
+      if (this.pos < this.inLen) throw new SnapshotError('coins', MSG.leftOver(this.metadata.coinsCount), this.inStart + this.pos);
+    } catch (e) {
+      if (e instanceof DeserializeError) throw new SnapshotError('coins', MSG.truncated(this.coinsRead), e.offset);
+      throw e;
+    }
+    await this.flush(sink, progress);
+    return this.coinsRead;
+  }
+
+  private async flush(sink: RecordSink, progress?: ProgressSink): Promise<void> {
+    if (this.outLen > 0) {
+      const r = sink(this.out, this.outLen, this.batchCoins);
+      if (r) await r;
+    }
+    this.outLen = 0;
+    this.batchCoins = 0;
+    progress?.(this.coinsRead, this.bytesRead);
+  }
+
+  private growOut(): void {
+    const next = Buffer.allocUnsafe(this.out.length * 2);
+    this.out.copy(next, 0, 0, this.outLen);
+    this.out = next;
+  }
+
+  /** Makes at least `n` bytes available at `pos` unless the file ends first. */
+  private ensure(n: number): void {
+    if (this.inLen - this.pos >= n || this.eof) return;
+    this.inBuf.copy(this.inBuf, 0, this.pos, this.inLen);
+    this.inStart += this.pos;
+    this.inLen -= this.pos;
+    this.pos = 0;
+    while (this.inLen < this.inBuf.length) {
+      const got = readSync(this.fd, this.inBuf, this.inLen, this.inBuf.length - this.inLen, this.inStart + this.inLen);
+      if (got === 0) {
+        this.eof = true;
+        break;
+      }
+      this.inLen += got;
+    }
+  }
+
+  /** Core skips the bytes of an oversized script; they may run past what is buffered. */
+  private skipBeyondBuffer(): void {
+    const target = this.inStart + this.pos;
+    if (target > this.fileSize) this.truncatedAt(this.fileSize);
+    this.inStart = target;
+    this.inLen = 0;
+    this.pos = 0;
+    this.eof = false;
+  }
+
+  private truncatedAt(at: number): never {
+    throw new DeserializeError(END_OF_DATA, this.inStart + at);
+  }
+
+  private readCompactSize(): number {
+    const buf = this.inBuf;
+    const start = this.pos;
+    if (start >= this.inLen) this.truncatedAt(this.inLen);
+    const first = buf[start];
+    if (first < 253) {
+      this.pos = start + 1;
+      return first;
+    }
+    const width = first === 253 ? 2 : first === 254 ? 4 : 8;
+    if (start + 1 + width > this.inLen) this.truncatedAt(this.inLen);
+    this.pos = start + 1 + width;
+    const at = this.inStart + start;
+    if (width === 2) {
+      const n = buf[start + 1] | (buf[start + 2] << 8);
+      if (n < 253) throw new DeserializeError(NON_CANONICAL_COMPACT_SIZE, at);
+      return n;
+    }
+    const lo = readU32LE(buf, start + 1);
+    if (width === 4) {
+      if (lo < 0x10000) throw new DeserializeError(NON_CANONICAL_COMPACT_SIZE, at);
+      if (lo > 0x02000000) throw new DeserializeError(COMPACT_SIZE_TOO_LARGE, at);
+      return lo;
+    }
+    if (readU32LE(buf, start + 5) === 0) throw new DeserializeError(NON_CANONICAL_COMPACT_SIZE, at);
+    throw new DeserializeError(COMPACT_SIZE_TOO_LARGE, at);
+  }
+
+  private notCanonical(at: number, prevTxid?: Buffer, vout?: number, prevVout?: number): never {
+    const what = prevTxid
+      ? `txid ${hashToHex(this.inBuf.subarray(at - this.inStart, at - this.inStart + 32))} follows ${hashToHex(prevTxid)}`
+      : `output ${vout} follows output ${prevVout}`;
+    throw new SnapshotError(
+      'content',
+      `Snapshot coins are not in the order Bitcoin Core writes them (${what})`,
+      at,
+      'Core never writes such a file; its UTXO hash cannot be computed in one pass.',
+    );
+  }
+}
+
+/** Reorders the records in out[from, to) by numeric vout (the UTXO hashes' order). */
+function sortByVout(out: Buffer, from: number, to: number): void {
+  const recs: { vout: number; start: number; len: number }[] = [];
+  for (let off = from; off < to; ) {
+    const len = recordLength(out, off);
+    recs.push({ vout: recordVout(out, off), start: off, len });
+    off += len;
+  }
+  recs.sort((a, b) => a.vout - b.vout);
+  const tmp = Buffer.allocUnsafe(to - from);
+  let p = 0;
+  for (const r of recs) {
+    out.copy(tmp, p, r.start, r.start + r.len);
+    p += r.len;
+  }
+  tmp.copy(out, from);
+}
