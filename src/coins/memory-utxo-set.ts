@@ -11,6 +11,8 @@ import type { Coin } from './coin.js';
 import { MAX_RECORD_SIZE, writeRecord } from './coin-record.js';
 import { UtxoStatsAccumulator, type UtxoStats } from './utxo-stats.js';
 
+export type UtxoObserver = (change: 'add' | 'spend', txid: Uint8Array, vout: number, coin: Coin) => void;
+
 export class MissingInputError extends Error {
   constructor(readonly outpoint: string) {
     super(`bad-txns-inputs-missingorspent: ${outpoint}`);
@@ -34,20 +36,28 @@ export class MemoryUtxoSet {
     this.coins.set(`${toHex(txidInternal)}:${vout}`, coin);
   }
 
-  /** Spends every input and adds every spendable output; throws MissingInputError for an absent coin. */
-  applyBlock(block: Block, height: number): void {
+  /**
+   * Spends every input and adds every spendable output; throws MissingInputError for an absent coin.
+   * `observe` sees each change (e.g. to keep a MuHash up to date incrementally).
+   */
+  applyBlock(block: Block, height: number, observe?: UtxoObserver): void {
     for (const tx of block.txs) {
       if (!isCoinbase(tx)) {
         for (const input of tx.inputs) {
           const key = `${toHex(input.prevout.txid)}:${input.prevout.vout}`;
-          if (!this.coins.delete(key)) throw new MissingInputError(key);
+          const spent = this.coins.get(key);
+          if (!spent || !this.coins.delete(key)) throw new MissingInputError(key);
+          observe?.('spend', input.prevout.txid, input.prevout.vout, spent);
         }
       }
-      const id = toHex(txid(tx));
+      const id = txid(tx);
+      const idHex = toHex(id);
       const coinbase = isCoinbase(tx);
       tx.outputs.forEach((out, vout) => {
         if (isUnspendable(out.script)) return;
-        this.coins.set(`${id}:${vout}`, { height, coinbase, value: out.value, script: out.script });
+        const coin = { height, coinbase, value: out.value, script: out.script };
+        this.coins.set(`${idHex}:${vout}`, coin);
+        observe?.('add', id, vout, coin);
       });
     }
   }

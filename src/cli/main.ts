@@ -1,0 +1,27 @@
+/**
+ * The chainsnap command line. Each command group lives in its own module; this file only wires them.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { snapshotCommands } from './snapshot-commands.js';
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('chainsnap')
+    .usage('$0 <command> [options]\n\nA Bitcoin chainstate engine built around assumeutxo, compatible with Bitcoin Core.')
+    .command('snapshot', 'Offline tools for UTXO snapshot files (dumptxoutset format, version 2)', (y) => snapshotCommands(y))
+    .demandCommand(1, 'Name a command (try --help).')
+    .strict()
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`chainsnap: error: ${msg} (see chainsnap --help)\n`);
+      process.exit(2);
+    })
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .parseAsync();
+}
+
+await main(hideBin(process.argv));
