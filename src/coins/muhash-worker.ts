@@ -1,0 +1,34 @@
+/**
+ * Worker side of MuHashPool: multiplies the coin records of every batch it receives into one running
+ * product. Protocol (raw values only): in — a Uint8Array batch, or the string 'flush'; out — a number
+ * (bytes consumed, the ack that frees a slot), a 384-byte Uint8Array (the product since the last flush, in
+ * Core's Num3072 encoding) or a string starting with 'error:'.
+ */
+import { parentPort } from 'node:worker_threads';
+import { numToBytes, productOfRecords } from './muhash.js';
+
+const port = parentPort;
+if (!port) throw new Error('muhash-worker must run in a worker thread');
+
+let acc = 1n;
+let failed = false;
+
+port.on('message', (msg: Uint8Array | string) => {
+  if (typeof msg === 'string') {
+    if (msg === 'flush') {
+      const out = numToBytes(acc);
+      acc = 1n;
+      port.postMessage(out, [out.buffer as ArrayBuffer]);
+    }
+    return;
+  }
+  // After a bad batch the product is meaningless; the pool has already been told and will reject.
+  if (failed) return port.postMessage(msg.length);
+  try {
+    acc = productOfRecords(msg, acc);
+    port.postMessage(msg.length);
+  } catch (err) {
+    failed = true;
+    port.postMessage(`error:${err instanceof Error ? err.message : String(err)}`);
+  }
+});

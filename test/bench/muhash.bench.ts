@@ -1,0 +1,90 @@
+/**
+ * MuHash throughput over synthetic coin records with a mainnet-like script mix. Run directly
+ * (`node dist/test/bench/muhash.bench.js [coins]`) to print the figures, or import benchMuhash.
+ */
+import { randomFillSync } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { MuHashPool } from '../../src/coins/muhash-pool.js';
+
+export interface MuhashBenchResult {
+  coins: number;
+  batches: number;
+  bytes: number;
+  /** In-process (MuHashPool(0)), one thread. */
+  singleCoinsPerSec: number;
+  /** MuHashPool over `poolThreads` workers, including finalize. */
+  poolCoinsPerSec: number;
+  poolThreads: number;
+  hash: string;
+}
+
+/** Script length mix, roughly the mainnet UTXO set: P2WPKH, P2PKH, P2TR/P2WSH, P2SH, some P2PK. */
+function scriptLen(r: number): number {
+  if (r < 0.38) return 22;
+  if (r < 0.66) return 25;
+  if (r < 0.86) return 34;
+  if (r < 0.98) return 23;
+  return 67;
+}
+
+/** Batches of about `batchBytes` of whole coin records. */
+export function syntheticBatches(coins: number, batchBytes = 64 * 1024): Uint8Array[] {
+  const batches: Uint8Array[] = [];
+  let left = coins;
+  while (left > 0) {
+    const buf = new Uint8Array(batchBytes + 128);
+    randomFillSync(buf);
+    let off = 0;
+    while (left > 0 && off + 48 + 1 + 67 <= batchBytes) {
+      const len = scriptLen(Math.random());
+      buf[off + 36] &= 0x3f; // keep heights plausible; the bytes are otherwise random
+      buf[off + 48] = len;
+      off += 49 + len;
+      left--;
+    }
+    batches.push(buf.slice(0, off));
+  }
+  return batches;
+}
+
+export async function benchMuhash(opts: { coins?: number; threads?: number } = {}): Promise<MuhashBenchResult> {
+  const coins = opts.coins ?? 500_000;
+  const poolThreads = opts.threads ?? 2;
+  const batches = syntheticBatches(coins);
+  const bytes = batches.reduce((n, b) => n + b.length, 0);
+
+  const run = async (threads: number) => {
+    const pool = new MuHashPool(threads);
+    try {
+      if (threads > 0) await pool.finalize(); // workers started and warm before the clock runs
+      const t0 = performance.now();
+      for (const b of batches) await pool.add(b);
+      const hash = Buffer.from(await pool.finalize()).reverse().toString('hex');
+      return { secs: (performance.now() - t0) / 1000, hash };
+    } finally {
+      await pool.close();
+    }
+  };
+
+  const single = await run(0);
+  const pooled = await run(poolThreads);
+  if (single.hash !== pooled.hash) throw new Error(`pool hash ${pooled.hash} != in-process ${single.hash}`);
+  return {
+    coins,
+    batches: batches.length,
+    bytes,
+    singleCoinsPerSec: Math.round(coins / single.secs),
+    poolCoinsPerSec: Math.round(coins / pooled.secs),
+    poolThreads,
+    hash: single.hash,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const coins = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const r = await benchMuhash({ coins });
+  console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB)`);
+  console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s`);
+  console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s`);
+  console.log(`  muhash ${r.hash}`);
+}
