@@ -175,7 +175,13 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
   pos = varIntEnd;
 
   writeU32LE(out, outPos, code);
-  writeI64LE(out, outPos + 4, value);
+  if (value >= 0) {
+    const lo = value % TWO_32;
+    writeU32LE(out, outPos + 4, lo);
+    writeU32LE(out, outPos + 8, (value - lo) / TWO_32);
+  } else {
+    writeI64LE(out, outPos + 4, value);
+  }
   let p = outPos + 12;
   if (size < SPECIAL_SCRIPTS) {
     const n = specialScriptSize(size);

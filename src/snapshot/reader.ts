@@ -9,7 +9,7 @@
  * loader of the engine turns `canonical` off.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readU32LE } from '../primitives/bytes.js';
+import { readU32LE, writeU32LE } from '../primitives/bytes.js';
 import { DeserializeError, COMPACT_SIZE_TOO_LARGE, END_OF_DATA, NON_CANONICAL_COMPACT_SIZE } from '../primitives/errors.js';
 import { hashToHex } from '../primitives/hash.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, recordLength, recordVout, RECORD_CODE } from '../coins/coin-record.js';
@@ -103,8 +103,8 @@ export class SnapshotReader {
     const canonical = this.opts.canonical ?? true;
     const baseHeight = this.baseHeight ?? Infinity;
     const batchBytes = this.opts.batchBytes ?? 1 << 20;
-    const prevTxid = Buffer.alloc(32);
-    const groupTxid = Buffer.alloc(32);
+    const prevTxid = new Uint8Array(32);
+    const groupTxid = new Uint8Array(32);
     let havePrev = false;
     let coinsLeft = this.metadata.coinsCount;
     try {
@@ -112,13 +112,14 @@ export class SnapshotReader {
         this.ensure(32 + 9);
         if (this.inLen - this.pos < 32) this.truncatedAt(this.inLen);
         const txidPos = this.pos;
+        const inBuf = this.inBuf;
         if (canonical) {
-          if (havePrev && this.inBuf.compare(prevTxid, 0, 32, txidPos, txidPos + 32) <= 0) this.notCanonical(txidPos, prevTxid);
-          this.inBuf.copy(prevTxid, 0, txidPos, txidPos + 32);
+          if (havePrev && !ascending(prevTxid, inBuf, txidPos)) this.notCanonical(this.inStart + txidPos, prevTxid);
           havePrev = true;
         }
-        // A copy: the input buffer's contents move when it is refilled mid-group.
-        this.inBuf.copy(groupTxid, 0, txidPos, txidPos + 32);
+        // Copies (by hand: Buffer.copy costs more than 32 byte moves): the input buffer's contents move
+        // when it is refilled mid-group.
+        for (let i = 0; i < 32; i++) prevTxid[i] = groupTxid[i] = inBuf[txidPos + i];
         this.pos += 32;
         const perTxid = this.readCompactSize();
         if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
@@ -131,8 +132,8 @@ export class SnapshotReader {
           if (this.outLen + MAX_RECORD_SIZE > this.out.length) this.growOut();
           const out = this.out;
           const rec = this.outLen;
-          groupTxid.copy(out, rec);
-          out.writeUInt32LE(vout >>> 0, rec + 32);
+          for (let j = 0; j < 32; j++) out[rec + j] = groupTxid[j];
+          writeU32LE(out, rec + 32, vout);
           this.pos = decodeCompressedCoin(this.inBuf, this.pos, this.inLen, out, rec + RECORD_CODE, this.inStart);
           if (this.pos > this.inLen) this.skipBeyondBuffer();
           if (decoded.height > baseHeight || vout >= 0xffffffff) {
@@ -237,7 +238,7 @@ export class SnapshotReader {
     throw new DeserializeError(COMPACT_SIZE_TOO_LARGE, at);
   }
 
-  private notCanonical(at: number, prevTxid?: Buffer, vout?: number, prevVout?: number): never {
+  private notCanonical(at: number, prevTxid?: Uint8Array, vout?: number, prevVout?: number): never {
     const what = prevTxid
       ? `txid ${hashToHex(this.inBuf.subarray(at - this.inStart, at - this.inStart + 32))} follows ${hashToHex(prevTxid)}`
       : `output ${vout} follows output ${prevVout}`;
@@ -248,6 +249,15 @@ export class SnapshotReader {
       'Core never writes such a file; its UTXO hash cannot be computed in one pass.',
     );
   }
+}
+
+/** True when the txid at buf[pos] sorts strictly after `prev` (bytewise). */
+function ascending(prev: Uint8Array, buf: Uint8Array, pos: number): boolean {
+  for (let i = 0; i < 32; i++) {
+    const d = buf[pos + i] - prev[i];
+    if (d !== 0) return d > 0;
+  }
+  return false;
 }
 
 /** Reorders the records in out[from, to) by numeric vout (the UTXO hashes' order). */

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: the figures the issues ask for, each measured in its own process on the same synthetic
+ * snapshot (BENCH_COINS coins, default 5,000,000, mainnet-like script mix), kept in BENCH_DIR (default
+ * the OS temp dir) between runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchMuhash } from './muhash.bench.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const coins = Number(process.env.BENCH_COINS ?? 5_000_000);
+const dir = process.env.BENCH_DIR ?? path.join(tmpdir(), 'chainsnap-bench');
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `synthetic-${coins}.dat`);
+
+function child(...args: string[]): Record<string, number | string> {
+  const out = execFileSync(process.execPath, [path.join(here, 'snapshot.bench.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const fmt = (n: number | string, digits = 0) => (typeof n === 'number' ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : n);
+
+console.log(`chainsnap benchmarks: ${fmt(coins)}-coin synthetic snapshot at ${file}`);
+const write = child('write', file, String(coins));
+console.log(`writer      ${fmt(write.coinsPerSec)} coins/s (${fmt(write.seconds, 2)} s, ${fmt(Number(write.bytes) / 1e6, 1)} MB, peak RSS ${fmt(write.peakRssMB)} MB incl. ${fmt(write.inputRecordsMB)} MB of input records held in memory)`);
+if (!existsSync(file)) throw new Error('writer produced no file');
+child('verify', file); // warm the page cache so read and verify see the same conditions
+const verify = child('verify', file);
+console.log(`verify      ${fmt(verify.coinsPerSec)} coins/s, ${fmt(verify.mbPerSec, 1)} MB/s (${fmt(verify.seconds, 2)} s, peak RSS ${fmt(verify.peakRssMB)} MB)`);
+const limits = child('limits', file);
+console.log(`machine     sequential read ${fmt(limits.readMBPerSec)} MB/s; SHA-256 of the coin stream ${fmt(limits.shaMBPerSec)} MB/s = ${fmt(limits.shaCoinsPerSec)} coins/s`);
+console.log(`ratios      verify/read ${(Number(verify.mbPerSec) / Number(limits.readMBPerSec)).toFixed(3)}; verify/SHA-256 ${(Number(verify.coinsPerSec) / Number(limits.shaCoinsPerSec)).toFixed(3)} (by coins)`);
+const mu = child('verify', file, 'muhash');
+console.log(`verify+mu   ${fmt(mu.coinsPerSec)} coins/s with MuHash on 2 workers (${fmt(mu.seconds, 2)} s, peak RSS ${fmt(mu.peakRssMB)} MB)`);
+const m = await benchMuhash({ coins: 500_000 });
+console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records)`);
+console.log('goals       verify >= 4,000,000 coins/s; writer >= 2,000,000 coins/s; muhash >= 390,000 coins/s; peak RSS < 150 MB');
