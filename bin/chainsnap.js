@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
-import '../dist/src/cli/main.js';
+// Thin launcher: the compiled CLI lives in dist/ (npm test, npm start and npm run build compile it).
+import { hideBin } from 'yargs/helpers';
+import { main } from '../dist/src/cli/main.js';
+
+await main(hideBin(process.argv));

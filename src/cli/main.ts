@@ -2,7 +2,6 @@
  * The chainsnap command line. Each command group lives in its own module; this file only wires them.
  */
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { snapshotCommands } from './snapshot-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -23,5 +22,3 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .parseAsync();
 }
-
-await main(hideBin(process.argv));

@@ -60,14 +60,20 @@ export function networkFromArgs(args: ParamsArgs, cfg: Config | undefined): Netw
 export function paramsFor(network: NetworkName, args: ParamsArgs, cfg: Config | undefined): ChainParams {
   const core = coreChainName(network);
   const challenge = args.signetchallenge ?? configValue(cfg, core, 'signetchallenge');
-  const entries = [...configValues(cfg, core, 'assumeutxo'), ...(args.assumeutxo ?? [])];
+  const base = wrap(() => getChainParams(network, { signetChallenge: challenge }));
+  // Top-level `assumeutxo=` lines serve the test networks that accept them; like Core's network-only
+  // options they do not leak into networks that refuse them. In a network's own section they are explicit.
+  const acceptsTrusted = network === 'regtest' || base.isCustomSignet;
+  const fromConfig = acceptsTrusted ? configValues(cfg, core, 'assumeutxo') : (cfg?.sections.get(core)?.get('assumeutxo') ?? []);
+  const entries = [...fromConfig, ...(args.assumeutxo ?? [])];
   return wrap(() => getChainParams(network, { signetChallenge: challenge, assumeutxo: entries }));
 }
 
+/** Bad option values are usage errors (exit status 2), reported in one line. */
 function wrap<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new UserError((e as Error).message);
+    throw new UserError((e as Error).message, 2);
   }
 }

@@ -76,7 +76,7 @@ function context(args: ParamsArgs) {
 async function info(args: InfoArgs): Promise<number> {
   const { network, resolve } = context(args);
   const expected = network ? resolve(network) : undefined;
-  const reader = SnapshotReader.open(args.file, { expectedMessageStart: expected?.messageStart, allowUnknownNetwork: !network });
+  const reader = SnapshotReader.open(args.file, { expectedMessageStart: expected?.messageStart, expectedNetwork: network, allowUnknownNetwork: !network });
   reader.close();
   const m = reader.metadata;
   const net = network ?? m.network;
@@ -108,6 +108,9 @@ async function info(args: InfoArgs): Promise<number> {
 }
 
 async function verify(args: VerifyArgs): Promise<number> {
+  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 0 && args.threads <= 256)) {
+    throw new UserError(`--threads must be a whole number from 0 to 256, got ${args.threads}`, 2);
+  }
   const { network, resolve } = context(args);
   let progress = fileProgress('verifying', 1);
   const started = performance.now();
@@ -187,7 +190,7 @@ function verifyReport(r: VerifyResult, seconds: number): string {
 async function exportCoins(args: ExportArgs): Promise<number> {
   const { network, resolve } = context(args);
   const params = network ? resolve(network) : undefined;
-  const reader = SnapshotReader.open(args.file, { expectedMessageStart: params?.messageStart });
+  const reader = SnapshotReader.open(args.file, { expectedMessageStart: params?.messageStart, expectedNetwork: network });
   const entry = assumeutxoForHash(params ?? resolve(reader.metadata.network!), hashToHex(reader.metadata.baseHash));
   reader.baseHeight = entry?.height;
   const out: Writable = args.output ? createWriteStream(args.output) : process.stdout;

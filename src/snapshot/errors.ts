@@ -23,6 +23,14 @@ export class SnapshotError extends Error {
     this.name = 'SnapshotError';
   }
 
+  /**
+   * The text Core's RPC shows after "Unable to parse metadata: ". Header errors are std::ios_base::failure
+   * in Core, whose what() under libstdc++ ends in ": iostream error".
+   */
+  get coreWhat(): string {
+    return this.kind === 'metadata' ? `${this.message}: iostream error` : this.message;
+  }
+
   /** One line for a terminal: the reason, where, and any hint. */
   describe(): string {
     const where = this.offset === undefined ? '' : ` (at byte offset ${this.offset})`;

@@ -8,6 +8,8 @@ import { hashToHex } from '../primitives/hash.js';
 import { coreChainName, networkForMessageStart, type NetworkName } from '../consensus/params.js';
 import { MSG, SnapshotError } from './errors.js';
 
+const CORE_NAME_OF: Record<NetworkName, true> = { main: true, testnet3: true, testnet4: true, signet: true, regtest: true };
+
 export const SNAPSHOT_MAGIC = Uint8Array.of(0x75, 0x74, 0x78, 0x6f, 0xff);
 export const SNAPSHOT_VERSION = 2;
 export const METADATA_SIZE = 51;
@@ -41,7 +43,7 @@ export function serializeMetadata(m: { messageStart: Uint8Array; baseHash: Uint8
  */
 export function parseMetadata(
   bytes: Uint8Array,
-  opts: { expected?: Uint8Array; allowUnknownNetwork?: boolean } = {},
+  opts: { expected?: Uint8Array; expectedName?: string; allowUnknownNetwork?: boolean } = {},
 ): SnapshotMetadata {
   const need = (n: number) => {
     if (bytes.length < n) throw new SnapshotError('metadata', MSG.headerEof, bytes.length);
@@ -57,8 +59,9 @@ export function parseMetadata(
   const messageStart = bytes.slice(7, 11);
   const network = networkForMessageStart(messageStart);
   if (opts.expected && toHex(opts.expected) !== toHex(messageStart)) {
-    const own = networkForMessageStart(opts.expected);
-    if (network) throw new SnapshotError('metadata', MSG.wrongNetwork(coreChainName(network), own ? coreChainName(own) : toHex(opts.expected)), 7);
+    const own = opts.expectedName ?? networkForMessageStart(opts.expected);
+    const ownName = own === undefined ? toHex(opts.expected) : own in CORE_NAME_OF ? coreChainName(own as NetworkName) : own;
+    if (network) throw new SnapshotError('metadata', MSG.wrongNetwork(coreChainName(network), ownName), 7);
     throw new SnapshotError('metadata', MSG.unknownNetwork, 7);
   }
   if (!opts.expected && !network && !opts.allowUnknownNetwork) throw new SnapshotError('metadata', MSG.unknownNetwork, 7);

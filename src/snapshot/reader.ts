@@ -15,12 +15,15 @@ import { hashToHex } from '../primitives/hash.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, recordLength, recordVout, RECORD_CODE } from '../coins/coin-record.js';
 import { moneyRange } from '../coins/compressor.js';
 import { MSG, SnapshotError } from './errors.js';
+import type { NetworkName } from '../consensus/params.js';
 import { METADATA_SIZE, parseMetadata, type SnapshotMetadata } from './metadata.js';
 import { compareVoutKeys, FIRST_VOUT_OUT_OF_ORDER } from './vout-order.js';
 
 export interface SnapshotReadOptions {
   /** The node's message start; without it any known network is accepted. */
   expectedMessageStart?: Uint8Array;
+  /** The node's network, for messages (a custom signet's magic names no network by itself). */
+  expectedNetwork?: NetworkName;
   allowUnknownNetwork?: boolean;
   /** Height of the base block: coins above it are refused, as in Core. Unknown offline: no check. */
   baseHeight?: number;
@@ -78,6 +81,7 @@ export class SnapshotReader {
       const n = readSync(fd, head, 0, METADATA_SIZE, 0);
       const metadata = parseMetadata(head.subarray(0, n), {
         expected: opts.expectedMessageStart,
+        expectedName: opts.expectedNetwork,
         allowUnknownNetwork: opts.allowUnknownNetwork,
       });
       return new SnapshotReader(fd, path, size, metadata, opts);

@@ -51,7 +51,7 @@ export interface VerifyResult {
 export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const resolve = opts.resolveParams ?? ((n: NetworkName) => getChainParams(n));
   const expected = opts.network ? resolve(opts.network) : undefined;
-  const reader = SnapshotReader.open(path, { expectedMessageStart: expected?.messageStart });
+  const reader = SnapshotReader.open(path, { expectedMessageStart: expected?.messageStart, expectedNetwork: expected?.name });
   const pool = opts.muhash ? new MuHashPool(opts.muhashThreads) : undefined;
   try {
     const network = opts.network ?? reader.metadata.network;

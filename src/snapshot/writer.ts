@@ -6,7 +6,7 @@
  * Like Core it writes to `<path>.incomplete` and renames on commit; the coin count in the header is
  * patched at the end, so callers need not know it in advance.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readU32LE, writeCompactSizeInto, writeU32LE } from '../primitives/bytes.js';
 import { MAX_COMPRESSED_COIN, writeCompressedCoin } from '../coins/coin.js';
 import { recordLength, recordScriptOffset, recordValue, RECORD_CODE, RECORD_VOUT } from '../coins/coin-record.js';
@@ -17,7 +17,10 @@ export interface SnapshotWriterOptions {
   messageStart: Uint8Array;
   /** Internal byte order. */
   baseHash: Uint8Array;
-  /** Refuse to replace an existing `<path>.incomplete` (default: replace it). */
+  /**
+   * Refuse an existing destination with Core's dumptxoutset message, and an existing
+   * `<path>.incomplete` (default: replace both).
+   */
   exclusive?: boolean;
 }
 
@@ -45,6 +48,9 @@ export class SnapshotWriter {
     opts: SnapshotWriterOptions,
   ) {
     this.tempPath = `${path}.incomplete`;
+    if (opts.exclusive && existsSync(path)) {
+      throw new Error(`${path} already exists. If you are sure this is what you want, move it out of the way first`);
+    }
     this.fd = openSync(this.tempPath, opts.exclusive ? 'wx' : 'w');
     this.out.set(serializeMetadata({ messageStart: opts.messageStart, baseHash: opts.baseHash, coinsCount: 0 }), 0);
     this.outLen = METADATA_SIZE;

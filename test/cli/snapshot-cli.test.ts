@@ -102,12 +102,20 @@ test('bad input: one clear line, non-zero exit', { skip: H200_SKIP }, () => {
   oneLineError(r.stderr, /The network of the snapshot \(regtest\) does not match the network of this node \(main\)\./);
 
   r = run('snapshot', 'verify', H200, '--network', 'moon');
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   oneLineError(r.stderr, /unknown network "moon"/);
 
   r = run('snapshot', 'verify', H200, '--network', 'main', '--assumeutxo', '1:' + '00'.repeat(32) + ':' + '00'.repeat(32) + ':2');
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   oneLineError(r.stderr, /refusing user-trusted assumeutxo entries on network main/);
+
+  r = run('snapshot', 'verify', H200, '--threads', '-1');
+  assert.equal(r.status, 2);
+  oneLineError(r.stderr, /--threads must be a whole number/);
+
+  r = run('snapshot', 'verify', H200, '--network', 'signet', '--signetchallenge', '51');
+  assert.equal(r.status, 1);
+  oneLineError(r.stderr, /does not match the network of this node \(signet\)\./);
 
   r = run('snapshot', 'verify', H200, '--no-such-flag');
   assert.equal(r.status, 2);
@@ -128,6 +136,12 @@ test('trusted entries from the command line and from chainsnap.conf', { skip: NO
   assert.equal(run('snapshot', 'verify', file, '--assumeutxo', entry).status, 0);
   const conf = path.join(dir, 'chainsnap.conf');
   writeFileSync(conf, `# trusted test snapshots\n[regtest]\nassumeutxo=${entry}\n`);
+  // A top-level entry serves regtest and does not break networks that refuse trusted entries.
+  const topLevel = path.join(dir, 'top.conf');
+  writeFileSync(topLevel, `assumeutxo=${entry}\n`);
+  assert.equal(run('snapshot', 'verify', file, '--conf', topLevel).status, 0);
+  const mainInfo = run('snapshot', 'info', H200, '--conf', topLevel, '--network', 'main');
+  oneLineError(mainInfo.stderr, /The network of the snapshot \(regtest\) does not match the network of this node \(main\)\./);
   const r = run('snapshot', 'verify', file, '--conf', conf, '--json');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).nchaintx, 262);
