@@ -22,9 +22,9 @@ process.stdout.write(
     `byte-identical to Bitcoin Core's dumptxoutset), checked against Core's built-in assumeutxo parameters.\n\n` +
     `$ chainsnap snapshot info ${rel}\n`,
 );
-await main(['snapshot', 'info', file]);
+await main(['snapshot', 'info', rel]);
 process.stdout.write(`\n$ chainsnap snapshot verify ${rel} --muhash\n`);
-await main(['snapshot', 'verify', file, '--muhash']);
+await main(['snapshot', 'verify', rel, '--muhash']);
 if (process.exitCode === 0) {
   process.stdout.write(
     `\nThe snapshot matches. Try: node bin/chainsnap.js snapshot export ${rel} --format jsonl | head\n` +
