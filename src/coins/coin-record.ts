@@ -94,6 +94,8 @@ export const decoded = {
   height: 0,
   coinbase: false,
   value: 0,
+  /** Length of the decompressed script. */
+  scriptLen: 0,
   /** Position in `out` after the record. */
   outEnd: 0,
   failEnd(at: number, baseOffset: number): never {
@@ -210,10 +212,12 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
         out[p + 34] = 0xac;
       }
       p = scriptStart + len;
+      decoded.scriptLen = len;
     } else {
       const len = decompressScriptInto(size, src.subarray(pos, pos + 32), out, p + 1);
       out[p] = len;
       p += 1 + len;
+      decoded.scriptLen = len;
     }
     pos += n;
   } else {
@@ -222,6 +226,7 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
       out[p++] = 1;
       out[p++] = 0x6a;
       pos += len;
+      decoded.scriptLen = 1;
     } else {
       if (pos + len > end) decoded.failEnd(end, baseOffset);
       p = writeCompactSizeInto(out, p, len);
@@ -232,6 +237,7 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
       }
       p += len;
       pos += len;
+      decoded.scriptLen = len;
     }
   }
   decoded.height = Math.floor(code / 2);

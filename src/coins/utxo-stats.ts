@@ -23,6 +23,16 @@ const INT64_MAX = 0x7fffffffffffffffn;
 /** Flush the running total into a bigint before doubles stop being exact. */
 const EXACT_LIMIT = 2 ** 52;
 
+/** Finishes hash_serialized_3 from the streaming SHA-256 of the records. */
+export function finishHashSerialized3(sha: Hash): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(sha.digest()).digest());
+}
+
+/** Core omits total_amount when the sum overflows int64. */
+export function checkedTotal(total: bigint): bigint | null {
+  return total > INT64_MAX ? null : total;
+}
+
 export class UtxoStatsAccumulator {
   private readonly sha: Hash = createHash('sha256');
   private readonly lastTxid = Buffer.alloc(32);
@@ -67,14 +77,12 @@ export class UtxoStatsAccumulator {
   }
 
   finalize(): UtxoStats {
-    const total = this.totalBig + BigInt(this.total);
-    const first = this.sha.digest();
     return {
       txouts: this.txouts,
       transactions: this.transactions,
       bogosize: this.bogosize,
-      totalAmount: total > INT64_MAX ? null : total,
-      hashSerialized3: new Uint8Array(createHash('sha256').update(first).digest()),
+      totalAmount: checkedTotal(this.totalBig + BigInt(this.total)),
+      hashSerialized3: finishHashSerialized3(this.sha),
     };
   }
 }

@@ -39,6 +39,11 @@ export interface SnapshotReadOptions {
 export type RecordSink = (batch: Buffer, length: number, coins: number) => void | Promise<void>;
 export type ProgressSink = (coinsRead: number, bytesRead: number) => void;
 
+/** Core's GetBogoSize without the script: 32 + 4 + 4 + 8 + 2. */
+const BOGO_FIXED = 50;
+/** Move the running value total into a bigint before doubles stop being exact. */
+const EXACT_LIMIT = 2 ** 52;
+
 /** A compressed coin is at most VARINT code, amount and size (5 + 10 + 5) plus MAX_SCRIPT_SIZE bytes. */
 const MAX_COIN_BYTES = 9 + 20 + 10_000;
 
@@ -54,6 +59,11 @@ export class SnapshotReader {
   private batchCoins = 0;
   /** Height of the base block, when known: coins above it are refused (Core's check). */
   baseHeight: number | undefined;
+  /**
+   * gettxoutsetinfo's counts, kept during the one pass so verifying needs no second walk over the
+   * records. `transactions` counts non-empty txid groups: distinct txids when the order is canonical.
+   */
+  readonly totals = { transactions: 0, bogosize: 0, valueLow: 0, valueHigh: 0n };
 
   private constructor(
     private readonly fd: number,
@@ -95,6 +105,11 @@ export class SnapshotReader {
     closeSync(this.fd);
   }
 
+  /** Sum of the values read, in satoshis. */
+  get totalValue(): bigint {
+    return this.totals.valueHigh + BigInt(this.totals.valueLow);
+  }
+
   get bytesRead(): number {
     return this.inStart + this.pos;
   }
@@ -127,6 +142,7 @@ export class SnapshotReader {
         this.pos += 32;
         const perTxid = this.readCompactSize();
         if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
+        if (perTxid > 0) this.totals.transactions++;
         let prevVout = -1;
         let sortFrom = -1;
         for (let i = 0; i < perTxid; i++) {
@@ -148,6 +164,13 @@ export class SnapshotReader {
             if (prevVout >= 0 && compareVoutKeys(prevVout, vout) >= 0) this.notCanonical(coinStart, undefined, vout, prevVout);
             if (vout >= FIRST_VOUT_OUT_OF_ORDER && sortFrom < 0) sortFrom = rec;
             prevVout = vout;
+          }
+          const totals = this.totals;
+          totals.bogosize += BOGO_FIXED + decoded.scriptLen;
+          totals.valueLow += decoded.value;
+          if (totals.valueLow > EXACT_LIMIT) {
+            totals.valueHigh += BigInt(totals.valueLow);
+            totals.valueLow = 0;
           }
           this.outLen = decoded.outEnd;
           this.coinsRead++;

@@ -5,7 +5,8 @@
  */
 import { assumeutxoForHash, getChainParams, type AssumeutxoEntry, type ChainParams, type NetworkName } from '../consensus/params.js';
 import { hashToHex } from '../primitives/hash.js';
-import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
+import { createHash } from 'node:crypto';
+import { checkedTotal, finishHashSerialized3 } from '../coins/utxo-stats.js';
 import { MuHashPool } from '../coins/muhash-pool.js';
 import { SnapshotError } from './errors.js';
 import { SnapshotReader, type ProgressSink } from './reader.js';
@@ -62,13 +63,19 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
     // The height check needs the base block's height, which offline only the parameters know.
     reader.baseHeight = entry?.height;
     opts.onOpen?.(reader);
-    const stats = new UtxoStatsAccumulator();
+    // The reader counts as it parses; only the SHA-256 stream is left to do per batch.
+    const sha = createHash('sha256');
     const coins = await reader.readCoins(async (batch, length) => {
-      stats.addRecords(batch, length);
+      sha.update(batch.subarray(0, length));
       if (pool) await pool.add(Buffer.from(batch.subarray(0, length)));
     }, opts.onProgress);
-    const s = stats.finalize();
-    const hash = hashToHex(s.hashSerialized3);
+    const s = {
+      txouts: coins,
+      transactions: reader.totals.transactions,
+      bogosize: reader.totals.bogosize,
+      totalAmount: checkedTotal(reader.totalValue),
+    };
+    const hash = hashToHex(finishHashSerialized3(sha));
     return {
       path,
       fileSize: reader.fileSize,
