@@ -1,0 +1,154 @@
+/**
+ * The block index on disk: a LevelDB at <blocksDir>/index holding one record per entry plus the block file
+ * metadata, every change written in one atomic batch (Core's CBlockTreeDB in txdb.cpp, with our own compact
+ * encoding). Keys: 'b' ‖ hash (internal order) → entry; 'f' ‖ u32 BE file → BlockFileInfo; 'l' → last
+ * file number; 'N' → the network's message start, so an index is never loaded for the wrong network.
+ * Entry value: 80-byte header, then VARINTs: height, status (Core's bits), txCount, chainTxCount, data
+ * position, undo position (each file+1 then offset, or 0 for none), sequenceId.
+ */
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { ByteReader, ByteWriter, equalBytes, toHex } from '../primitives/bytes.js';
+import { parseHeader, serializeHeader } from '../primitives/block.js';
+import type { ChainParams } from '../consensus/params.js';
+import { decodeStatus, encodeStatus } from './block-status.js';
+import { BlockIndex, BlockIndexEntry, BlockIndexOptions, FilePos, StoredEntry } from './block-index.js';
+import type { BlockFileInfo } from './block-store.js';
+
+type Bytes = Uint8Array;
+const ENTRY = 0x62; // 'b'
+const FILE_INFO = 0x66; // 'f'
+const LAST_FILE = Uint8Array.of(0x6c); // 'l'
+const NETWORK = Uint8Array.of(0x4e); // 'N'
+
+export interface IndexExtra {
+  lastFile?: number;
+  files?: ReadonlyMap<number, BlockFileInfo> | Iterable<[number, BlockFileInfo]>;
+}
+
+function entryKey(hash: Bytes): Bytes {
+  const k = new Uint8Array(33);
+  k[0] = ENTRY;
+  k.set(hash, 1);
+  return k;
+}
+
+function fileKey(n: number): Bytes {
+  const k = new Uint8Array(5);
+  k[0] = FILE_INFO;
+  new DataView(k.buffer).setUint32(1, n, false);
+  return k;
+}
+
+function writePos(w: ByteWriter, pos: FilePos | undefined): void {
+  if (!pos) w.writeVarInt(0);
+  else w.writeVarInt(pos.file + 1).writeVarInt(pos.offset);
+}
+
+function readPos(r: ByteReader): FilePos | undefined {
+  const f = r.readVarInt(32);
+  return f === 0 ? undefined : { file: f - 1, offset: r.readVarInt(32) };
+}
+
+export function encodeEntry(e: BlockIndexEntry | StoredEntry): Bytes {
+  const w = new ByteWriter(112);
+  w.writeBytes(serializeHeader(e.header));
+  w.writeVarInt(e.height).writeVarInt(encodeStatus(e.status)).writeVarInt(e.txCount).writeVarInt(e.chainTxCount);
+  writePos(w, e.dataPos);
+  writePos(w, e.undoPos);
+  w.writeVarInt(e.sequenceId);
+  return w.toBytes();
+}
+
+export function decodeEntry(bytes: Bytes): StoredEntry {
+  // LevelDB hands back Buffers; a plain copy keeps headers identical to freshly parsed ones.
+  const r = new ByteReader(new Uint8Array(bytes));
+  const header = parseHeader(r);
+  const height = r.readVarInt(32);
+  const status = decodeStatus(r.readVarInt(32));
+  const txCount = r.readVarInt(32);
+  const chainTxCount = r.readVarInt(64);
+  const dataPos = readPos(r);
+  const undoPos = readPos(r);
+  const sequenceId = r.readVarInt(64);
+  if (!r.eof) r.fail('trailing bytes in block index entry');
+  return { header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId };
+}
+
+function encodeFileInfo(i: BlockFileInfo): Bytes {
+  const w = new ByteWriter(32);
+  for (const v of [i.blocks, i.size, i.undoSize, i.heightFirst, i.heightLast, i.timeFirst, i.timeLast]) w.writeVarInt(v);
+  return w.toBytes();
+}
+
+function decodeFileInfo(bytes: Bytes): BlockFileInfo {
+  const r = new ByteReader(bytes);
+  const [blocks, size, undoSize, heightFirst, heightLast, timeFirst, timeLast] = Array.from({ length: 7 }, () => r.readVarInt(64));
+  return { blocks, size, undoSize, heightFirst, heightLast, timeFirst, timeLast };
+}
+
+export class BlockIndexDb {
+  private constructor(
+    private readonly db: ClassicLevel<Bytes, Bytes>,
+    readonly params: ChainParams,
+  ) {}
+
+  /** Opens (creating) <blocksDir>/index; refuses an index written for another network. */
+  static async open(blocksDir: string, params: ChainParams): Promise<BlockIndexDb> {
+    const db = new ClassicLevel<Bytes, Bytes>(path.join(blocksDir, 'index'), { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    const magic = await db.get(NETWORK);
+    if (magic === undefined) {
+      await db.put(NETWORK, params.messageStart);
+    } else if (!equalBytes(magic, params.messageStart)) {
+      await db.close();
+      throw new Error(`block index in ${blocksDir} belongs to another network (message start ${toHex(magic)}, expected ${toHex(params.messageStart)})`);
+    }
+    return new BlockIndexDb(db, params);
+  }
+
+  /** Every stored entry, rebuilt into a BlockIndex (work and skip pointers recomputed). Empty DB → genesis only. */
+  async loadAll(opts: BlockIndexOptions = {}): Promise<BlockIndex> {
+    const records: StoredEntry[] = [];
+    for await (const [key, value] of this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) })) {
+      const rec = decodeEntry(value);
+      records.push(rec);
+      if (key.length !== 33) throw new Error('block index is corrupt: malformed entry key');
+    }
+    const index = BlockIndex.restore(this.params, records, opts);
+    // restore() keys entries by the hash of their header; a record stored under another key is corrupt.
+    for await (const key of this.db.keys({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) })) {
+      if (!index.get(key.subarray(1))) throw new Error(`block index is corrupt: key ${toHex(key.subarray(1))} does not match its header`);
+    }
+    return index;
+  }
+
+  async lastFile(): Promise<number | undefined> {
+    const v = await this.db.get(LAST_FILE);
+    return v === undefined ? undefined : new ByteReader(v).readVarInt(32);
+  }
+
+  async fileInfos(): Promise<Map<number, BlockFileInfo>> {
+    const out = new Map<number, BlockFileInfo>();
+    for await (const [key, value] of this.db.iterator({ gte: Uint8Array.of(FILE_INFO), lt: Uint8Array.of(FILE_INFO + 1) })) {
+      out.set(new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(1, false), decodeFileInfo(value));
+    }
+    return out;
+  }
+
+  /**
+   * Writes entries and file metadata in ONE batch, so a crash leaves either all of it or none. Entries are
+   * encoded before the first await: changes made while the write is in flight are not half-captured.
+   */
+  async writeEntries(entries: Iterable<BlockIndexEntry | StoredEntry & { hash: Bytes }>, extra: IndexExtra = {}): Promise<void> {
+    const ops: Array<{ type: 'put'; key: Bytes; value: Bytes }> = [];
+    for (const e of entries) ops.push({ type: 'put', key: entryKey(e.hash), value: encodeEntry(e) });
+    for (const [n, info] of extra.files ?? []) ops.push({ type: 'put', key: fileKey(n), value: encodeFileInfo(info) });
+    if (extra.lastFile !== undefined) ops.push({ type: 'put', key: LAST_FILE, value: new ByteWriter(5).writeVarInt(extra.lastFile).toBytes() });
+    if (ops.length) await this.db.batch(ops, { sync: true });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * The block index: every header we accepted, linked into a tree (Core's CBlockIndex / BlockMap, chain.h and
+ * validation.cpp). Owns chain work, the skip pointers that make getAncestor O(log n), the best header,
+ * invalidity propagation, chain transaction counts, dirty tracking for persistence, and the search for the
+ * most-work chain whose blocks we have (Core's FindMostWorkChain). Rules for accepting a header live in
+ * header-validation.ts; persistence in block-index-db.ts.
+ */
+import { blockHash, BlockHeader } from '../primitives/block.js';
+import { hashToHex } from '../primitives/hash.js';
+import { blockProof, checkProofOfWork } from '../consensus/pow.js';
+import type { ChainParams } from '../consensus/params.js';
+import { ValidationError } from '../consensus/validation-error.js';
+import {
+  BlockStatus,
+  HEADER_STATUS,
+  isFailed,
+  isValid,
+  raiseValidity,
+  ValidityLevel,
+  withData,
+  withFailure,
+  withUndo,
+} from './block-status.js';
+import { checkHeader } from './header-validation.js';
+
+/** Core's FlatFilePos: file number and the offset of the data (after magic and size). */
+export interface FilePos {
+  file: number;
+  offset: number;
+}
+
+export interface BlockIndexEntry {
+  /** Internal byte order. */
+  readonly hash: Uint8Array;
+  /** Display hex of the hash: the map key, and what users and params (checkpoints, assumeutxo) quote. */
+  readonly key: string;
+  readonly header: BlockHeader;
+  readonly height: number;
+  readonly chainWork: bigint;
+  readonly prev: BlockIndexEntry | undefined;
+  /** Core's pskip: an ancestor at GetSkipHeight(height), so walks down the tree take O(log n) steps. */
+  readonly skip: BlockIndexEntry | undefined;
+  readonly status: BlockStatus;
+  readonly dataPos: FilePos | undefined;
+  readonly undoPos: FilePos | undefined;
+  /** Transactions in this block; 0 until its data arrived. */
+  readonly txCount: number;
+  /** Transactions from genesis through this block; 0 = unknown (some ancestor's data is missing). */
+  readonly chainTxCount: number;
+  /** Arrival order: set when the header arrives and renewed when the block data arrives (Core's nSequenceId). */
+  readonly sequenceId: number;
+}
+
+/** What persistence stores per entry; the rest (hash, work, links) is recomputed on load. */
+export interface StoredEntry {
+  header: BlockHeader;
+  height: number;
+  status: BlockStatus;
+  dataPos: FilePos | undefined;
+  undoPos: FilePos | undefined;
+  txCount: number;
+  chainTxCount: number;
+  sequenceId: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const mut = (e: BlockIndexEntry): Mutable<BlockIndexEntry> => e as Mutable<BlockIndexEntry>;
+
+export function keyOf(hash: Uint8Array): string {
+  return hashToHex(hash);
+}
+
+/** Core's InvertLowestOne / GetSkipHeight: a height whose skip pattern keeps ancestor walks logarithmic. */
+function skipHeight(height: number): number {
+  if (height < 2) return 0;
+  const invertLowestOne = (n: number) => n & (n - 1);
+  return height & 1 ? invertLowestOne(invertLowestOne(height - 1)) + 1 : invertLowestOne(height);
+}
+
+/** Core's CBlockIndex::GetAncestor. Undefined when height is out of [0, entry.height]. */
+export function getAncestor(entry: BlockIndexEntry, height: number): BlockIndexEntry | undefined {
+  if (height > entry.height || height < 0) return undefined;
+  let walk: BlockIndexEntry = entry;
+  while (walk.height > height) {
+    const hSkip = skipHeight(walk.height);
+    const hSkipPrev = skipHeight(walk.height - 1);
+    // Take the skip unless it overshoots, or unless prev's skip is a better jump (Core's exact condition).
+    if (walk.skip && (hSkip === height || (hSkip > height && !(hSkipPrev < hSkip - 2 && hSkipPrev >= height)))) {
+      walk = walk.skip;
+    } else {
+      walk = walk.prev!;
+    }
+  }
+  return walk;
+}
+
+/** Core's GetMedianTimePast: median time of this block and up to 10 ancestors. */
+export function medianTimePast(entry: BlockIndexEntry): number {
+  const times: number[] = [];
+  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push(e.header.time);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Core's LastCommonAncestor (the fork point); undefined only for entries of different trees. */
+export function lastCommonAncestor(a: BlockIndexEntry, b: BlockIndexEntry): BlockIndexEntry | undefined {
+  let pa: BlockIndexEntry | undefined = a.height > b.height ? getAncestor(a, b.height) : a;
+  let pb: BlockIndexEntry | undefined = b.height > a.height ? getAncestor(b, a.height) : b;
+  while (pa && pb && pa !== pb) {
+    pa = pa.prev;
+    pb = pb.prev;
+  }
+  return pa === pb ? pa : undefined;
+}
+
+/** Core's CBlockIndexWorkComparator, as "a is better than b": more work, then earlier arrival. */
+export function hasMoreWork(a: BlockIndexEntry, b: BlockIndexEntry): boolean {
+  if (a.chainWork !== b.chainWork) return a.chainWork > b.chainWork;
+  return a.sequenceId < b.sequenceId;
+}
+
+export interface BlockIndexOptions {
+  /** Clock in seconds for the time-too-new rule; defaults to the system clock. */
+  now?: () => number;
+}
+
+export class BlockIndex {
+  readonly genesis: BlockIndexEntry;
+  private readonly map = new Map<string, BlockIndexEntry>();
+  private readonly children = new Map<BlockIndexEntry, BlockIndexEntry[]>();
+  private readonly dirty = new Set<BlockIndexEntry>();
+  private readonly clock: () => number;
+  private best: BlockIndexEntry;
+  private nextSequence = 0;
+
+  constructor(
+    readonly params: ChainParams,
+    opts: BlockIndexOptions = {},
+  ) {
+    this.clock = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.genesis = this.link(params.genesis.header, blockHash(params.genesis.header), undefined, HEADER_STATUS);
+    this.best = this.genesis;
+  }
+
+  /**
+   * Rebuilds an index from stored entries (any order). Work and skip pointers are recomputed; an entry
+   * whose parent is missing, a wrong genesis, or a header failing its own proof of work means the stored
+   * index cannot be trusted.
+   */
+  static restore(params: ChainParams, records: Iterable<StoredEntry>, opts: BlockIndexOptions = {}): BlockIndex {
+    const index = new BlockIndex(params, opts);
+    const sorted = [...records].sort((a, b) => a.height - b.height);
+    for (const r of sorted) {
+      const hash = blockHash(r.header);
+      const key = keyOf(hash);
+      let e: BlockIndexEntry;
+      if (r.height === 0) {
+        if (key !== index.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${params.name}'s`);
+        e = index.genesis;
+      } else {
+        const prev = index.map.get(keyOf(r.header.prevHash));
+        if (!prev || prev.height !== r.height - 1) throw new Error(`block index is corrupt: parent of ${key} (height ${r.height}) is missing`);
+        if (index.map.has(key)) throw new Error(`block index is corrupt: ${key} stored twice`);
+        if (!checkProofOfWork(hash, r.header.bits, params.powLimit)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${key}`);
+        e = index.link(r.header, hash, prev, r.status);
+      }
+      Object.assign(mut(e), {
+        status: r.status,
+        dataPos: r.dataPos,
+        undoPos: r.undoPos,
+        txCount: r.txCount,
+        chainTxCount: r.chainTxCount,
+        sequenceId: r.sequenceId,
+      });
+      index.nextSequence = Math.max(index.nextSequence, r.sequenceId + 1);
+    }
+    index.recomputeBestHeader();
+    index.dirty.clear();
+    return index;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** By internal-order hash or display hex. */
+  get(hash: Uint8Array | string): BlockIndexEntry | undefined {
+    return this.map.get(typeof hash === 'string' ? hash.toLowerCase() : keyOf(hash));
+  }
+
+  entries(): IterableIterator<BlockIndexEntry> {
+    return this.map.values();
+  }
+
+  /** Most work among headers not known to be invalid; ties go to the earlier arrival (Core's m_best_header). */
+  get bestHeader(): BlockIndexEntry {
+    return this.best;
+  }
+
+  /**
+   * Core's AcceptBlockHeader: returns the entry, new or already known. Throws ValidationError with Core's
+   * reason: 'duplicate-invalid' for a known-bad header, else whatever header-validation.ts refuses.
+   */
+  acceptHeader(header: BlockHeader, now: number = this.clock()): BlockIndexEntry {
+    const hash = blockHash(header);
+    const key = keyOf(hash);
+    const known = this.map.get(key);
+    if (known) {
+      if (isFailed(known.status) && known !== this.genesis) throw new ValidationError('consensus', 'duplicate-invalid');
+      return known;
+    }
+    const prev = this.map.get(keyOf(header.prevHash));
+    checkHeader(header, hash, prev, { params: this.params, now, lastCheckpointHeight: this.lastCheckpointHeight() });
+    const e = this.link(header, hash, prev!, HEADER_STATUS);
+    // Strictly more work: on a tie the header that arrived first stays best, as in Core's AddToBlockIndex.
+    if (e.chainWork > this.best.chainWork) this.best = e;
+    return e;
+  }
+
+  /** Marks a block as having broken a rule and every descendant as failed-ancestor (Core's InvalidBlockFound + InvalidateBlock's descendant pass). */
+  markInvalid(entry: BlockIndexEntry): void {
+    this.setStatus(entry, withFailure(entry.status, 'failed'));
+    const stack = [...(this.children.get(entry) ?? [])];
+    while (stack.length) {
+      const d = stack.pop()!;
+      this.setStatus(d, withFailure(d.status, 'failed-ancestor'));
+      stack.push(...(this.children.get(d) ?? []));
+    }
+    if (isFailed(this.best.status)) this.recomputeBestHeader();
+  }
+
+  /** Core's ReceivedBlockTransactions: data stored at `pos`, validity 'transactions', chain tx counts linked. */
+  setBlockData(entry: BlockIndexEntry, pos: FilePos, txCount: number, witness = false): void {
+    if (txCount < 1) throw new Error('a block has at least one transaction');
+    Object.assign(mut(entry), { dataPos: pos, txCount, sequenceId: this.nextSequence++ });
+    this.setStatus(entry, raiseValidity(withData(entry.status, true, witness), 'transactions'));
+    if (!entry.prev) this.linkChainTx(entry, txCount);
+    else if (entry.prev.chainTxCount > 0) this.linkChainTx(entry, entry.prev.chainTxCount + txCount);
+  }
+
+  setUndoData(entry: BlockIndexEntry, pos: FilePos): void {
+    mut(entry).undoPos = pos;
+    this.setStatus(entry, withUndo(entry.status));
+  }
+
+  raiseValidity(entry: BlockIndexEntry, level: ValidityLevel): void {
+    this.setStatus(entry, raiseValidity(entry.status, level));
+  }
+
+  /** For the assumeutxo base, whose ancestors' data we do not have: the count comes from the parameters. */
+  setChainTxCount(entry: BlockIndexEntry, n: number): void {
+    this.linkChainTx(entry, n);
+  }
+
+  /** Entries from genesis through `entry`. */
+  chainTo(entry: BlockIndexEntry): BlockIndexEntry[] {
+    const out = new Array<BlockIndexEntry>(entry.height + 1);
+    for (let e: BlockIndexEntry | undefined = entry; e; e = e.prev) out[e.height] = e;
+    return out;
+  }
+
+  /**
+   * The most-work entry valid up to `level` whose chain we can connect: chainTxCount known means every
+   * block from genesis (or from an assumeutxo base) has its data, and failures are propagated to
+   * descendants, so no ancestor has failed. Core's FindMostWorkChain without the pruning repair.
+   */
+  findMostWorkChain(level: ValidityLevel = 'transactions'): BlockIndexEntry | undefined {
+    let best: BlockIndexEntry | undefined;
+    for (const e of this.map.values()) {
+      if (e.chainTxCount > 0 && e.status.haveData && isValid(e.status, level) && (!best || hasMoreWork(e, best))) best = e;
+    }
+    return best;
+  }
+
+  /** Entries changed since the last takeDirty (a snapshot; nothing is cleared). */
+  entriesNeedingWrite(): BlockIndexEntry[] {
+    return [...this.dirty];
+  }
+
+  /**
+   * Takes the changed entries for writing. Encode them before awaiting anything, so later changes re-mark
+   * the entry instead of being lost; if the write fails, give them back with markDirty.
+   */
+  takeDirty(): BlockIndexEntry[] {
+    const out = [...this.dirty];
+    this.dirty.clear();
+    return out;
+  }
+
+  markDirty(...entries: BlockIndexEntry[]): void {
+    for (const e of entries) this.dirty.add(e);
+  }
+
+  private link(header: BlockHeader, hash: Uint8Array, prev: BlockIndexEntry | undefined, status: BlockStatus): BlockIndexEntry {
+    const height = prev ? prev.height + 1 : 0;
+    const e: BlockIndexEntry = {
+      hash,
+      key: keyOf(hash),
+      header,
+      height,
+      chainWork: (prev?.chainWork ?? 0n) + blockProof(header.bits),
+      prev,
+      skip: prev ? getAncestor(prev, skipHeight(height)) : undefined,
+      status,
+      dataPos: undefined,
+      undoPos: undefined,
+      txCount: 0,
+      chainTxCount: 0,
+      sequenceId: this.nextSequence++,
+    };
+    this.map.set(e.key, e);
+    if (prev) {
+      const siblings = this.children.get(prev);
+      if (siblings) siblings.push(e);
+      else this.children.set(prev, [e]);
+    }
+    this.dirty.add(e);
+    return e;
+  }
+
+  private setStatus(e: BlockIndexEntry, s: BlockStatus): void {
+    if (s === e.status) return;
+    mut(e).status = s;
+    this.dirty.add(e);
+  }
+
+  /** Sets a chain tx count and carries it to descendants whose data already arrived (Core's m_blocks_unlinked walk). */
+  private linkChainTx(entry: BlockIndexEntry, n: number): void {
+    const queue: Array<[BlockIndexEntry, number]> = [[entry, n]];
+    while (queue.length) {
+      const [e, count] = queue.pop()!;
+      if (e.chainTxCount !== count) {
+        mut(e).chainTxCount = count;
+        this.dirty.add(e);
+      }
+      for (const c of this.children.get(e) ?? []) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
+    }
+  }
+
+  private recomputeBestHeader(): void {
+    let best = this.genesis;
+    for (const e of this.map.values()) if (!isFailed(e.status) && hasMoreWork(e, best)) best = e;
+    this.best = best;
+  }
+
+  /** Height of the highest checkpoint whose block we know (Core's GetLastCheckpoint); -1 without one. */
+  private lastCheckpointHeight(): number {
+    const cps = this.params.checkpoints;
+    for (let i = cps.length - 1; i >= 0; i--) if (this.map.get(cps[i].hash.toLowerCase())?.height === cps[i].height) return cps[i].height;
+    return -1;
+  }
+}

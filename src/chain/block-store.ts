@@ -1,0 +1,278 @@
+/**
+ * Block and undo files as Core lays them out (node/blockstorage.cpp): append-only blkNNNNN.dat records of
+ * magic ‖ u32 LE size ‖ block, and revNNNNN.dat records of magic ‖ u32 LE size ‖ undo ‖ SHA256d(prev block
+ * hash ‖ undo), the undo kept in the rev file numbered like the block's blk file. Positions point at the
+ * data after the 8-byte record header (Core's FlatFilePos). Durability order is the caller's contract:
+ * `await sync()` before writing index entries that point at new data, and persist the file infos it returns
+ * in the same index batch. Also reads a stopped Core node's blocks/ dir, undoing its xor.dat obfuscation.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { FileHandle, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { equalBytes, readU32LE, toHex, writeU32LE } from '../primitives/bytes.js';
+import { sha256d } from '../primitives/hash.js';
+import type { FilePos } from './block-index.js';
+
+/** Core's MAX_BLOCKFILE_SIZE: a new blk file starts before one would reach 128 MiB. */
+export const MAX_BLOCKFILE_SIZE = 0x8000000;
+/** Core's STORAGE_HEADER_BYTES: magic and size before each record. */
+export const STORAGE_HEADER_BYTES = 8;
+/** Core's MAX_SIZE: the largest record size a reader accepts. */
+const MAX_RECORD_SIZE = 0x02000000;
+
+/** Core's CBlockFileInfo. Heights and times are meaningful only when blocks > 0. */
+export interface BlockFileInfo {
+  blocks: number;
+  size: number;
+  undoSize: number;
+  heightFirst: number;
+  heightLast: number;
+  timeFirst: number;
+  timeLast: number;
+}
+
+/** What sync() guarantees is on disk: persist it with the index entries that point into it. */
+export interface SyncedFiles {
+  lastFile: number;
+  files: Map<number, BlockFileInfo>;
+}
+
+export interface BlockStoreOptions {
+  /** The network's message start, written before (and checked on) every record. */
+  magic: Uint8Array;
+  /** Roll over to a new blk file before this size (tests use small values). */
+  maxFileSize?: number;
+  /** File infos and last file from the block index DB, when there is one. */
+  files?: ReadonlyMap<number, BlockFileInfo>;
+  lastFile?: number;
+  /** Required for a Core blocks dir with a non-zero xor.dat key: writing obfuscated files is not supported. */
+  readOnly?: boolean;
+}
+
+const emptyInfo = (): BlockFileInfo => ({ blocks: 0, size: 0, undoSize: 0, heightFirst: 0, heightLast: 0, timeFirst: 0, timeLast: 0 });
+const fileName = (kind: 'blk' | 'rev', n: number) => `${kind}${String(n).padStart(5, '0')}.dat`;
+const posString = (pos: FilePos) => `FlatFilePos(nFile=${pos.file}, nPos=${pos.offset})`;
+
+export class BlockStore {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly touched = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private newFiles = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly magic: Uint8Array,
+    private readonly maxFileSize: number,
+    private readonly files: Map<number, BlockFileInfo>,
+    private lastFile: number,
+    /** Core v28+'s 8-byte key from xor.dat (all zero when absent). */
+    readonly xorKey: Uint8Array,
+    readonly readOnly: boolean,
+  ) {}
+
+  /**
+   * Opens (creating unless read-only) a blocks dir. With the file infos from the index, appending resumes
+   * at the recorded sizes: anything past them is a torn or unsynced write that nothing points at, and is
+   * overwritten (as Core does). Without them, appending resumes at the end of each file on disk. A file
+   * shorter than the index records is an error, since indexed data would be missing.
+   */
+  static async open(dir: string, opts: BlockStoreOptions): Promise<BlockStore> {
+    const readOnly = opts.readOnly ?? false;
+    if (!readOnly) mkdirSync(dir, { recursive: true });
+    const xorPath = path.join(dir, 'xor.dat');
+    const xorKey = existsSync(xorPath) ? new Uint8Array(readFileSync(xorPath)) : new Uint8Array(8);
+    if (xorKey.length !== 8) throw new Error(`${xorPath}: expected an 8-byte key, found ${xorKey.length} bytes`);
+    if (!readOnly && xorKey.some((b) => b !== 0)) {
+      throw new Error(`${dir} is obfuscated with xor.dat key ${toHex(xorKey)}; only read-only access is supported`);
+    }
+    const files = new Map<number, BlockFileInfo>();
+    for (const [n, info] of opts.files ?? []) files.set(n, { ...info });
+    const onDisk = existsSync(dir) ? readdirSync(dir).flatMap((f) => /^blk(\d{5,})\.dat$/.exec(f)?.[1] ?? []).map(Number) : [];
+    for (const n of onDisk) {
+      const size = statSync(path.join(dir, fileName('blk', n))).size;
+      const revPath = path.join(dir, fileName('rev', n));
+      const undoSize = existsSync(revPath) ? statSync(revPath).size : 0;
+      const info = files.get(n);
+      // Like Core, appending resumes at the recorded size, overwriting whatever a crash left past it.
+      if (!info) files.set(n, { ...emptyInfo(), size, undoSize });
+      else if (size < info.size || undoSize < info.undoSize) {
+        throw new Error(`${fileName('blk', n)}/${fileName('rev', n)} in ${dir} are shorter than the block index records`);
+      }
+    }
+    for (const [n, info] of files) {
+      if (info.size > 0 && !onDisk.includes(n)) throw new Error(`${fileName('blk', n)} is missing from ${dir}`);
+    }
+    const lastFile = Math.max(opts.lastFile ?? 0, ...files.keys(), 0);
+    if (!files.has(lastFile)) files.set(lastFile, emptyInfo());
+    return new BlockStore(dir, opts.magic, opts.maxFileSize ?? MAX_BLOCKFILE_SIZE, files, lastFile, xorKey, readOnly);
+  }
+
+  get currentFile(): number {
+    return this.lastFile;
+  }
+
+  fileInfo(n: number): BlockFileInfo | undefined {
+    const info = this.files.get(n);
+    return info && { ...info };
+  }
+
+  /** Appends a block; `meta` feeds the file's height/time range (Core's CBlockFileInfo::AddBlock). */
+  writeBlock(bytes: Uint8Array, meta?: { height: number; time: number }): Promise<FilePos> {
+    this.assertWritable();
+    let info = this.files.get(this.lastFile)!;
+    const add = bytes.length + STORAGE_HEADER_BYTES;
+    // Core's FindNextBlockPos rule; an empty file takes any block so an oversized one cannot loop forever.
+    if (info.size > 0 && info.size + add >= this.maxFileSize) {
+      this.lastFile++;
+      info = emptyInfo();
+      this.files.set(this.lastFile, info);
+    }
+    const pos = { file: this.lastFile, offset: info.size + STORAGE_HEADER_BYTES };
+    // Space is reserved synchronously so concurrent writes never share an offset.
+    info.size += add;
+    if (meta) {
+      if (info.blocks === 0 || meta.height < info.heightFirst) info.heightFirst = meta.height;
+      if (info.blocks === 0 || meta.time < info.timeFirst) info.timeFirst = meta.time;
+      if (info.blocks === 0 || meta.height > info.heightLast) info.heightLast = meta.height;
+      if (info.blocks === 0 || meta.time > info.timeLast) info.timeLast = meta.time;
+    }
+    info.blocks++;
+    return this.track(this.writeRecord(fileName('blk', pos.file), pos.offset - STORAGE_HEADER_BYTES, [bytes]).then(() => pos));
+  }
+
+  /** Appends undo data to rev file `file` (the block's blk file number) with Core's checksum. */
+  writeUndo(bytes: Uint8Array, prevHash: Uint8Array, file: number): Promise<FilePos> {
+    this.assertWritable();
+    const info = this.files.get(file);
+    if (!info) throw new Error(`no block file ${file} for undo data`);
+    const pos = { file, offset: info.undoSize + STORAGE_HEADER_BYTES };
+    info.undoSize += bytes.length + STORAGE_HEADER_BYTES + 32;
+    const checksum = sha256d(Buffer.concat([prevHash, bytes]));
+    return this.track(this.writeRecord(fileName('rev', file), pos.offset - STORAGE_HEADER_BYTES, [bytes, checksum]).then(() => pos));
+  }
+
+  /**
+   * Waits for every write, fsyncs the files written since the last sync (and the directory when files were
+   * created), then returns the file state that index entries may now rely on.
+   */
+  async sync(): Promise<SyncedFiles> {
+    // Snapshot first: writes issued while we wait are not covered by this sync and must not be reported.
+    const files = new Map<number, BlockFileInfo>();
+    for (const [n, info] of this.files) files.set(n, { ...info });
+    const lastFile = this.lastFile;
+    await Promise.all([...this.pending]);
+    const names = [...this.touched];
+    this.touched.clear();
+    for (const name of names) await (await this.handles.get(name)!).datasync();
+    if (this.newFiles) {
+      const d = await open(this.dir, 'r');
+      await d.sync().finally(() => d.close());
+      this.newFiles = false;
+    }
+    return { lastFile, files };
+  }
+
+  /** Core's ReadRawBlock: the record header must carry our magic. */
+  async readBlock(pos: FilePos): Promise<Uint8Array> {
+    return (await this.readRecord('blk', pos, 0)).data;
+  }
+
+  /** Core's ReadBlockUndo: the stored checksum must equal SHA256d(prevHash ‖ undo bytes). */
+  async readUndo(pos: FilePos, prevHash: Uint8Array): Promise<Uint8Array> {
+    const { data, extra } = await this.readRecord('rev', pos, 32);
+    if (!equalBytes(extra, sha256d(Buffer.concat([prevHash, data])))) {
+      throw new Error(`Checksum mismatch at ${posString(pos)} while reading block undo`);
+    }
+    return data;
+  }
+
+  /** A whole blk or rev file, de-obfuscated (for scanning, e.g. with readFramedBlocks). */
+  async readFile(kind: 'blk' | 'rev', file: number): Promise<Uint8Array> {
+    await Promise.all([...this.pending]);
+    const bytes = new Uint8Array(await readFile(path.join(this.dir, fileName(kind, file))));
+    this.xor(bytes, 0);
+    return bytes;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pending]);
+    for (const h of this.handles.values()) await (await h).close();
+    this.handles.clear();
+  }
+
+  private assertWritable(): void {
+    if (this.readOnly) throw new Error(`block store ${this.dir} is open read-only`);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    const done = () => this.pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** One open per file: the promise is cached so concurrent first writes cannot both create (truncate) it. */
+  private handle(name: string): Promise<FileHandle> {
+    let h = this.handles.get(name);
+    if (!h) {
+      const full = path.join(this.dir, name);
+      // Not 'a': positional writes are ignored in append mode on Linux.
+      if (this.readOnly) h = open(full, 'r');
+      else if (existsSync(full)) h = open(full, 'r+');
+      else {
+        h = open(full, 'w+');
+        this.newFiles = true;
+      }
+      this.handles.set(name, h);
+    }
+    return h;
+  }
+
+  private async writeRecord(name: string, at: number, parts: Uint8Array[]): Promise<void> {
+    const head = new Uint8Array(STORAGE_HEADER_BYTES);
+    head.set(this.magic);
+    writeU32LE(head, 4, parts[0].length);
+    const buf = Buffer.concat([head, ...parts]);
+    const h = await this.handle(name);
+    let done = 0;
+    while (done < buf.length) done += (await h.write(buf, done, buf.length - done, at + done)).bytesWritten;
+    // Marked only once written, so a sync that runs meanwhile cannot clear it before the bytes exist.
+    this.touched.add(name);
+  }
+
+  private async readRecord(kind: 'blk' | 'rev', pos: FilePos, extraLen: number): Promise<{ data: Uint8Array; extra: Uint8Array }> {
+    const what = kind === 'blk' ? 'raw block' : 'block undo';
+    if (pos.offset < STORAGE_HEADER_BYTES) throw new Error(`Failed for ${posString(pos)} while reading ${what} storage header`);
+    const name = fileName(kind, pos.file);
+    if (!existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
+    const h = await this.handle(name);
+    const head = await this.readAt(h, pos.offset - STORAGE_HEADER_BYTES, STORAGE_HEADER_BYTES, pos);
+    const magic = head.subarray(0, 4);
+    if (!equalBytes(magic, this.magic)) {
+      throw new Error(`Block magic mismatch for ${posString(pos)}: ${toHex(magic)} versus expected ${toHex(this.magic)} while reading ${what}`);
+    }
+    const size = readU32LE(head, 4);
+    if (size > MAX_RECORD_SIZE) throw new Error(`Record at ${posString(pos)} claims ${size} bytes, more than ${MAX_RECORD_SIZE}`);
+    const body = await this.readAt(h, pos.offset, size + extraLen, pos);
+    return { data: body.subarray(0, size), extra: body.subarray(size) };
+  }
+
+  private async readAt(h: FileHandle, at: number, len: number, pos: FilePos): Promise<Uint8Array> {
+    const buf = new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await h.read(buf, got, len - got, at + got);
+      if (bytesRead === 0) throw new Error(`Read from block file failed: end of file for ${posString(pos)}`);
+      got += bytesRead;
+    }
+    this.xor(buf, at);
+    return buf;
+  }
+
+  /** Core's obfuscation: byte i of a file is XORed with key[i mod 8]. */
+  private xor(buf: Uint8Array, fileOffset: number): void {
+    const k = this.xorKey;
+    if (k.every((b) => b === 0)) return;
+    for (let i = 0; i < buf.length; i++) buf[i] ^= k[(fileOffset + i) & 7];
+  }
+}
