@@ -235,11 +235,12 @@ export function connectBlock(block: Block, ctx: BlockContext, view: CoinsViewCac
       result.undo.push(txUndo);
     }
     // Core's AddCoins: a coinbase may overwrite (the pre-BIP30 duplicates); unspendable outputs never enter.
+    // Scripts are copied: a parsed script is a view into the block's bytes and would keep the block alive.
     const id = txid(tx);
     for (let o = 0; o < tx.outputs.length; o++) {
       const out = tx.outputs[o];
       if (isUnspendable(out.script)) continue;
-      work.addCoin(outpointKey(id, o), { height, coinbase, value: out.value, script: out.script }, coinbase);
+      work.addCoin(outpointKey(id, o), { height, coinbase, value: out.value, script: out.script.slice() }, coinbase);
     }
   }
 
