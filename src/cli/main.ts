@@ -2,6 +2,7 @@
  * The chainsnap command line. Each command group lives in its own module; this file only wires them.
  */
 import yargs from 'yargs';
+import { chainstateCommands } from './chainstate-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -9,6 +10,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('chainsnap')
     .usage('$0 <command> [options]\n\nA Bitcoin chainstate engine built around assumeutxo, compatible with Bitcoin Core.')
     .command('snapshot', 'Offline tools for UTXO snapshot files (dumptxoutset format, version 2)', (y) => snapshotCommands(y))
+    .command('chainstate', 'Offline tools for chainstate databases (chainsnap\'s or Bitcoin Core\'s)', (y) => chainstateCommands(y))
     .demandCommand(1, 'Name a command (try --help).')
     .strict()
     .recommendCommands()

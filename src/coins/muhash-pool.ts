@@ -71,7 +71,7 @@ export class MuHashPool {
     const own =
       transfer && batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength && batch.buffer instanceof ArrayBuffer
         ? batch
-        : batch.slice();
+        : new Uint8Array(batch); // a copy: Buffer.prototype.slice is a view, possibly into Node's shared pool
     if (this.waiters.length === 0 && this.dispatch(own)) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ batch: own, resolve, reject }));
   }

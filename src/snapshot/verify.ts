@@ -67,7 +67,7 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
     const sha = createHash('sha256');
     const coins = await reader.readCoins(async (batch, length) => {
       sha.update(batch.subarray(0, length));
-      if (pool) await pool.add(Buffer.from(batch.subarray(0, length)));
+      if (pool) await pool.add(new Uint8Array(batch.subarray(0, length)), true);
     }, opts.onProgress);
     const s = {
       txouts: coins,

@@ -1,0 +1,415 @@
+/**
+ * ChainstateManager: one chainstate, or two over the shared block storage (snapshot = active, background
+ * = validating the snapshot's history), and the assumeutxo lifecycle between them:
+ *
+ *   startup → finish an interrupted cleanup → refuse if a snapshot failed validation → detect
+ *   `chainstate_snapshot` → if the background chainstate already reached the base, check it now
+ *   (match: rename into place; mismatch: set aside and refuse) → otherwise resume background validation.
+ *   loadSnapshot → Core's checks → bulk load → hash check → the snapshot chainstate becomes active.
+ *   background reaches the base → hash → validated (one chainstate from the next start) or invalid
+ *   (directory set aside, background chainstate active again, fatal stop).
+ *
+ * Every step is a rename or an atomic batch, so a crash at any point resumes at the next start.
+ */
+import { existsSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { hashToHex } from '../primitives/hash.js';
+import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
+import { computeChainstateStats } from '../coins/coins-stats.js';
+import { type BlockIndexEntry } from './block-index.js';
+import { BlockStorage, StorageSource } from './block-storage.js';
+import { InProcessBackground, type BackgroundProgress, type BackgroundRunner } from './background-validation.js';
+import { DEFAULT_DBCACHE, splitCache, type CachePhase } from './cache-budget.js';
+import { Chainstate } from './chainstate.js';
+import {
+  chainstateDir,
+  cleanupValidatedSnapshot,
+  deleteChainstateDir,
+  invalidateSnapshotDir,
+  invalidSnapshotDir,
+  readBaseBlockhash,
+  resumeCleanup,
+  snapshotChainstateDir,
+} from './chainstate-dirs.js';
+import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
+import { checkActivation, openSnapshot, populateSnapshot, type ActivationResult } from './snapshot-activation.js';
+import { DumpError, dumpTxoutSet, type DumpResult } from './dump.js';
+
+export interface ChainstateManagerOptions {
+  /** The network's data directory (holds blocks/ and the chainstate directories). */
+  datadir: string;
+  params: ChainParams;
+  /** Total coins cache budget in bytes (Core's -dbcache); default 450 MiB. */
+  dbcache?: number;
+  log?: Logger;
+  /** Drop a snapshot chainstate (and one set aside as invalid) at startup. */
+  resetSnapshot?: boolean;
+  /** Where background validation runs: 'worker' (default) or this thread. */
+  background?: 'worker' | 'in-process';
+  /** Clock in seconds (header time rule, initial-block-download test). */
+  now?: () => number;
+  maxBlockFileSize?: number;
+}
+
+/** The node cannot go on: Core's fatal errors (a snapshot that failed validation). */
+export class FatalError extends Error {
+  override name = 'FatalError';
+}
+
+/** Startup refused (Core's ChainstateLoadStatus::FAILURE_FATAL). */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export interface ChainstateInfo {
+  role: 'normal' | 'snapshot' | 'background';
+  tip: BlockIndexEntry;
+  snapshotBase?: BlockIndexEntry;
+  validated: boolean;
+  coinsDbCacheBytes: number;
+  coinsTipCacheBytes: number;
+}
+
+/** Blocks older than this (seconds) mean the node is still catching up (Core's DEFAULT_MAX_TIP_AGE). */
+const MAX_TIP_AGE = 24 * 60 * 60;
+
+export class ChainstateManager {
+  readonly log: Logger;
+  /** The chainstate built from genesis: alone, or the background one while a snapshot is unvalidated. */
+  private normal: Chainstate | undefined;
+  private snapshot: Chainstate | undefined;
+  private runner: BackgroundRunner | undefined;
+  private loading = false;
+  validity: SnapshotValidity = 'validated';
+  /** Set once a fatal error happened; every later call refuses. */
+  fatal: FatalError | undefined;
+  backgroundProgress: BackgroundProgress | undefined;
+  readonly dbcache: number;
+
+  private constructor(
+    readonly opts: ChainstateManagerOptions,
+    readonly storage: BlockStorage,
+  ) {
+    this.log = opts.log ?? pino({ level: 'silent' });
+    this.dbcache = opts.dbcache ?? DEFAULT_DBCACHE;
+  }
+
+  get params(): ChainParams {
+    return this.opts.params;
+  }
+
+  get datadir(): string {
+    return this.opts.datadir;
+  }
+
+  static async open(opts: ChainstateManagerOptions): Promise<ChainstateManager> {
+    const log = opts.log ?? pino({ level: 'silent' });
+    const datadir = opts.datadir;
+    resumeCleanup(datadir, log);
+    if (opts.resetSnapshot) {
+      log.info('[snapshot] resetting: dropping the snapshot chainstate');
+      for (const dir of [snapshotChainstateDir(datadir), invalidSnapshotDir(datadir)]) {
+        if (existsSync(dir) && !deleteChainstateDir(dir, log)) throw new StartupError(`Couldn't remove snapshot chainstate (${dir}).`);
+      }
+    }
+    if (existsSync(invalidSnapshotDir(datadir))) throw new StartupError(MSG_FAILED_AT_STARTUP);
+    log.warn('Scripts are not executed yet: every script is assumed valid (the script interpreter is a later issue).');
+    const storage = await BlockStorage.open(datadir, opts.params, { now: opts.now, maxFileSize: opts.maxBlockFileSize, log });
+    const manager = new ChainstateManager(opts, storage);
+    try {
+      await manager.start();
+    } catch (e) {
+      await manager.closeQuietly();
+      throw e;
+    }
+    return manager;
+  }
+
+  private async start(): Promise<void> {
+    const base = this.detectSnapshot();
+    if (base) {
+      this.normal = await this.openChainstate('background', chainstateDir(this.datadir), base.entry);
+      this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base.entry);
+      this.validity = 'unvalidated';
+      if (this.normal.tip === base.entry) {
+        // Background validation finished in an earlier run: check it again and clean up, as Core does.
+        const hash = (await computeChainstateStats(this.normal.db)).hashSerialized3;
+        if (await this.finishValidation(hash, base.au, true)) {
+          await this.snapshot.close();
+          await this.normal.db.close();
+          this.snapshot = undefined;
+          this.normal = undefined;
+          this.log.info('[snapshot] cleaning up unneeded background chainstate, then reinitializing');
+          cleanupValidatedSnapshot(this.datadir, this.log);
+          this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
+        }
+      } else {
+        this.startBackground();
+      }
+    } else {
+      this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
+    }
+    this.rebalanceCaches();
+    await this.active.activateBestChain();
+  }
+
+  /** Core's DetectSnapshotChainstate, plus: a directory without base_blockhash is an interrupted load. */
+  private detectSnapshot(): { entry: BlockIndexEntry; au: AssumeutxoEntry } | undefined {
+    const dir = snapshotChainstateDir(this.datadir);
+    if (!existsSync(dir)) return undefined;
+    const hash = readBaseBlockhash(dir, this.log);
+    if (!hash) {
+      this.log.warn(`[snapshot] removing ${dir}: a snapshot load that never completed`);
+      if (!deleteChainstateDir(dir, this.log)) throw new StartupError(`Couldn't remove snapshot chainstate (${dir}).`);
+      return undefined;
+    }
+    this.log.info(`[snapshot] detected active snapshot chainstate (${dir}) - loading`);
+    const au = assumeutxoForHash(this.params, hashToHex(hash));
+    if (!au) throw new StartupError(`Assumeutxo data not found for the given blockhash '${hashToHex(hash)}'.`);
+    const entry = this.storage.index.get(hash);
+    if (!entry) throw new StartupError(`the snapshot base block ${hashToHex(hash)} is missing from the block index`);
+    if (entry.chainTxCount === 0) this.storage.index.setChainTxCount(entry, au.chainTxCount);
+    return { entry, au };
+  }
+
+  private openChainstate(role: 'normal' | 'snapshot' | 'background', dir: string, base?: BlockIndexEntry): Promise<Chainstate> {
+    return Chainstate.open({
+      role,
+      dir,
+      base,
+      source: new StorageSource(this.storage),
+      params: this.params,
+      cacheBytes: this.dbcache,
+      log: this.log,
+      onConnected: role === 'background' ? (e, i) => (this.runner as InProcessBackground | undefined)?.connected(e, i.inputs) : undefined,
+    });
+  }
+
+  /** The chainstate that follows the network tip. */
+  get active(): Chainstate {
+    return this.snapshot ?? this.normal!;
+  }
+
+  /** The background chainstate, while the snapshot is being validated. */
+  get background(): Chainstate | undefined {
+    return this.snapshot && this.validity === 'unvalidated' ? this.normal : undefined;
+  }
+
+  get snapshotBase(): BlockIndexEntry | undefined {
+    return this.snapshot?.base;
+  }
+
+  private startBackground(): void {
+    const cs = this.normal!;
+    this.log.info(`[snapshot] background validation from height ${cs.height} to ${cs.base!.height}`);
+    this.runner = new InProcessBackground(
+      cs,
+      {
+        onProgress: (p) => (this.backgroundProgress = p),
+        onReachedBase: (hash) => void this.completeBackground(hash),
+        onError: (e) => this.log.error({ err: e }, 'background validation failed'),
+      },
+      this.log,
+    );
+    this.runner.notify();
+  }
+
+  /** Resolves when background work queued so far is done (tests and shutdown). */
+  async backgroundIdle(): Promise<void> {
+    if (this.runner instanceof InProcessBackground) await this.runner.idle();
+  }
+
+  private async completeBackground(hash: Uint8Array): Promise<void> {
+    const base = this.snapshot!.base!;
+    const au = assumeutxoForHash(this.params, base.key);
+    this.runner = undefined;
+    await this.finishValidation(hash, au, false);
+  }
+
+  /**
+   * Core's MaybeCompleteSnapshotValidation once the background tip is the base: compare the hash.
+   * At startup a mismatch refuses startup; at runtime it is a fatal error.
+   */
+  private async finishValidation(hash: Uint8Array, au: AssumeutxoEntry | undefined, atStartup: boolean): Promise<boolean> {
+    const base = this.snapshot!.base!;
+    const actual = hashToHex(hash);
+    if (au && actual === au.hashSerialized) {
+      this.log.info(`[snapshot] snapshot beginning at ${base.key} has been fully validated`);
+      this.validity = 'validated';
+      // At runtime the background chainstate closed its database on reaching the base; its directory is
+      // cleaned up at the next start (renames are too risky while running, as in Core).
+      if (!atStartup) this.normal = undefined;
+      this.rebalanceCaches();
+      return true;
+    }
+    if (au) this.log.error(`[snapshot] hash mismatch: actual=${actual}, expected=${au.hashSerialized}`);
+    else this.log.error(`[snapshot] assumeutxo data not found for height (${base.height}) - refusing to validate snapshot`);
+    const message = snapshotInvalidMessage(this.snapshot!.height, base.height);
+    this.log.error(`[snapshot] !!! ${message}`);
+    this.log.error('[snapshot] deleting snapshot, reverting to validated chain, and stopping node');
+    this.validity = 'invalid';
+    await this.snapshot!.db.close();
+    this.snapshot = undefined;
+    invalidateSnapshotDir(this.datadir, this.log);
+    if (atStartup) throw new StartupError(MSG_FAILED_AT_STARTUP);
+    // The background chainstate is current again; it was closed when it reached the base.
+    this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
+    this.fatal = new FatalError(message);
+    return false;
+  }
+
+  /** Core's IsInitialBlockDownload, reduced to what we know: the active tip is old or below the best header. */
+  isInitialBlockDownload(): boolean {
+    const tip = this.active.tip;
+    const now = this.opts.now?.() ?? Math.floor(Date.now() / 1000);
+    return tip.chainWork < this.storage.index.bestHeader.chainWork || tip.header.time < now - MAX_TIP_AGE;
+  }
+
+  /** Core's MaybeRebalanceCaches, with the 1%/99% split while a snapshot loads. */
+  rebalanceCaches(): void {
+    const phase: CachePhase = this.loading
+      ? { kind: 'loading-snapshot' }
+      : this.background
+        ? { kind: 'two-chainstates', initialBlockDownload: this.isInitialBlockDownload() }
+        : this.snapshot
+          ? { kind: 'snapshot-only' }
+          : { kind: 'single' };
+    const split = splitCache(this.dbcache, phase);
+    if (this.snapshot) this.snapshot.cacheBytes = split.snapshot;
+    if (this.normal && this.normal !== this.snapshot) {
+      this.normal.cacheBytes = split.background || this.dbcache;
+      this.runner?.setCacheBytes(this.normal.cacheBytes);
+    }
+  }
+
+  /** Accepts a block and moves the chainstates forward. Throws ValidationError for a bad block. */
+  async processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
+    this.checkUsable();
+    const result = await this.storage.acceptBlock(bytes);
+    if (result.isNew) {
+      await this.active.activateBestChain();
+      this.runner?.notify([result.entry]);
+      this.rebalanceCaches();
+    }
+    return result;
+  }
+
+  /** Accepts a header alone (headers-first sync). */
+  processHeader(header: Parameters<BlockStorage['index']['acceptHeader']>[0]): BlockIndexEntry {
+    this.checkUsable();
+    return this.storage.index.acceptHeader(header);
+  }
+
+  /** loadtxoutset. Throws SnapshotError (file, header) or SnapshotActivationError (Core's reasons). */
+  async loadSnapshot(path: string, onProgress?: (coins: number, total: number) => void): Promise<ActivationResult> {
+    this.checkUsable();
+    const reader = openSnapshot(path, this.params);
+    try {
+      const ctx = {
+        datadir: this.datadir,
+        params: this.params,
+        index: this.storage.index,
+        activeTip: this.active.tip,
+        snapshotExists: this.snapshot !== undefined || this.loading,
+        cacheBytes: splitCache(this.dbcache, { kind: 'loading-snapshot' }).snapshot,
+        log: this.log,
+        onProgress,
+      };
+      const { base } = checkActivation(ctx, reader.metadata.baseHash);
+      this.loading = true;
+      this.rebalanceCaches();
+      // The active chainstate must have written what it has before the snapshot becomes active.
+      await this.active.flush();
+      const result = await populateSnapshot(ctx, reader, base).finally(() => {
+        this.loading = false;
+      });
+      this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
+      await this.storage.persist();
+      this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);
+      this.normal!.becomeBackground(base);
+      this.validity = 'unvalidated';
+      this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
+      this.rebalanceCaches();
+      this.startBackground();
+      await this.snapshot.activateBestChain();
+      return result;
+    } finally {
+      reader.close();
+      this.rebalanceCaches();
+    }
+  }
+
+  /**
+   * dumptxoutset with Core's argument rules: type "latest" (the tip) or "rollback" (to `rollback`, a height
+   * or a block hash, by default the highest assumeutxo height). Throws DumpError with Core's code and message.
+   */
+  async dumpTxoutSet(file: string, type = '', rollback?: number | string): Promise<DumpResult> {
+    this.checkUsable();
+    let target: BlockIndexEntry | undefined;
+    if (rollback !== undefined) {
+      if (type !== '' && type !== 'rollback') throw new DumpError(-8, `Invalid snapshot type "${type}" specified with rollback option`);
+      target = this.parseHashOrHeight(rollback);
+    } else if (type === 'rollback') {
+      const heights = this.params.assumeutxo.map((a) => a.height);
+      if (heights.length === 0) throw new DumpError(-1, 'no assumeutxo heights are known for this network');
+      target = this.parseHashOrHeight(Math.max(...heights));
+    } else if (type !== 'latest') {
+      throw new DumpError(-8, `Invalid snapshot type "${type}" specified. Please specify "rollback" or "latest"`);
+    }
+    return dumpTxoutSet({ datadir: this.datadir, messageStart: this.params.messageStart, storage: this.storage, active: this.active, log: this.log }, file, target);
+  }
+
+  /** Core's ParseHashOrHeight against the active chain. */
+  private parseHashOrHeight(v: number | string): BlockIndexEntry {
+    const tip = this.active.tip;
+    if (typeof v === 'number') {
+      if (v < 0) throw new DumpError(-8, `Target block height ${v} is negative`);
+      if (v > tip.height) throw new DumpError(-8, `Target block height ${v} after current tip ${tip.height}`);
+      return this.active.at(v)!;
+    }
+    const entry = /^[0-9a-fA-F]{64}$/.test(v) ? this.storage.index.get(v) : undefined;
+    if (!entry) throw new DumpError(-5, 'Block not found');
+    return entry;
+  }
+
+  /** For getchainstates: background (historical) first, active last. */
+  chainstates(): ChainstateInfo[] {
+    const out: ChainstateInfo[] = [];
+    const info = (cs: Chainstate, role: ChainstateInfo['role'], validated: boolean): ChainstateInfo => {
+      const { coinsDb, coinsTip } = splitTipAndDb(cs.cacheBytes);
+      return { role, tip: cs.tip, snapshotBase: cs === this.snapshot ? cs.base : undefined, validated, coinsDbCacheBytes: coinsDb, coinsTipCacheBytes: coinsTip };
+    };
+    if (this.background) out.push(info(this.background, 'background', true));
+    if (this.snapshot) out.push(info(this.snapshot, this.background ? 'snapshot' : 'normal', this.validity === 'validated'));
+    else out.push(info(this.normal!, 'normal', true));
+    return out;
+  }
+
+  private checkUsable(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Stops background validation and flushes everything. */
+  async close(): Promise<void> {
+    await this.runner?.stop();
+    this.runner = undefined;
+    if (this.snapshot) await this.snapshot.close();
+    this.snapshot = undefined;
+    if (this.normal) await this.normal.close();
+    this.normal = undefined;
+    await this.storage.close();
+  }
+
+  private async closeQuietly(): Promise<void> {
+    await this.close().catch((e) => this.log.error({ err: e }, 'error while closing after a failed start'));
+  }
+}
+
+/**
+ * Core splits a chainstate's cache between LevelDB's own cache and the in-memory coins cache
+ * (CalculateCacheSizes): coins_db = min(total/2, total/4 + 8 MiB), the rest to the coins tip.
+ */
+export function splitTipAndDb(total: number): { coinsDb: number; coinsTip: number } {
+  const coinsDb = Math.min(Math.floor(total / 2), Math.floor(total / 4) + (1 << 23));
+  return { coinsDb, coinsTip: total - coinsDb };
+}

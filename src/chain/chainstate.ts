@@ -1,0 +1,242 @@
+/**
+ * One chainstate: a UTXO set (its own LevelDB directory and coins cache) and the chain of blocks it
+ * reflects. It connects and disconnects blocks and moves to the most-work chain it may follow:
+ *   normal      — the most-work chain whose blocks are all stored;
+ *   snapshot    — the same, but only chains through its base block (it never reorganises below it);
+ *   background  — only the ancestors of the snapshot base, and it stops there.
+ * Blocks come from a BlockSource, so the same code runs on the main thread and in the background worker.
+ * Scripts are not executed yet (a later issue): connectBlock's script checks are left out, i.e. assumed valid.
+ */
+import type { Logger } from 'pino';
+import type { Block } from '../primitives/block.js';
+import { hashToHex } from '../primitives/hash.js';
+import type { ChainParams } from '../consensus/params.js';
+import { ValidationError } from '../consensus/validation-error.js';
+import { CoinsCache } from '../coins/coins-cache.js';
+import { CoinsDB } from '../coins/coins-db.js';
+import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
+import { isFailed } from './block-status.js';
+import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
+import type { ChainstateRole } from './lifecycle.js';
+import type { BlockUndo } from './undo.js';
+
+/** What a chainstate needs from block storage (the main thread's BlockStorage, or the worker's proxy). */
+export interface BlockSource {
+  readonly index: BlockIndex;
+  readBlock(entry: BlockIndexEntry): Promise<Block>;
+  readUndo(entry: BlockIndexEntry): Promise<BlockUndo>;
+  writeUndo(entry: BlockIndexEntry, undo: BlockUndo): Promise<void>;
+  /** The block is connected by some chainstate: its transactions and chain are valid. */
+  markConnected(entry: BlockIndexEntry): void;
+  markInvalid(entry: BlockIndexEntry, error: ValidationError): void;
+  /** Makes stored blocks, undo data and index entries durable; called before every coins flush. */
+  persist(): Promise<void>;
+}
+
+export interface ChainstateOptions {
+  role: ChainstateRole;
+  dir: string;
+  source: BlockSource;
+  params: ChainParams;
+  /** Coins cache budget in bytes. */
+  cacheBytes: number;
+  /** Snapshot chainstate: the base block. Background chainstate: the block it stops at. */
+  base?: BlockIndexEntry;
+  log?: Logger;
+  /** Called after each block is connected (progress reporting). */
+  onConnected?: (entry: BlockIndexEntry, info: { inputs: number }) => void;
+}
+
+export class Chainstate {
+  role: ChainstateRole;
+  readonly dir: string;
+  base: BlockIndexEntry | undefined;
+  cacheBytes: number;
+  /** chain[h] is the block at height h; below a snapshot base the blocks need not be stored. */
+  private chain: BlockIndexEntry[];
+  private stopped = false;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: ChainstateOptions,
+    readonly db: CoinsDB,
+    readonly cache: CoinsCache,
+    tip: BlockIndexEntry,
+  ) {
+    this.role = opts.role;
+    this.dir = opts.dir;
+    this.base = opts.base;
+    this.cacheBytes = opts.cacheBytes;
+    this.chain = opts.source.index.chainTo(tip);
+  }
+
+  /**
+   * Opens (creating when absent) the coins database in `dir`; the chain tip is the database's best block,
+   * which is always a block it was flushed at in one atomic batch, so a crash loses only the blocks after
+   * it — they are connected again from the block files.
+   */
+  static async open(opts: ChainstateOptions): Promise<Chainstate> {
+    const db = await CoinsDB.open(opts.dir, { create: true });
+    try {
+      const best = db.bestBlock();
+      const index = opts.source.index;
+      const tip = best ? index.get(best) : index.genesis;
+      if (!tip) throw new Error(`the chainstate in ${opts.dir} is at block ${hashToHex(best!)}, which the block index does not know`);
+      return new Chainstate(opts, db, new CoinsCache(db), tip);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  get tip(): BlockIndexEntry {
+    return this.chain[this.chain.length - 1];
+  }
+
+  get height(): number {
+    return this.chain.length - 1;
+  }
+
+  /** The block at `height` on this chain, if any. */
+  at(height: number): BlockIndexEntry | undefined {
+    return this.chain[height];
+  }
+
+  contains(entry: BlockIndexEntry): boolean {
+    return this.chain[entry.height] === entry;
+  }
+
+  /** The normal chainstate becomes the background one when a snapshot is loaded: it now stops at `base`. */
+  becomeBackground(base: BlockIndexEntry): void {
+    this.role = 'background';
+    this.base = base;
+  }
+
+  /** Stops activateBestChain after the block in progress (shutdown). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Moves to the most-work chain this chainstate may follow, connecting what is stored. A block that breaks
+   * a rule is marked invalid and the next best chain is tried. Returns the number of blocks connected.
+   */
+  async activateBestChain(): Promise<number> {
+    let connected = 0;
+    for (;;) {
+      if (this.stopped) break;
+      const target = this.findTarget();
+      if (!target || target === this.tip || !hasMoreWork(target, this.tip)) break;
+      const fork = lastCommonAncestor(this.tip, target)!;
+      if (this.base && this.role === 'snapshot' && fork.height < this.base.height) break;
+      while (this.tip !== fork) await this.disconnectTip();
+      const path: BlockIndexEntry[] = [];
+      for (let e: BlockIndexEntry | undefined = target; e && e !== fork; e = e.prev) path.push(e);
+      let failed = false;
+      for (let i = path.length - 1; i >= 0 && !this.stopped; i--) {
+        try {
+          await this.connectTip(path[i]);
+          connected++;
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          this.opts.log?.warn({ block: path[i].key, height: path[i].height, reason: e.reason }, `invalid block: ${e.message}`);
+          this.opts.source.markInvalid(path[i], e);
+          failed = true;
+          break;
+        }
+        await this.maybeFlush();
+      }
+      if (!failed && this.tip !== target) break;
+    }
+    return connected;
+  }
+
+  /** Connects `entry`, a child of the tip, and writes its undo data. Throws ValidationError. */
+  async connectTip(entry: BlockIndexEntry): Promise<void> {
+    if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
+    const block = await this.opts.source.readBlock(entry);
+    const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
+    await this.opts.source.writeUndo(entry, result.undo);
+    this.opts.source.markConnected(entry);
+    this.chain.push(entry);
+    this.opts.onConnected?.(entry, { inputs: result.inputs });
+  }
+
+  /** Disconnects the tip using its undo data. Never below a snapshot base (there is no undo data there). */
+  async disconnectTip(): Promise<void> {
+    const entry = this.tip;
+    if (this.base && entry.height <= this.base.height) throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
+    if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
+    const block = await this.opts.source.readBlock(entry);
+    const undo = await this.opts.source.readUndo(entry);
+    const result = disconnectBlock(block, undo, this.cache, entry.height);
+    if (result === 'failed') throw new Error(`failed to disconnect block ${entry.key} (height ${entry.height}): its undo data does not match the UTXO set`);
+    if (result === 'unclean') this.opts.log?.warn({ block: entry.key }, 'disconnect was unclean (Core tolerates this for old duplicate coinbases)');
+    this.chain.pop();
+    await this.maybeFlush();
+  }
+
+  /** Flushes when the cache is over its budget. */
+  async maybeFlush(): Promise<void> {
+    if (this.cache.memoryUsage > this.cacheBytes) await this.flush();
+  }
+
+  /** Block data and index first, then the coins in one atomic batch (best block included). */
+  async flush(keepCache = false): Promise<void> {
+    await this.opts.source.persist();
+    if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
+    if (keepCache) await this.cache.sync();
+    else await this.cache.flush();
+  }
+
+  /** Flushes and closes the database; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    await this.db.close();
+  }
+
+  /** Where this chainstate wants to go next. */
+  private findTarget(): BlockIndexEntry | undefined {
+    const index = this.opts.source.index;
+    if (this.role === 'background') {
+      // Only the snapshot base's ancestors, as far as their blocks are stored.
+      const base = this.base!;
+      let reach: BlockIndexEntry | undefined;
+      for (let h = this.height + 1; h <= base.height; h++) {
+        const e = getAncestor(base, h)!;
+        if (!e.status.haveData || isFailed(e.status)) break;
+        reach = e;
+      }
+      return reach;
+    }
+    let best: BlockIndexEntry | undefined;
+    for (const e of index.entries()) {
+      if (isFailed(e.status) || e.chainTxCount === 0 || !(e.status.haveData || e === this.base)) continue;
+      if (best && !hasMoreWork(e, best)) continue;
+      if (this.base && (e.height < this.base.height || getAncestor(e, this.base.height) !== this.base)) continue;
+      if (!this.base && !this.storedFrom(e)) continue;
+      best = e;
+    }
+    return best;
+  }
+
+  /** Every block from the fork with our chain up to `e` is stored (chainTxCount alone may rest on a snapshot base). */
+  private storedFrom(e: BlockIndexEntry): boolean {
+    for (let x: BlockIndexEntry | undefined = e; x && !this.contains(x); x = x.prev) if (!x.status.haveData) return false;
+    return true;
+  }
+
+  private context(entry: BlockIndexEntry): BlockContext {
+    const prev = entry.prev!;
+    return {
+      height: entry.height,
+      prevHash: prev.hash,
+      prevMedianTimePast: medianTimePast(prev),
+      ancestorMedianTimePast: (h) => medianTimePast(getAncestor(prev, h)!),
+      ancestorHash: (h) => getAncestor(entry, h)?.hash,
+      params: this.opts.params,
+    };
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * dumptxoutset: write the active chainstate's UTXO set as a snapshot file — at the tip ('latest'), or
+ * rolled back to an earlier block on a temporary copy of the set (undo data applied backwards), so the
+ * active chain is never touched. Results and errors as Core's RPC.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { hashToHex } from '../primitives/hash.js';
+import { CoinsCache } from '../coins/coins-cache.js';
+import { CoinsDB, type CoinChange } from '../coins/coins-db.js';
+import { forEachRecord, readRecord } from '../coins/coin-record.js';
+import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
+import { outpointKey } from '../coins/view.js';
+import { SnapshotWriter } from '../snapshot/writer.js';
+import { randomBytes } from 'node:crypto';
+import type { BlockIndexEntry } from './block-index.js';
+import type { BlockStorage } from './block-storage.js';
+import { deleteChainstateDir } from './chainstate-dirs.js';
+import type { Chainstate } from './chainstate.js';
+import { disconnectBlock } from './connect-block.js';
+
+/** A refusal with Core's RPC error code. */
+export class DumpError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DumpError';
+  }
+}
+
+export interface DumpResult {
+  coins_written: number;
+  base_hash: string;
+  base_height: number;
+  path: string;
+  txoutset_hash: string;
+  nchaintx: number;
+}
+
+export interface DumpContext {
+  datadir: string;
+  messageStart: Uint8Array;
+  storage: BlockStorage;
+  active: Chainstate;
+  log?: Logger;
+}
+
+/** `target` undefined: the tip. Paths relative to the datadir, as Core's. */
+export async function dumpTxoutSet(ctx: DumpContext, file: string, target?: BlockIndexEntry): Promise<DumpResult> {
+  const out = path.resolve(ctx.datadir, file);
+  if (existsSync(out)) throw new DumpError(-8, `${out} already exists. If you are sure this is what you want, move it out of the way first`);
+  const tip = ctx.active.tip;
+  const base = target ?? tip;
+  if (!ctx.active.contains(base)) throw new DumpError(-8, `Block ${base.key} is not in the active chain`);
+  if (base !== tip) checkRollbackPossible(ctx, base);
+  let writer: SnapshotWriter;
+  try {
+    writer = new SnapshotWriter(out, { messageStart: ctx.messageStart, baseHash: base.hash, exclusive: true });
+  } catch {
+    throw new DumpError(-8, `Couldn't open file ${out}.incomplete for writing.`);
+  }
+  const stats = new UtxoStatsAccumulator();
+  try {
+    await ctx.active.flush(true);
+    const source = base === tip ? ctx.active.db : await rolledBackCopy(ctx, base);
+    try {
+      await source.iterateRecords((batch, length) => {
+        stats.addRecords(batch, length);
+        writer.addRecords(batch, length);
+      });
+    } finally {
+      if (source !== ctx.active.db) {
+        await source.close();
+        deleteChainstateDir(source.dir, ctx.log);
+      }
+    }
+    const coins = writer.commit();
+    return {
+      coins_written: coins,
+      base_hash: base.key,
+      base_height: base.height,
+      path: out,
+      txoutset_hash: hashToHex(stats.finalize().hashSerialized3),
+      nchaintx: base.chainTxCount,
+    };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
+function checkRollbackPossible(ctx: DumpContext, target: BlockIndexEntry): void {
+  for (let e = ctx.active.tip; e !== target; e = e.prev!) {
+    if (!e.dataPos || !e.undoPos) {
+      throw new DumpError(-1, 'Could not roll back to requested height since necessary block data is already pruned.');
+    }
+  }
+}
+
+/** A temporary copy of the active UTXO set (`temp_utxo_<height>`), rolled back to `target`. */
+async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promise<CoinsDB> {
+  const dir = path.join(ctx.datadir, `temp_utxo_${target.height}`);
+  if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
+  const copy = await CoinsDB.open(dir, { create: true });
+  try {
+    const loading = randomBytes(32);
+    let pending: CoinChange[] = [];
+    await ctx.active.db.iterateRecords(async (batch, length) => {
+      forEachRecord(batch, length, (off) => {
+        const r = readRecord(batch, off);
+        pending.push([outpointKey(r.txid, r.vout), { height: r.height, coinbase: r.coinbase, value: r.value, script: r.script }]);
+      });
+      if (pending.length >= 100_000) {
+        await copy.writeBatch(pending, loading);
+        pending = [];
+      }
+    });
+    const tip = ctx.active.tip;
+    await copy.writeBatch(pending, tip.hash);
+    const cache = new CoinsCache(copy);
+    for (let e = tip; e !== target; e = e.prev!) {
+      const block = await ctx.storage.readBlock(e);
+      const undo = await ctx.storage.readUndo(e);
+      if (disconnectBlock(block, undo, cache, e.height) === 'failed') {
+        throw new Error(`rolling back block ${e.key} (height ${e.height}) failed: its undo data does not match the UTXO set`);
+      }
+    }
+    await cache.flush();
+    return copy;
+  } catch (e) {
+    await copy.close();
+    deleteChainstateDir(dir, ctx.log);
+    throw e;
+  }
+}

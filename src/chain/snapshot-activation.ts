@@ -1,0 +1,144 @@
+/**
+ * Loading a UTXO snapshot into a new snapshot chainstate (Core's ActivateSnapshot and
+ * PopulateAndValidateSnapshot): the refusals in Core's order and words, a streamed bulk load into
+ * `chainstate_snapshot` in large LevelDB batches, the hash check against the assumeutxo parameters, and
+ * on any failure the directory is removed and nothing else changes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { hashToHex } from '../primitives/hash.js';
+import { assumeutxoForHash, assumeutxoForHeight, availableAssumeutxoHeights, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
+import { CoinsDB, type CoinChange } from '../coins/coins-db.js';
+import { forEachRecord, readRecord } from '../coins/coin-record.js';
+import { finishHashSerialized3 } from '../coins/utxo-stats.js';
+import { outpointKey } from '../coins/view.js';
+import { MSG, SnapshotError } from '../snapshot/errors.js';
+import { SnapshotReader } from '../snapshot/reader.js';
+import { getAncestor, hasMoreWork, type BlockIndex, type BlockIndexEntry } from './block-index.js';
+import { isFailed } from './block-status.js';
+import { deleteChainstateDir, snapshotChainstateDir, writeBaseBlockhash } from './chainstate-dirs.js';
+
+/** A refusal of loadtxoutset; `message` is Core's reason (the RPC wraps it). */
+export class SnapshotActivationError extends Error {
+  constructor(
+    message: string,
+    /** The underlying snapshot error, for its byte offset. */
+    readonly snapshotError?: SnapshotError,
+  ) {
+    super(message);
+    this.name = 'SnapshotActivationError';
+  }
+}
+
+export interface ActivationContext {
+  datadir: string;
+  params: ChainParams;
+  index: BlockIndex;
+  /** Tip of the active chainstate (the snapshot must carry more work). */
+  activeTip: BlockIndexEntry;
+  snapshotExists: boolean;
+  /** Bytes the load may buffer before writing a batch (the snapshot chainstate's share of the cache). */
+  cacheBytes: number;
+  log?: Logger;
+  onProgress?: (coins: number, total: number) => void;
+}
+
+export interface ActivationResult {
+  coinsLoaded: number;
+  base: BlockIndexEntry;
+  entry: AssumeutxoEntry;
+}
+
+/** Rough bytes one buffered coin costs while loading (key, coin object, script, batch slot). */
+const BYTES_PER_BUFFERED_COIN = 400;
+
+/** Opens the file and parses its header; SnapshotError ('io' / 'metadata') for the RPC to map. */
+export function openSnapshot(path: string, params: ChainParams): SnapshotReader {
+  return SnapshotReader.open(path, { expectedMessageStart: params.messageStart, expectedNetwork: params.name });
+}
+
+/** Core's checks before population, in order; throws SnapshotActivationError. */
+export function checkActivation(ctx: ActivationContext, baseHash: Uint8Array): { base: BlockIndexEntry; entry: AssumeutxoEntry } {
+  const hex = hashToHex(baseHash);
+  if (ctx.snapshotExists) throw new SnapshotActivationError("Can't activate a snapshot-based chainstate more than once");
+  if (!assumeutxoForHash(ctx.params, hex)) {
+    throw new SnapshotActivationError(
+      `assumeutxo block hash in snapshot metadata not recognized (hash: ${hex}). The following snapshot heights are available: ${availableAssumeutxoHeights(ctx.params).join(', ')}`,
+    );
+  }
+  const base = ctx.index.get(baseHash);
+  if (!base) {
+    throw new SnapshotActivationError(
+      `The base block header (${hex}) must appear in the headers chain. Make sure all headers are syncing, and call loadtxoutset again`,
+    );
+  }
+  if (isFailed(base.status)) throw new SnapshotActivationError(`The base block header (${hex}) is part of an invalid chain`);
+  if (getAncestor(ctx.index.bestHeader, base.height) !== base) {
+    throw new SnapshotActivationError(
+      'A forked headers-chain with more work than the chain with the snapshot base block header exists. Please proceed to sync without AssumeUtxo.',
+    );
+  }
+  // Core looks the entry up by height during population, and refuses a mismatch there.
+  const entry = assumeutxoForHeight(ctx.params, base.height);
+  return { base, entry: entry! };
+}
+
+/**
+ * Loads the coins of an opened snapshot into a new `chainstate_snapshot`, checks its hash and writes
+ * `base_blockhash`. Any failure removes the directory and throws SnapshotActivationError("Population
+ * failed: …") or, for the final work check, Core's own message.
+ */
+export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotReader, base: BlockIndexEntry): Promise<ActivationResult> {
+  const dir = snapshotChainstateDir(ctx.datadir);
+  const fail = (reason: string, cause?: SnapshotError): never => {
+    if (existsSync(dir) && !deleteChainstateDir(dir, ctx.log)) {
+      throw new SnapshotActivationError(`Failed to remove snapshot chainstate dir (${dir}). Manually remove it before restarting.`);
+    }
+    throw new SnapshotActivationError(`Population failed: ${reason}`, cause);
+  };
+  const entry = assumeutxoForHeight(ctx.params, base.height);
+  if (!entry || entry.blockHash !== base.key) {
+    return fail(`Assumeutxo height in snapshot metadata not recognized (${base.height}) - refusing to load snapshot`);
+  }
+  if (!hasMoreWork(base, ctx.activeTip)) return fail('Work does not exceed active chainstate');
+
+  // A leftover from a load that crashed never got its base_blockhash: it is ours to replace.
+  if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
+  const total = reader.metadata.coinsCount;
+  ctx.log?.info(`[snapshot] loading ${total} coins from snapshot ${base.key}`);
+  let db: CoinsDB | undefined;
+  try {
+    db = await CoinsDB.open(dir, { create: true });
+    reader.baseHeight = base.height;
+    const sha = createHash('sha256');
+    const perBatch = Math.max(10_000, Math.floor(ctx.cacheBytes / BYTES_PER_BUFFERED_COIN));
+    // Intermediate batches carry a random best block, as Core's do: the set is not at any block until the end.
+    const loading = randomBytes(32);
+    let pending: CoinChange[] = [];
+    const coins = await reader.readCoins(async (batch, length) => {
+      sha.update(batch.subarray(0, length));
+      forEachRecord(batch, length, (off) => {
+        const r = readRecord(batch, off);
+        pending.push([outpointKey(r.txid, r.vout), { height: r.height, coinbase: r.coinbase, value: r.value, script: r.script }]);
+      });
+      if (pending.length >= perBatch) {
+        await db!.writeBatch(pending, loading);
+        pending = [];
+      }
+    }, (n) => ctx.onProgress?.(n, total));
+    await db.writeBatch(pending, base.hash);
+    const got = hashToHex(finishHashSerialized3(sha));
+    await db.close();
+    db = undefined;
+    if (got !== entry.hashSerialized) return fail(MSG.badHash(entry.hashSerialized, got));
+    writeBaseBlockhash(dir, base.hash);
+    ctx.log?.info(`[snapshot] loaded ${coins} coins from snapshot ${base.key}`);
+    return { coinsLoaded: coins, base, entry };
+  } catch (e) {
+    await db?.close().catch(() => {});
+    if (e instanceof SnapshotActivationError) throw e;
+    if (e instanceof SnapshotError) return fail(e.message, e);
+    return fail((e as Error).message);
+  }
+}

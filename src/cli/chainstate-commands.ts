@@ -1,0 +1,87 @@
+/**
+ * `chainsnap chainstate stats DIR`: gettxoutsetinfo for a chainstate LevelDB directory, ours or Bitcoin
+ * Core's. The directory is opened read-only (on a private copy, see CoinsDB), so a stopped node's datadir
+ * stays untouched. There is no block index here, so no height.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { CoinsDB, CoinsDBError } from '../coins/coins-db.js';
+import { computeChainstateStats, type ChainstateStats } from '../coins/coins-stats.js';
+import { formatBtc } from '../coins/utxo-stats.js';
+import { DeserializeError } from '../primitives/errors.js';
+import { hashToHex } from '../primitives/hash.js';
+import { runCommand, UserError } from './errors.js';
+
+interface StatsArgs {
+  dir: string;
+  muhash?: boolean;
+  threads?: number;
+  json?: boolean;
+}
+
+export function chainstateCommands(y: Argv): Argv {
+  return y
+    .command(
+      'stats <dir>',
+      "Compute gettxoutsetinfo's statistics (hash_serialized_3, txouts, total_amount, ...) for a chainstate directory (chainsnap's or a stopped Bitcoin Core's) without modifying it.",
+      (a) =>
+        a
+          .positional('dir', { type: 'string', demandOption: true, describe: 'The chainstate directory (e.g. ~/.bitcoin/regtest/chainstate)' })
+          .option('muhash', { type: 'boolean', describe: 'Also compute the MuHash of the set (on worker threads)' })
+          .option('threads', { type: 'number', describe: 'Worker threads for MuHash (default: one per core)' })
+          .option('json', { type: 'boolean', describe: 'Print one JSON object' }),
+      (args) => runCommand(() => stats(args as unknown as StatsArgs)),
+    )
+    .demandCommand(1, 'Name a chainstate command: stats.');
+}
+
+async function stats(args: StatsArgs): Promise<number> {
+  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 0 && args.threads <= 256)) {
+    throw new UserError(`--threads must be a whole number from 0 to 256, got ${args.threads}`, 2);
+  }
+  if (!existsSync(args.dir) || !statSync(args.dir).isDirectory()) throw new UserError(`${args.dir}: no such directory`);
+  const started = performance.now();
+  let s: ChainstateStats;
+  try {
+    const db = await CoinsDB.open(args.dir, { readOnly: true });
+    try {
+      s = await computeChainstateStats(db, { muhash: args.muhash, threads: args.threads });
+    } finally {
+      await db.close();
+    }
+  } catch (e) {
+    if (e instanceof CoinsDBError) throw new UserError(e.message);
+    if (e instanceof DeserializeError) throw new UserError(`${args.dir}: corrupt coin in the database: ${e.message}`);
+    throw e;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const out = {
+    bestblock: s.bestBlock ? hashToHex(s.bestBlock) : null,
+    txouts: s.txouts,
+    transactions: s.transactions,
+    bogosize: s.bogosize,
+    hash_serialized_3: hashToHex(s.hashSerialized3),
+    ...(s.muhash ? { muhash: hashToHex(s.muhash) } : {}),
+    disk_size: s.diskSize,
+    total_amount: s.totalAmount === null ? null : Number(formatBtc(s.totalAmount)),
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return 0;
+  }
+  const rows: [string, string][] = [
+    ['directory', args.dir],
+    ['bestblock', out.bestblock ?? '(none: empty database)'],
+    ['txouts', s.txouts.toLocaleString('en-US')],
+    ['transactions', s.transactions.toLocaleString('en-US')],
+    ['bogosize', s.bogosize.toLocaleString('en-US')],
+    ['hash_serialized_3', out.hash_serialized_3],
+  ];
+  if (out.muhash) rows.push(['muhash', out.muhash]);
+  rows.push(['disk_size', s.diskSize.toLocaleString('en-US')]);
+  rows.push(['total_amount', s.totalAmount === null ? 'overflow' : `${formatBtc(s.totalAmount)} BTC`]);
+  rows.push(['time', `${seconds.toFixed(2)} s`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join(''));
+  return 0;
+}

@@ -1,0 +1,310 @@
+/**
+ * CoinsDB: the UTXO set on disk in Bitcoin Core's chainstate LevelDB layout, so a directory written by
+ * Core can be read here and one written here can be read by Core:
+ *   'C' ‖ txid ‖ VARINT(vout) → compressed coin      0e 00 "obfuscate_key" → CompactSize(8) ‖ key (plain)
+ *   'B' → best block hash (32)                        'H' → [new, old] head blocks of an interrupted flush
+ * Every value except the obfuscation key itself is XOR-ed with the 8-byte key (repeating from offset 0).
+ * A fresh database gets a random key like Core's; a non-empty one without a key is read unobfuscated.
+ *
+ * Unlike Core, which may write a large flush as several batches bracketed by 'H', writeBatch puts the
+ * coins and 'B' in ONE LevelDB batch, so a crash leaves either the old or the new state, never a mix.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { equalBytes, writeU32LE } from '../primitives/bytes.js';
+import { hashToHex } from '../primitives/hash.js';
+import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } from './coin.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, recordLength, recordScriptOffset, recordVout } from './coin-record.js';
+import type { CoinsView, OutpointKey } from './view.js';
+
+export const OBFUSCATION_KEY_KEY = Buffer.concat([Buffer.from([0x0e, 0x00]), Buffer.from('obfuscate_key')]);
+const DB_COIN = 0x43; // 'C'
+const KEY_BEST = Buffer.from('B');
+const KEY_HEADS = Buffer.from('H');
+const COIN_START = Buffer.from('C');
+const COIN_END = Buffer.from('D');
+const ENC = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
+
+export interface CoinsDBOptions {
+  /** Create the directory and a fresh database (with a random obfuscation key) when absent. */
+  create?: boolean;
+  /**
+   * Never write to `dir`. LevelDB cannot open read-only (it takes LOCK, writes LOG and replays an
+   * unflushed .log into new tables), so the database is opened on a private copy in the temp directory:
+   * the immutable .ldb/.sst tables are hard-linked (copied across file systems), the small rest copied.
+   * The copy is removed on close. The directory must belong to a stopped node.
+   */
+  readOnly?: boolean;
+}
+
+/** What writeBatch receives per changed outpoint: the new coin, or undefined for a spent (erased) one. */
+export type CoinChange = [OutpointKey, Coin | undefined];
+
+/** A receiver of record batches; the buffer is reused once the returned promise (if any) resolves. */
+export type RecordSink = (batch: Uint8Array, length: number) => void | Promise<void>;
+
+export class CoinsDBError extends Error {
+  override name = 'CoinsDBError';
+}
+
+export class CoinsDB implements CoinsView {
+  private readonly scratch = Buffer.alloc(MAX_RECORD_SIZE + 16);
+
+  private constructor(
+    private readonly db: ClassicLevel<Buffer, Buffer>,
+    /** The directory asked for (not the private copy of a read-only open). */
+    readonly dir: string,
+    readonly obfuscationKey: Uint8Array,
+    readonly readOnly: boolean,
+    private readonly copyDir: string | undefined,
+  ) {}
+
+  static async open(dir: string, opts: CoinsDBOptions = {}): Promise<CoinsDB> {
+    const exists = existsSync(path.join(dir, 'CURRENT'));
+    if (!exists && (opts.readOnly || !opts.create)) throw new CoinsDBError(`no chainstate database at ${dir}`);
+    const copyDir = opts.readOnly ? privateCopy(dir) : undefined;
+    // Core's options: no compression (coins are high-entropy), 32 MiB tables.
+    const db = new ClassicLevel<Buffer, Buffer>(copyDir ?? dir, { ...ENC, compression: false, maxFileSize: 32 << 20 });
+    try {
+      await db.open({ createIfMissing: !!opts.create && !opts.readOnly });
+      let key = new Uint8Array(8);
+      const stored = db.getSync(OBFUSCATION_KEY_KEY);
+      if (stored) {
+        if (stored.length !== 9 || stored[0] !== 8) throw new CoinsDBError(`${dir}: obfuscation key should be exactly 8 bytes long`);
+        key = new Uint8Array(stored.subarray(1));
+      } else if (!opts.readOnly && (await db.keys({ limit: 1 }).all()).length === 0) {
+        // Like Core: only an empty database gets a key, written without obfuscation.
+        key = new Uint8Array(randomBytes(8));
+        await db.put(OBFUSCATION_KEY_KEY, Buffer.concat([Buffer.from([8]), key]));
+      }
+      return new CoinsDB(db, dir, key, !!opts.readOnly, copyDir);
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      if (copyDir) rmSync(copyDir, { recursive: true, force: true });
+      if (e instanceof CoinsDBError) throw e;
+      throw new CoinsDBError(`cannot open chainstate database at ${dir}: ${(e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message}`);
+    }
+  }
+
+  getCoin(key: OutpointKey): Coin | undefined {
+    const v = this.db.getSync(Buffer.from('C' + key, 'latin1'), { fillCache: true });
+    return v === undefined ? undefined : this.decodeCoin(v, key);
+  }
+
+  haveCoin(key: OutpointKey): boolean {
+    return this.getCoin(key) !== undefined;
+  }
+
+  bestBlock(): Uint8Array | undefined {
+    const v = this.db.getSync(KEY_BEST);
+    if (v === undefined) return undefined;
+    const hash = this.deobfuscate(v);
+    if (hash.length !== 32) throw new CoinsDBError(`${this.dir}: best block record has ${hash.length} bytes`);
+    // Core reads a null hash as "no best block".
+    return hash.some((b) => b !== 0) ? new Uint8Array(hash) : undefined;
+  }
+
+  /** The head blocks [new, old] of a flush that was interrupted; empty when the database is consistent. */
+  headBlocks(): Uint8Array[] {
+    const v = this.db.getSync(KEY_HEADS);
+    if (v === undefined) return [];
+    const raw = this.deobfuscate(v);
+    const n = raw[0];
+    if (n >= 253 || raw.length !== 1 + 32 * n) throw new CoinsDBError(`${this.dir}: malformed head blocks record`);
+    return Array.from({ length: n }, (_, i) => new Uint8Array(raw.subarray(1 + 32 * i, 33 + 32 * i)));
+  }
+
+  /**
+   * Writes the changes and the new best block in one atomic LevelDB batch (and drops any 'H' left by an
+   * interrupted Core flush). `changes` is consumed before the first await, so the caller may reuse it.
+   */
+  async writeBatch(changes: Iterable<CoinChange>, bestBlock: Uint8Array): Promise<void> {
+    if (this.readOnly) throw new CoinsDBError(`${this.dir} is open read-only`);
+    if (bestBlock.length !== 32 || bestBlock.every((b) => b === 0)) throw new CoinsDBError('writeBatch needs a best block');
+    if (this.bestBlock() === undefined) {
+      // Core's check: after an interrupted flush only the block it was flushing to may complete it.
+      const heads = this.headBlocks();
+      if (heads.length === 2 && !equalBytes(heads[0], bestBlock)) {
+        throw new CoinsDBError(
+          `the coins database was interrupted while flushing to ${hashToHex(heads[0])}, not ${hashToHex(bestBlock)}; it must be rebuilt`,
+        );
+      }
+    }
+    const batch = this.db.batch();
+    // classic-level copies each operation into the native WriteBatch at once, so one key buffer and one
+    // value buffer serve every coin (serializeCoin would allocate a worst-case buffer per coin).
+    const kbuf = Buffer.allocUnsafe(64);
+    kbuf[0] = DB_COIN;
+    const vbuf = Buffer.allocUnsafe(MAX_COMPRESSED_COIN);
+    try {
+      for (const [key, coin] of changes) {
+        const k = kbuf.subarray(0, 1 + kbuf.write(key, 1, 'latin1'));
+        if (coin === undefined) {
+          batch.del(k);
+        } else {
+          const v = coin.script.length > MAX_COMPRESSED_COIN - 20 ? Buffer.from(serializeCoin(coin)) : vbuf.subarray(0, encodeInto(vbuf, coin));
+          batch.put(k, this.obfuscate(v));
+        }
+      }
+    } catch (e) {
+      await batch.close();
+      throw e;
+    }
+    batch.del(KEY_HEADS);
+    batch.put(KEY_BEST, this.obfuscate(Buffer.from(bestBlock)));
+    await batch.write();
+  }
+
+  /**
+   * Streams every coin as coin records in UTXO-hash order (txid bytes, then numeric vout) in batches of
+   * about `batchBytes`, and returns the best block read in the same LevelDB snapshot as the coins.
+   * Batches end on transaction boundaries, because outputs of one transaction may need re-ordering:
+   * the keys order vouts by VARINT bytes, which differs from numeric order from 16512 on.
+   */
+  async iterateRecords(sink: RecordSink, batchBytes = 1 << 20): Promise<{ bestBlock: Uint8Array | undefined; coins: number }> {
+    let buf: Buffer = Buffer.allocUnsafe(batchBytes + MAX_RECORD_SIZE);
+    let pos = 0;
+    let groupStart = 0;
+    let lastVout = -1;
+    let unordered = false;
+    let coins = 0;
+    let bestBlock: Uint8Array | undefined;
+    // Starting at 'B' reads the best block in the iterator's implicit snapshot.
+    const it = this.db.iterator({ gte: KEY_BEST, lt: COIN_END, fillCache: false });
+    try {
+      for (;;) {
+        const entries = await it.nextv(1000);
+        if (entries.length === 0) break;
+        for (const [k, v] of entries) {
+          if (k[0] !== DB_COIN) {
+            if (k.length === 1 && k[0] === KEY_BEST[0]) bestBlock = new Uint8Array(this.deobfuscate(v));
+            continue;
+          }
+          if (k.length < 34) throw new CoinsDBError(`${this.dir}: malformed coin key ${k.toString('hex')}`);
+          const sameTx = pos > groupStart && k.compare(buf, groupStart, groupStart + 32, 1, 33) === 0;
+          if (!sameTx) {
+            if (unordered) sortGroup(buf, groupStart, pos);
+            if (pos >= batchBytes) {
+              await sink(buf, pos);
+              pos = 0;
+            }
+            groupStart = pos;
+            lastVout = -1;
+            unordered = false;
+          }
+          if (pos + MAX_RECORD_SIZE > buf.length) buf = grow(buf, pos);
+          const vout = readKeyVout(k, this.dir);
+          if (vout < lastVout) unordered = true;
+          lastVout = vout;
+          k.copy(buf, pos, 1, 33);
+          writeU32LE(buf, pos + 32, vout);
+          const val = this.deobfuscate(v);
+          const end = decodeCompressedCoin(val, 0, val.length, buf, pos + RECORD_CODE);
+          if (end > val.length) throw new CoinsDBError(`${this.dir}: truncated coin at ${k.toString('hex')}`);
+          pos = decoded.outEnd;
+          coins++;
+        }
+      }
+      if (unordered) sortGroup(buf, groupStart, pos);
+      if (pos > 0) await sink(buf, pos);
+    } finally {
+      await it.close();
+    }
+    return { bestBlock: bestBlock && bestBlock.some((b) => b !== 0) ? bestBlock : undefined, coins };
+  }
+
+  /** LevelDB's estimate of the bytes the coins take on disk (gettxoutsetinfo's disk_size). */
+  estimateSize(): Promise<number> {
+    return this.db.approximateSize(COIN_START, COIN_END);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+    if (this.copyDir) rmSync(this.copyDir, { recursive: true, force: true });
+  }
+
+  private decodeCoin(v: Buffer, key: OutpointKey): Coin {
+    const val = this.deobfuscate(v);
+    const s = this.scratch;
+    const end = decodeCompressedCoin(val, 0, val.length, s, RECORD_CODE);
+    if (end > val.length) throw new CoinsDBError(`${this.dir}: truncated coin at ${Buffer.from(key, 'latin1').toString('hex')}`);
+    const off = recordScriptOffset(s, 0);
+    // A copy the size of the script: a view would pin the scratch buffer, and memory accounting assumes this.
+    return { height: decoded.height, coinbase: decoded.coinbase, value: decoded.value, script: new Uint8Array(s.subarray(off, off + decoded.scriptLen)) };
+  }
+
+  /** XORs in place (values from LevelDB are fresh buffers we own) and returns the same buffer. */
+  private deobfuscate<T extends Buffer>(v: T): T {
+    const key = this.obfuscationKey;
+    if (key.every((b) => b === 0)) return v;
+    for (let i = 0; i < v.length; i++) v[i] ^= key[i & 7];
+    return v;
+  }
+
+  private obfuscate(v: Buffer): Buffer {
+    return this.deobfuscate(v);
+  }
+}
+
+function encodeInto(buf: Buffer, coin: Coin): number {
+  return writeCompressedCoin(buf, 0, coin.height, coin.coinbase, coin.value, coin.script, 0, coin.script.length);
+}
+
+function readKeyVout(k: Buffer, dir: string): number {
+  let n = 0;
+  for (let i = 33; i < k.length; i++) {
+    const b = k[i];
+    n = n * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      if (i !== k.length - 1 || n > 0xffffffff) break;
+      return n;
+    }
+    n++;
+  }
+  throw new CoinsDBError(`${dir}: malformed coin key ${k.toString('hex')}`);
+}
+
+/** Re-orders the records of one transaction in buf[start, end) by numeric vout. */
+function sortGroup(buf: Buffer, start: number, end: number): void {
+  const recs: { off: number; len: number; vout: number }[] = [];
+  for (let off = start; off < end; off += recordLength(buf, off)) recs.push({ off, len: recordLength(buf, off), vout: recordVout(buf, off) });
+  recs.sort((a, b) => a.vout - b.vout);
+  const copy = Buffer.from(buf.subarray(start, end));
+  let p = start;
+  for (const r of recs) p += copy.copy(buf, p, r.off - start, r.off - start + r.len);
+}
+
+function grow(buf: Buffer, used: number): Buffer {
+  const bigger = Buffer.allocUnsafe(buf.length * 2);
+  buf.copy(bigger, 0, 0, used);
+  return bigger;
+}
+
+/** A private copy of a LevelDB directory to open without touching the original (see readOnly). */
+function privateCopy(dir: string): string {
+  const copy = mkdtempSync(path.join(tmpdir(), 'chainsnap-ro-'));
+  try {
+    for (const name of readdirSync(dir)) {
+      if (name === 'LOCK' || name.startsWith('LOG')) continue;
+      const from = path.join(dir, name);
+      if (!statSync(from).isFile()) continue;
+      const to = path.join(copy, name);
+      if (/\.(ldb|sst)$/.test(name)) {
+        try {
+          linkSync(from, to);
+          continue;
+        } catch {
+          // Another file system or no permission: fall back to copying.
+        }
+      }
+      copyFileSync(from, to);
+    }
+  } catch (e) {
+    rmSync(copy, { recursive: true, force: true });
+    throw e;
+  }
+  return copy;
+}

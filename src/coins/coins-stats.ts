@@ -1,0 +1,48 @@
+/**
+ * gettxoutsetinfo over a chainstate database (ours or Core's): one pass of CoinsDB.iterateRecords feeding
+ * the UtxoStatsAccumulator (hash_serialized_3 and the counts) and, on request, a MuHashPool.
+ */
+import type { CoinsDB } from './coins-db.js';
+import { MuHashPool } from './muhash-pool.js';
+import { UtxoStatsAccumulator } from './utxo-stats.js';
+
+export interface ChainstateStatsOptions {
+  muhash?: boolean;
+  /** MuHash worker threads (default: one per core; 0 = on this thread). */
+  threads?: number;
+  /** Bytes of records per batch. */
+  batchBytes?: number;
+}
+
+export interface ChainstateStats {
+  /** Internal byte order; undefined for an empty database. No height: that needs the block index. */
+  bestBlock: Uint8Array | undefined;
+  txouts: number;
+  transactions: number;
+  bogosize: number;
+  /** Satoshis; null when the sum overflows int64 (Core then omits total_amount). */
+  totalAmount: bigint | null;
+  /** Internal byte order. */
+  hashSerialized3: Uint8Array;
+  muhash?: Uint8Array;
+  /** LevelDB's estimate of the bytes the coins take on disk. */
+  diskSize: number;
+}
+
+export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions = {}): Promise<ChainstateStats> {
+  const acc = new UtxoStatsAccumulator();
+  const pool = opts.muhash ? new MuHashPool(opts.threads) : undefined;
+  try {
+    const { bestBlock } = await db.iterateRecords(async (batch, length) => {
+      acc.addRecords(batch, length);
+      // A copy with its own ArrayBuffer, handed over (transferred) to the pool: the reader reuses `batch`,
+      // and a Buffer (even a slice of one) may share Node's pool, which must never be transferred.
+      if (pool) await pool.add(new Uint8Array(batch.subarray(0, length)), true);
+    }, opts.batchBytes);
+    const muhash = pool ? await pool.finalize() : undefined;
+    const s = acc.finalize();
+    return { bestBlock, ...s, ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
+  } finally {
+    await pool?.close();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `chainsnap chainstate stats` as a user runs it: the real CLI in a child process on Bitcoin Core's
+ * chainstate directory (regtest-A, height 400), compared with Core's gettxoutsetinfo; one-line errors.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
+
+const CLI = path.resolve('bin/chainsnap.js');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function oneLineError(stderr: string, re: RegExp) {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+  assert.match(lines[0], /^chainsnap: error: /);
+  assert.match(lines[0], re);
+}
+
+function fingerprint(dir: string): string {
+  return readdirSync(dir)
+    .sort()
+    .map((f) => `${f}:${createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')}`)
+    .join('\n');
+}
+
+test("chainstate stats --json on Core's chainstate gives Core's gettxoutsetinfo and leaves it untouched", { skip: NO_VECTORS }, () => {
+  const core = (JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) as { main_chain: Record<string, unknown>[] }).main_chain[400];
+  const dir = scratchDir();
+  execFileSync('tar', ['-xzf', vector('core-regtest-A', 'core-datadir.tar.gz'), '-C', dir]);
+  const chainstate = path.join(dir, 'chainstate');
+  const before = fingerprint(chainstate);
+
+  const r = run('chainstate', 'stats', chainstate, '--json', '--muhash', '--threads', '1');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.bestblock, core.hash);
+  assert.equal(j.hash_serialized_3, core.hash_serialized_3);
+  assert.equal(j.muhash, core.muhash);
+  assert.equal(j.txouts, core.txouts);
+  assert.equal(j.transactions, core.transactions);
+  assert.equal(j.bogosize, core.bogosize);
+  assert.equal(j.total_amount, core.total_amount);
+  assert.ok(Number.isInteger(j.disk_size) && j.disk_size > 0);
+
+  const text = run('chainstate', 'stats', chainstate);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`hash_serialized_3\\s+${core.hash_serialized_3}`));
+  assert.match(text.stdout, /total_amount\s+12231\.38790514 BTC/);
+  assert.equal(fingerprint(chainstate), before, 'the directory is byte-for-byte unchanged');
+});
+
+test('chainstate stats: a missing or non-database directory is one line on stderr and exit 1', () => {
+  const dir = scratchDir();
+  const missing = run('chainstate', 'stats', path.join(dir, 'nope'), '--json');
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stdout, '');
+  oneLineError(missing.stderr, /nope: no such directory/);
+
+  const empty = run('chainstate', 'stats', dir);
+  assert.equal(empty.status, 1);
+  oneLineError(empty.stderr, /no chainstate database at /);
+  assert.deepEqual(readdirSync(dir), [], 'nothing created');
+});
