@@ -30,6 +30,8 @@ export interface BackgroundRunner {
   /** Finish the block in progress, flush, release the database. */
   stop(): Promise<void>;
   readonly height: number;
+  /** The background chainstate's tip (a main-thread index entry). */
+  readonly tip: BlockIndexEntry;
   /** Coins cache budget (bytes), changed when caches are rebalanced. */
   setCacheBytes(bytes: number): void;
 }
@@ -65,6 +67,10 @@ export class InProcessBackground implements BackgroundRunner {
 
   get height(): number {
     return this.chainstate.height;
+  }
+
+  get tip(): BlockIndexEntry {
+    return this.chainstate.tip;
   }
 
   setCacheBytes(bytes: number): void {

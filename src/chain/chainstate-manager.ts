@@ -16,9 +16,10 @@ import { pino, type Logger } from 'pino';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
-import { type BlockIndexEntry } from './block-index.js';
+import { getAncestor, type BlockIndexEntry } from './block-index.js';
 import { BlockStorage, StorageSource } from './block-storage.js';
 import { InProcessBackground, type BackgroundProgress, type BackgroundRunner } from './background-validation.js';
+import { WorkerBackground } from './worker-background.js';
 import { DEFAULT_DBCACHE, splitCache, type CachePhase } from './cache-budget.js';
 import { Chainstate } from './chainstate.js';
 import {
@@ -144,7 +145,7 @@ export class ChainstateManager {
           this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
         }
       } else {
-        this.startBackground();
+        await this.startBackground();
       }
     } else {
       this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
@@ -199,31 +200,60 @@ export class ChainstateManager {
     return this.snapshot?.base;
   }
 
-  private startBackground(): void {
+  /**
+   * Starts background validation of the normal chainstate up to the snapshot base: in a worker thread
+   * (which then owns the `chainstate` database) or on this thread.
+   */
+  private async startBackground(): Promise<void> {
     const cs = this.normal!;
-    this.log.info(`[snapshot] background validation from height ${cs.height} to ${cs.base!.height}`);
-    this.runner = new InProcessBackground(
-      cs,
-      {
-        onProgress: (p) => (this.backgroundProgress = p),
-        onReachedBase: (hash) => void this.completeBackground(hash),
-        onError: (e) => this.log.error({ err: e }, 'background validation failed'),
+    const base = cs.base!;
+    // Only the base's ancestors are connected: first step back off any other branch (this thread has the undo data).
+    while (getAncestor(base, cs.height) !== cs.tip) await cs.disconnectTip();
+    this.log.info(`[snapshot] background validation from height ${cs.height} to ${base.height}`);
+    this.backgroundDone = new Promise((resolve) => (this.resolveBackgroundDone = resolve));
+    const events = {
+      onProgress: (p: BackgroundProgress) => (this.backgroundProgress = p),
+      onReachedBase: (hash: Uint8Array) => void this.completeBackground(hash),
+      onError: (e: Error) => {
+        this.log.error({ err: e }, 'background validation failed');
+        this.resolveBackgroundDone?.();
       },
-      this.log,
-    );
+    };
+    if (this.opts.background === 'in-process') {
+      this.runner = new InProcessBackground(cs, events, this.log);
+    } else {
+      await cs.close();
+      this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, events, this.log);
+    }
     this.runner.notify();
   }
 
-  /** Resolves when background work queued so far is done (tests and shutdown). */
+  private backgroundDone: Promise<void> = Promise.resolve();
+  private resolveBackgroundDone: (() => void) | undefined;
+
+  /** The background chainstate's tip while it runs. */
+  get backgroundTip(): BlockIndexEntry | undefined {
+    return this.background ? (this.runner?.tip ?? this.normal!.tip) : undefined;
+  }
+
+  /**
+   * Resolves when the background work queued so far is done (in-process), or when background validation
+   * has finished (worker; it must have all the blocks it needs).
+   */
   async backgroundIdle(): Promise<void> {
     if (this.runner instanceof InProcessBackground) await this.runner.idle();
+    else await this.backgroundDone;
   }
 
   private async completeBackground(hash: Uint8Array): Promise<void> {
     const base = this.snapshot!.base!;
     const au = assumeutxoForHash(this.params, base.key);
     this.runner = undefined;
-    await this.finishValidation(hash, au, false);
+    try {
+      await this.finishValidation(hash, au, false);
+    } finally {
+      this.resolveBackgroundDone?.();
+    }
   }
 
   /**
@@ -330,7 +360,7 @@ export class ChainstateManager {
       this.validity = 'unvalidated';
       this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
       this.rebalanceCaches();
-      this.startBackground();
+      await this.startBackground();
       await this.snapshot.activateBestChain();
       return result;
     } finally {
@@ -379,7 +409,7 @@ export class ChainstateManager {
       const { coinsDb, coinsTip } = splitTipAndDb(cs.cacheBytes);
       return { role, tip: cs.tip, snapshotBase: cs === this.snapshot ? cs.base : undefined, validated, coinsDbCacheBytes: coinsDb, coinsTipCacheBytes: coinsTip };
     };
-    if (this.background) out.push(info(this.background, 'background', true));
+    if (this.background) out.push({ ...info(this.background, 'background', true), tip: this.backgroundTip! });
     if (this.snapshot) out.push(info(this.snapshot, this.background ? 'snapshot' : 'normal', this.validity === 'validated'));
     else out.push(info(this.normal!, 'normal', true));
     return out;

@@ -165,7 +165,9 @@ export class Chainstate {
   /** Disconnects the tip using its undo data. Never below a snapshot base (there is no undo data there). */
   async disconnectTip(): Promise<void> {
     const entry = this.tip;
-    if (this.base && entry.height <= this.base.height) throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
+    if (this.role === 'snapshot' && this.base && entry.height <= this.base.height) {
+      throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
+    }
     if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
     const block = await this.opts.source.readBlock(entry);
     const undo = await this.opts.source.readUndo(entry);

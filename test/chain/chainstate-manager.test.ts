@@ -19,9 +19,10 @@ const SNAPSHOT = path.resolve('snapshots/regtest-h200.dat');
 const chain = buildH200Chain(215);
 const far = () => 2_000_000_000;
 
-test('h200: load, sync past the base, validate in the background, restart into one chainstate', { skip: existsSync(SNAPSHOT) ? false : 'no snapshots/regtest-h200.dat' }, async () => {
+for (const background of ['in-process', 'worker'] as const) {
+test(`h200 (${background}): load, sync past the base, validate in the background, restart into one chainstate`, { skip: existsSync(SNAPSHOT) ? false : 'no snapshots/regtest-h200.dat' }, async () => {
   const datadir = scratchDir();
-  let m = await ChainstateManager.open({ datadir, params, background: 'in-process', now: far });
+  let m = await ChainstateManager.open({ datadir, params, background, now: far });
   for (const b of chain.blocks) m.processHeader(b.block.header);
   assert.equal(m.storage.index.bestHeader.height, 215);
 
@@ -45,7 +46,7 @@ test('h200: load, sync past the base, validate in the background, restart into o
   assert.deepEqual(states.map((s) => [s.role, s.tip.height, s.validated]), [['normal', 215, true]]);
   await m.close();
 
-  m = await ChainstateManager.open({ datadir, params, background: 'in-process', now: far });
+  m = await ChainstateManager.open({ datadir, params, background, now: far });
   assert.ok(!existsSync(path.join(datadir, 'chainstate_snapshot')));
   assert.ok(!existsSync(path.join(datadir, 'chainstate_todelete')));
   assert.ok(existsSync(path.join(datadir, 'chainstate', 'base_blockhash')), 'base_blockhash stays as a marker');
@@ -55,3 +56,4 @@ test('h200: load, sync past the base, validate in the background, restart into o
   assert.equal(stats.txouts, 215);
   await m.close();
 });
+}

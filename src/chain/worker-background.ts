@@ -1,0 +1,132 @@
+/**
+ * The main thread's side of background validation in a worker: it starts the worker with the snapshot
+ * base's ancestry, forwards newly stored blocks, writes the worker's undo data into the rev files, and
+ * answers its persist requests only once that data and the index are durable — so the worker's coins
+ * flush never gets ahead of the block storage.
+ */
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { formatAssumeutxoSpec, getChainParams, type ChainParams } from '../consensus/params.js';
+import { toHex } from '../primitives/bytes.js';
+import { getAncestor, type BlockIndexEntry } from './block-index.js';
+import { encodeEntry } from './block-index-db.js';
+import type { BlockStorage } from './block-storage.js';
+import { RateMeter, type BackgroundEvents, type BackgroundRunner } from './background-validation.js';
+import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
+
+export class WorkerBackground implements BackgroundRunner {
+  private readonly worker: Worker;
+  private tipEntry: BlockIndexEntry;
+  /** Undo writes in message order; persist waits for them. */
+  private undoChain: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+  private exited = false;
+  private readonly meter = new RateMeter();
+
+  constructor(
+    private readonly storage: BlockStorage,
+    params: ChainParams,
+    dir: string,
+    private readonly base: BlockIndexEntry,
+    tip: BlockIndexEntry,
+    cacheBytes: number,
+    private readonly events: BackgroundEvents,
+    private readonly log?: Logger,
+  ) {
+    this.tipEntry = tip;
+    const builtIn = new Set(getChainParams(params.name, params.isCustomSignet ? { signetChallenge: toHex(params.signetChallenge) } : {}).assumeutxo.map(formatAssumeutxoSpec));
+    const init: WorkerInit = {
+      network: params.name,
+      signetChallenge: params.isCustomSignet ? toHex(params.signetChallenge) : undefined,
+      assumeutxo: params.assumeutxo.map(formatAssumeutxoSpec).filter((s) => !builtIn.has(s)),
+      dir,
+      blocksDir: path.join(storage.dir),
+      cacheBytes,
+      entries: storage.index.chainTo(base).slice(1).map((e) => encodeEntry(e)),
+      baseHash: base.key,
+    };
+    this.worker = new Worker(new URL('./background-worker.js', import.meta.url), { workerData: init });
+    this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
+    this.worker.on('error', (e) => this.events.onError(e));
+    this.worker.on('exit', () => (this.exited = true));
+  }
+
+  get height(): number {
+    return this.tipEntry.height;
+  }
+
+  get tip(): BlockIndexEntry {
+    return this.tipEntry;
+  }
+
+  setCacheBytes(bytes: number): void {
+    this.post({ type: 'cache', bytes });
+  }
+
+  /** Tells the worker about newly stored blocks on the path to the base. */
+  notify(entries?: BlockIndexEntry[]): void {
+    const blocks = (entries ?? [])
+      .filter((e) => e.dataPos && e.height <= this.base.height && getAncestor(this.base, e.height) === e)
+      .map((e) => ({ hash: e.hash, pos: e.dataPos!, txCount: e.txCount }));
+    if (blocks.length) this.post({ type: 'blocks', blocks });
+  }
+
+  stop(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      this.post({ type: 'stop' });
+    });
+    return this.stopping;
+  }
+
+  private post(m: MainToWorker): void {
+    if (!this.exited) this.worker.postMessage(m);
+  }
+
+  private onMessage(m: WorkerToMain): void {
+    const entry = 'hash' in m && m.type !== 'reached-base' ? this.storage.index.get(m.hash) : undefined;
+    switch (m.type) {
+      case 'connected':
+        this.storage.index.raiseValidity(entry!, 'chain');
+        this.tipEntry = entry!;
+        this.meter.add(m.inputs);
+        this.events.onProgress({ height: m.height, tip: m.hash, ...this.meter.rates() });
+        break;
+      case 'undo':
+        this.undoChain = this.undoChain.then(() => this.storage.writeUndo(entry!, m.bytes));
+        break;
+      case 'invalid':
+        this.log?.warn({ block: entry?.key, reason: m.reason }, `background validation: invalid block: ${m.reason} ${m.debug}`);
+        if (entry) this.storage.index.markInvalid(entry);
+        break;
+      case 'persist':
+        this.undoChain
+          .then(() => this.storage.persist())
+          .then(
+            () => this.post({ type: 'persisted', id: m.id }),
+            (e: Error) => this.events.onError(e),
+          );
+        break;
+      case 'reached-base':
+        void this.undoChain.then(() => this.storage.persist()).then(() => {
+          this.exitAfter();
+          this.events.onReachedBase(m.hash);
+        });
+        break;
+      case 'stopped':
+        this.exitAfter();
+        break;
+      case 'error':
+        this.events.onError(new Error(`background validation worker: ${m.message}`));
+        this.exitAfter();
+        break;
+    }
+  }
+
+  /** The worker has released the database; end the thread (its event loop may still hold the message port). */
+  private exitAfter(): void {
+    void this.worker.terminate();
+  }
+}
