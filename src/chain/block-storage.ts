@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { parseBlock, type Block } from '../primitives/block.js';
+import { parseBlock, serializeBlock, type Block } from '../primitives/block.js';
 import { hasWitness } from '../primitives/transaction.js';
 import type { ChainParams } from '../consensus/params.js';
 import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
@@ -46,7 +46,9 @@ export class BlockStorage {
         files: await db.fileInfos(),
         lastFile: await db.lastFile(),
       });
-      return new BlockStorage(params, index, store, db, dir);
+      const storage = new BlockStorage(params, index, store, db, dir);
+      await storage.loadGenesisBlock();
+      return storage;
     } catch (e) {
       await db.close();
       throw e;
@@ -76,6 +78,19 @@ export class BlockStorage {
     const pos = await this.store.writeBlock(bytes, { height: entry.height, time: entry.header.time });
     this.index.setBlockData(entry, pos, block.txs.length, block.txs.some(hasWitness));
     return { entry, isNew: true };
+  }
+
+  /**
+   * Core's LoadGenesisBlock: the genesis block is stored like any other, so its descendants get chain tx
+   * counts and a chainstate can connect from it. (Its coinbase is never added to the UTXO set.)
+   */
+  private async loadGenesisBlock(): Promise<void> {
+    const genesis = this.index.genesis;
+    if (genesis.status.haveData) return;
+    const pos = await this.store.writeBlock(serializeBlock(this.params.genesis), { height: 0, time: genesis.header.time });
+    this.index.setBlockData(genesis, pos, this.params.genesis.txs.length);
+    this.index.raiseValidity(genesis, 'scripts');
+    await this.persist();
   }
 
   async readBlock(entry: BlockIndexEntry): Promise<Block> {

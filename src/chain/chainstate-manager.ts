@@ -71,6 +71,20 @@ export interface ChainstateInfo {
   coinsTipCacheBytes: number;
 }
 
+export interface BackgroundStatus {
+  height: number;
+  tip: BlockIndexEntry;
+  baseHeight: number;
+  /** Transactions from genesis through the background tip (0 while unknown). */
+  chainTxCount: number;
+  /** chainTxCount at the tip ÷ chainTxCount at the base. */
+  progress: number;
+  blocksPerSecond: number;
+  inputsPerSecond: number;
+  /** Seconds left at the current speed, when it is known. */
+  etaSeconds: number | undefined;
+}
+
 /** Blocks older than this (seconds) mean the node is still catching up (Core's DEFAULT_MAX_TIP_AGE). */
 const MAX_TIP_AGE = 24 * 60 * 60;
 
@@ -212,7 +226,21 @@ export class ChainstateManager {
     this.log.info(`[snapshot] background validation from height ${cs.height} to ${base.height}`);
     this.backgroundDone = new Promise((resolve) => (this.resolveBackgroundDone = resolve));
     const events = {
-      onProgress: (p: BackgroundProgress) => (this.backgroundProgress = p),
+      onProgress: (p: BackgroundProgress) => {
+        this.backgroundProgress = p;
+        // A log line every 10 s at most: height, share of the transactions, speed, time left.
+        const now = Date.now();
+        if (now - this.lastProgressLog >= 10_000 || p.height === base.height) {
+          this.lastProgressLog = now;
+          const st = this.backgroundStatus();
+          if (st) {
+            this.log.info(
+              { height: st.height, base: st.baseHeight, progress: Number(st.progress.toFixed(4)), blocksPerSecond: Math.round(st.blocksPerSecond), etaSeconds: st.etaSeconds && Math.round(st.etaSeconds) },
+              `[snapshot] background validation at height ${st.height} of ${st.baseHeight}`,
+            );
+          }
+        }
+      },
       onReachedBase: (hash: Uint8Array) => void this.completeBackground(hash),
       onError: (e: Error) => {
         this.log.error({ err: e }, 'background validation failed');
@@ -228,8 +256,32 @@ export class ChainstateManager {
     this.runner.notify();
   }
 
+  private lastProgressLog = 0;
   private backgroundDone: Promise<void> = Promise.resolve();
   private resolveBackgroundDone: (() => void) | undefined;
+
+  /**
+   * Where background validation stands: its tip, the transactions validated so far against the base's
+   * chain tx count (Core's verificationprogress for it), speed and an estimate of the time left.
+   */
+  backgroundStatus(): BackgroundStatus | undefined {
+    const tip = this.backgroundTip;
+    const base = this.snapshotBase;
+    if (!tip || !base) return undefined;
+    const p = this.backgroundProgress;
+    const remainingBlocks = base.height - tip.height;
+    const rate = p?.blocksPerSecond ?? 0;
+    return {
+      height: tip.height,
+      tip,
+      baseHeight: base.height,
+      chainTxCount: tip.chainTxCount,
+      progress: base.chainTxCount > 0 ? tip.chainTxCount / base.chainTxCount : 0,
+      blocksPerSecond: rate,
+      inputsPerSecond: p?.inputsPerSecond ?? 0,
+      etaSeconds: rate > 0 ? remainingBlocks / rate : undefined,
+    };
+  }
 
   /** The background chainstate's tip while it runs. */
   get backgroundTip(): BlockIndexEntry | undefined {

@@ -82,7 +82,10 @@ export class Chainstate {
       const index = opts.source.index;
       const tip = best ? index.get(best) : index.genesis;
       if (!tip) throw new Error(`the chainstate in ${opts.dir} is at block ${hashToHex(best!)}, which the block index does not know`);
-      return new Chainstate(opts, db, new CoinsCache(db), tip);
+      const cache = new CoinsCache(db);
+      // A new UTXO set is at the genesis block, whose coinbase is never spendable (Core's special case).
+      if (!best) cache.setBestBlock(tip.hash);
+      return new Chainstate(opts, db, cache, tip);
     } catch (e) {
       await db.close();
       throw e;
