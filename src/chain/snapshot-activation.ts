@@ -12,6 +12,7 @@ import { assumeutxoForHash, assumeutxoForHeight, availableAssumeutxoHeights, typ
 import { CoinsDB, type CoinChange } from '../coins/coins-db.js';
 import { forEachRecord, readRecord } from '../coins/coin-record.js';
 import { finishHashSerialized3 } from '../coins/utxo-stats.js';
+import { computeChainstateStats } from '../coins/coins-stats.js';
 import { outpointKey } from '../coins/view.js';
 import { MSG, SnapshotError } from '../snapshot/errors.js';
 import { SnapshotReader } from '../snapshot/reader.js';
@@ -52,6 +53,33 @@ export interface ActivationResult {
 
 /** Rough bytes one buffered coin costs while loading (key, coin object, script, batch slot). */
 const BYTES_PER_BUFFERED_COIN = 400;
+
+/**
+ * Streams the coins into `db` in batches sized from the cache budget. Intermediate batches carry a random
+ * best block, as Core's do: the set is not at any block until the last batch names the base.
+ * With `canonical`, also returns the hash_serialized_3 of the stream.
+ */
+async function loadCoins(ctx: ActivationContext, reader: SnapshotReader, db: CoinsDB, base: BlockIndexEntry, canonical: boolean): Promise<{ coins: number; hash: string }> {
+  const sha = createHash('sha256');
+  const perBatch = Math.max(10_000, Math.floor(ctx.cacheBytes / BYTES_PER_BUFFERED_COIN));
+  const loading = randomBytes(32);
+  const total = reader.metadata.coinsCount;
+  let pending: CoinChange[] = [];
+  reader.canonical = canonical;
+  const coins = await reader.readCoins(async (batch, length) => {
+    if (canonical) sha.update(batch.subarray(0, length));
+    forEachRecord(batch, length, (off) => {
+      const r = readRecord(batch, off);
+      pending.push([outpointKey(r.txid, r.vout), { height: r.height, coinbase: r.coinbase, value: r.value, script: r.script }]);
+    });
+    if (pending.length >= perBatch) {
+      await db.writeBatch(pending, loading);
+      pending = [];
+    }
+  }, (n) => ctx.onProgress?.(n, total));
+  await db.writeBatch(pending, base.hash);
+  return { coins, hash: hashToHex(finishHashSerialized3(sha)) };
+}
 
 /** Opens the file and parses its header; SnapshotError ('io' / 'metadata') for the RPC to map. */
 export function openSnapshot(path: string, params: ChainParams): SnapshotReader {
@@ -111,24 +139,28 @@ export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotR
   try {
     db = await CoinsDB.open(dir, { create: true });
     reader.baseHeight = base.height;
-    const sha = createHash('sha256');
-    const perBatch = Math.max(10_000, Math.floor(ctx.cacheBytes / BYTES_PER_BUFFERED_COIN));
-    // Intermediate batches carry a random best block, as Core's do: the set is not at any block until the end.
-    const loading = randomBytes(32);
-    let pending: CoinChange[] = [];
-    const coins = await reader.readCoins(async (batch, length) => {
-      sha.update(batch.subarray(0, length));
-      forEachRecord(batch, length, (off) => {
-        const r = readRecord(batch, off);
-        pending.push([outpointKey(r.txid, r.vout), { height: r.height, coinbase: r.coinbase, value: r.value, script: r.script }]);
-      });
-      if (pending.length >= perBatch) {
-        await db!.writeBatch(pending, loading);
-        pending = [];
+    let got: string;
+    let coins: number;
+    try {
+      // Core's order (every file Core writes): the hash is computed while loading, in one pass.
+      ({ coins, hash: got } = await loadCoins(ctx, reader, db, base, true));
+    } catch (e) {
+      if (!(e instanceof SnapshotError && e.kind === 'content')) throw e;
+      // Any other order: load as Core does (the database sorts) and hash the loaded set, so a re-ordered
+      // file gets Core's answer, a content-hash mismatch, not a refusal of its order.
+      ctx.log?.warn(`[snapshot] ${e.message}: loading it anyway and hashing the loaded set`);
+      await db.close();
+      deleteChainstateDir(dir, ctx.log);
+      db = await CoinsDB.open(dir, { create: true });
+      const again = openSnapshot(reader.path, ctx.params);
+      try {
+        again.baseHeight = base.height;
+        ({ coins } = await loadCoins(ctx, again, db, base, false));
+      } finally {
+        again.close();
       }
-    }, (n) => ctx.onProgress?.(n, total));
-    await db.writeBatch(pending, base.hash);
-    const got = hashToHex(finishHashSerialized3(sha));
+      got = hashToHex((await computeChainstateStats(db, { threads: 0 })).hashSerialized3);
+    }
     await db.close();
     db = undefined;
     if (got !== entry.hashSerialized) return fail(MSG.badHash(entry.hashSerialized, got));

@@ -59,6 +59,8 @@ export class SnapshotReader {
   private batchCoins = 0;
   /** Height of the base block, when known: coins above it are refused (Core's check). */
   baseHeight: number | undefined;
+  /** Require Core's order and emit records in hashing order. */
+  canonical: boolean;
   /**
    * gettxoutsetinfo's counts, kept during the one pass so verifying needs no second walk over the
    * records. `transactions` counts non-empty txid groups: distinct txids when the order is canonical.
@@ -75,6 +77,7 @@ export class SnapshotReader {
     this.inBuf = Buffer.allocUnsafe((opts.chunkBytes ?? 4 << 20) + MAX_COIN_BYTES);
     this.out = Buffer.allocUnsafe((opts.batchBytes ?? 1 << 20) + MAX_RECORD_SIZE);
     this.baseHeight = opts.baseHeight;
+    this.canonical = opts.canonical ?? true;
   }
 
   /** Opens the file and parses its header; throws SnapshotError ('io' or 'metadata'). */
@@ -119,7 +122,7 @@ export class SnapshotReader {
    * message at the first problem; nothing read so far should be trusted then.
    */
   async readCoins(sink: RecordSink, progress?: ProgressSink): Promise<number> {
-    const canonical = this.opts.canonical ?? true;
+    const canonical = this.canonical;
     const baseHeight = this.baseHeight ?? Infinity;
     const batchBytes = this.opts.batchBytes ?? 1 << 20;
     const prevTxid = new Uint8Array(32);
