@@ -113,10 +113,14 @@ export class BlockStorage {
   /** Syncs the files, then writes the changed index entries: never an index entry pointing at unsynced data. */
   persist(): Promise<void> {
     this.persisting = this.persisting.then(async () => {
-      const synced = await this.store.sync();
+      // Take the entries before the sync starts (in the same synchronous step as its file-size snapshot):
+      // everything they point at is then covered by it. An entry dirtied during the sync waits for the next
+      // persist. Entries change by replacement of fields, so a shallow copy is a snapshot of each.
       const dirty = this.index.takeDirty();
+      const records = dirty.map((e) => ({ ...e }));
       try {
-        await this.db.writeEntries(dirty, synced);
+        const synced = this.store.sync();
+        await this.db.writeEntries(records, await synced);
       } catch (e) {
         this.index.markDirty(...dirty);
         throw e;

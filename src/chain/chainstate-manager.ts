@@ -241,7 +241,9 @@ export class ChainstateManager {
           }
         }
       },
-      onReachedBase: (hash: Uint8Array) => void this.completeBackground(hash),
+      onReachedBase: (hash: Uint8Array) => {
+        this.completing = this.completeBackground(hash);
+      },
       onError: (e: Error) => {
         this.log.error({ err: e }, 'background validation failed');
         this.resolveBackgroundDone?.();
@@ -295,7 +297,11 @@ export class ChainstateManager {
   async backgroundIdle(): Promise<void> {
     if (this.runner instanceof InProcessBackground) await this.runner.idle();
     else await this.backgroundDone;
+    await this.completing;
   }
+
+  /** The completion step (hash comparison, renames) once the background chainstate reached the base. */
+  private completing: Promise<void> | undefined;
 
   private async completeBackground(hash: Uint8Array): Promise<void> {
     const base = this.snapshot!.base!;
@@ -473,6 +479,7 @@ export class ChainstateManager {
 
   /** Stops background validation and flushes everything. */
   async close(): Promise<void> {
+    await this.completing?.catch(() => {});
     await this.runner?.stop();
     this.runner = undefined;
     if (this.snapshot) await this.snapshot.close();
