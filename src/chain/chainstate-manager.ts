@@ -196,7 +196,13 @@ export class ChainstateManager {
       params: this.params,
       cacheBytes: this.dbcache,
       log: this.log,
-      onConnected: role === 'background' ? (e, i) => (this.runner as InProcessBackground | undefined)?.connected(e, i.inputs) : undefined,
+      // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
+      onConnected:
+        role === 'snapshot'
+          ? undefined
+          : (e, i) => {
+              if (this.runner instanceof InProcessBackground && this.normal?.role === 'background') this.runner.connected(e, i.inputs);
+            },
     });
   }
 

@@ -8,10 +8,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { hashToHex } from '../primitives/hash.js';
 import { CoinsCache } from '../coins/coins-cache.js';
-import { CoinsDB, type CoinChange } from '../coins/coins-db.js';
-import { forEachRecord, readRecord } from '../coins/coin-record.js';
+import { CoinsDB } from '../coins/coins-db.js';
 import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
-import { outpointKey } from '../coins/view.js';
 import { SnapshotWriter } from '../snapshot/writer.js';
 import { randomBytes } from 'node:crypto';
 import type { BlockIndexEntry } from './block-index.js';
@@ -19,6 +17,9 @@ import type { BlockStorage } from './block-storage.js';
 import { deleteChainstateDir } from './chainstate-dirs.js';
 import type { Chainstate } from './chainstate.js';
 import { disconnectBlock } from './connect-block.js';
+
+/** Bytes of keys and values per batch when copying the set for a rollback. */
+const COPY_BATCH_BYTES = 16 << 20;
 
 /** A refusal with Core's RPC error code. */
 export class DumpError extends Error {
@@ -106,20 +107,18 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
   if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
   const copy = await CoinsDB.open(dir, { create: true });
   try {
+    // Intermediate batches name a random block: the copy is at no block until the last one.
     const loading = randomBytes(32);
-    let pending: CoinChange[] = [];
+    let bulk = copy.bulkBatch();
     await ctx.active.db.iterateRecords(async (batch, length) => {
-      forEachRecord(batch, length, (off) => {
-        const r = readRecord(batch, off);
-        pending.push([outpointKey(r.txid, r.vout), { height: r.height, coinbase: r.coinbase, value: r.value, script: r.script }]);
-      });
-      if (pending.length >= 100_000) {
-        await copy.writeBatch(pending, loading);
-        pending = [];
+      bulk.addRecords(batch, length);
+      if (bulk.bytes >= COPY_BATCH_BYTES) {
+        await bulk.write(loading);
+        bulk = copy.bulkBatch();
       }
     });
     const tip = ctx.active.tip;
-    await copy.writeBatch(pending, tip.hash);
+    await bulk.write(tip.hash);
     const cache = new CoinsCache(copy);
     for (let e = tip; e !== target; e = e.prev!) {
       const block = await ctx.storage.readBlock(e);
