@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineDemo } from './engine-demo.js';
 import { main } from './main.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -26,8 +27,10 @@ await main(['snapshot', 'info', rel]);
 process.stdout.write(`\n$ chainsnap snapshot verify ${rel} --muhash\n`);
 await main(['snapshot', 'verify', rel, '--muhash']);
 if (process.exitCode === 0) {
+  process.stdout.write('\nThe engine, on the same chain (snapshots/regtest-h200-blocks.dat holds blocks 1..210):\n');
+  await engineDemo(file, path.join(root, 'snapshots', 'regtest-h200-blocks.dat'), (line) => process.stdout.write(`  ${line}\n`));
   process.stdout.write(
-    `\nThe snapshot matches. Try: node bin/chainsnap.js snapshot export ${rel} --format jsonl | head\n` +
+    `\nTry: node bin/chainsnap.js snapshot export ${rel} --format jsonl | head\n` +
       'or node bin/chainsnap.js --help. The docs are in docs/.\n',
   );
 }
