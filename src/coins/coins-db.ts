@@ -195,9 +195,13 @@ export class CoinsDB implements CoinsView {
     // Starting at 'B' reads the best block in the iterator's implicit snapshot.
     const it = this.db.iterator({ gte: KEY_BEST, lt: COIN_END, fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
     try {
+      // One read ahead: LevelDB fetches the next chunk on the thread pool while this one is decoded.
+      let next = it.nextv(ITERATE_CHUNK_ENTRIES);
       for (;;) {
-        const entries = await it.nextv(ITERATE_CHUNK_ENTRIES);
+        const entries = await next;
         if (entries.length === 0) break;
+        next = it.nextv(ITERATE_CHUNK_ENTRIES);
+        next.catch(() => undefined);
         for (const [k, v] of entries) {
           if (k[0] !== DB_COIN) {
             if (k.length === 1 && k[0] === KEY_BEST[0]) bestBlock = new Uint8Array(this.deobfuscate(v));
