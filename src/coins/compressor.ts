@@ -43,6 +43,8 @@ export function compressAmount(n: number): number | bigint {
   return 1 + (n - 1) * 10 + 9;
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
 /** Largest code whose decompression stays exact in doubles (result ≤ 2^53) on the fast path. */
 const FAST_AMOUNT_LIMIT = 2 ** 40;
 
@@ -54,7 +56,7 @@ export function decompressAmount(x: number | bigint): number {
   if (typeof x === 'number' && x < FAST_AMOUNT_LIMIT) {
     if (x === 0) return 0;
     x--;
-    let e = x % 10;
+    const e = x % 10;
     x = (x - e) / 10;
     let n: number;
     if (e < 9) {
@@ -63,10 +65,7 @@ export function decompressAmount(x: number | bigint): number {
     } else {
       n = x + 1;
     }
-    while (e > 0) {
-      n *= 10;
-      e--;
-    }
+    n *= POW10[e];
     if (n <= Number.MAX_SAFE_INTEGER) return n;
   }
   return Number(decompressAmountBig(BigInt(x)));

@@ -149,9 +149,17 @@ export class SnapshotReader {
         let prevVout = -1;
         let sortFrom = -1;
         for (let i = 0; i < perTxid; i++) {
-          this.ensure(9 + MAX_COIN_BYTES);
+          // The common cases inline (room in the buffer, a one-byte vout): this loop runs per coin.
+          if (this.inLen - this.pos < 9 + MAX_COIN_BYTES && !this.eof) this.ensure(9 + MAX_COIN_BYTES);
           const coinStart = this.inStart + this.pos;
-          const vout = this.readCompactSize();
+          const first = this.pos < this.inLen ? this.inBuf[this.pos] : 253;
+          let vout: number;
+          if (first < 253) {
+            vout = first;
+            this.pos++;
+          } else {
+            vout = this.readCompactSize();
+          }
           if (this.outLen + MAX_RECORD_SIZE > this.out.length) this.growOut();
           const out = this.out;
           const rec = this.outLen;
@@ -164,7 +172,9 @@ export class SnapshotReader {
           }
           if (!moneyRange(decoded.value)) throw new SnapshotError('coins', MSG.badValue(this.coinsRead), coinStart);
           if (canonical) {
-            if (prevVout >= 0 && compareVoutKeys(prevVout, vout) >= 0) this.notCanonical(coinStart, undefined, vout, prevVout);
+            if (prevVout >= 0 && (prevVout >= vout || vout >= FIRST_VOUT_OUT_OF_ORDER) && compareVoutKeys(prevVout, vout) >= 0) {
+              this.notCanonical(coinStart, undefined, vout, prevVout);
+            }
             if (vout >= FIRST_VOUT_OUT_OF_ORDER && sortFrom < 0) sortFrom = rec;
             prevVout = vout;
           }
