@@ -39,7 +39,9 @@ export class MuHashPool {
     this.threads = threads;
     const url = new URL('./muhash-worker.js', import.meta.url);
     for (let i = 0; i < threads; i++) {
-      const slot: Slot = { worker: new Worker(url), inFlight: 0, flushes: [] };
+      // A small young generation: the workers allocate only short-lived BigInts, and the default lets
+      // each worker's heap grow by tens of MB, which made verify --muhash exceed its memory goal.
+      const slot: Slot = { worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 4 } }), inFlight: 0, flushes: [] };
       slot.worker.on('message', (msg: number | Uint8Array | string) => this.onMessage(slot, msg));
       slot.worker.on('error', (err) => this.fail(err));
       slot.worker.on('exit', (code) => {
