@@ -325,6 +325,17 @@ export class BlockIndex {
   }
 
   /** Sets a chain tx count and carries it to descendants whose data already arrived (Core's m_blocks_unlinked walk). */
+  /**
+   * Calls `fn` whenever an entry's chain tx count becomes known, i.e. it becomes connectable (chainstates
+   * keep their candidate tips this way instead of scanning the whole index). Returns the unsubscribe.
+   */
+  onConnectable(fn: (e: BlockIndexEntry) => void): () => void {
+    this.connectable.add(fn);
+    return () => this.connectable.delete(fn);
+  }
+
+  private readonly connectable = new Set<(e: BlockIndexEntry) => void>();
+
   private linkChainTx(entry: BlockIndexEntry, n: number): void {
     const queue: Array<[BlockIndexEntry, number]> = [[entry, n]];
     while (queue.length) {
@@ -332,6 +343,7 @@ export class BlockIndex {
       if (e.chainTxCount !== count) {
         mut(e).chainTxCount = count;
         this.dirty.add(e);
+        for (const fn of this.connectable) fn(e);
       }
       for (const c of this.children.get(e) ?? []) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
     }

@@ -144,6 +144,7 @@ export class Chainstate {
           if (!(e instanceof ValidationError)) throw e;
           this.opts.log?.warn({ block: path[i].key, height: path[i].height, reason: e.reason }, `invalid block: ${e.message}`);
           this.opts.source.markInvalid(path[i], e);
+          this.rescanCandidates();
           failed = true;
           break;
         }
@@ -198,13 +199,31 @@ export class Chainstate {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe?.();
     await this.flush();
     await this.db.close();
+  }
+
+  /**
+   * Entries that may be the tip of a better chain (Core's setBlockIndexCandidates): connectable, with at
+   * least the tip's work. Filled by one scan at open and by the index as chain tx counts become known;
+   * rebuilt after an invalid block, since the best remaining chain may have less work than the old tip.
+   */
+  private candidates = new Set<BlockIndexEntry>();
+  private unsubscribe: (() => void) | undefined;
+
+  private rescanCandidates(): void {
+    this.candidates.clear();
+    for (const e of this.opts.source.index.entries()) if (e.chainTxCount > 0) this.candidates.add(e);
   }
 
   /** Where this chainstate wants to go next. */
   private findTarget(): BlockIndexEntry | undefined {
     const index = this.opts.source.index;
+    if (!this.unsubscribe) {
+      this.unsubscribe = index.onConnectable((e) => this.candidates.add(e));
+      this.rescanCandidates();
+    }
     if (this.role === 'background') {
       // Only the snapshot base's ancestors, as far as their blocks are stored.
       const base = this.base!;
@@ -217,8 +236,13 @@ export class Chainstate {
       return reach;
     }
     let best: BlockIndexEntry | undefined;
-    for (const e of index.entries()) {
-      if (isFailed(e.status) || e.chainTxCount === 0 || !(e.status.haveData || e === this.base)) continue;
+    const tip = this.tip;
+    for (const e of this.candidates) {
+      if (isFailed(e.status) || (e !== tip && hasMoreWork(tip, e))) {
+        this.candidates.delete(e);
+        continue;
+      }
+      if (e.chainTxCount === 0 || !(e.status.haveData || e === this.base)) continue;
       if (best && !hasMoreWork(e, best)) continue;
       if (this.base && (e.height < this.base.height || getAncestor(e, this.base.height) !== this.base)) continue;
       if (!this.base && !this.storedFrom(e)) continue;
