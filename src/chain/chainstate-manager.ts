@@ -34,7 +34,7 @@ import {
 } from './chainstate-dirs.js';
 import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
 import { checkActivation, openSnapshot, populateSnapshot, type ActivationResult } from './snapshot-activation.js';
-import { DumpError, dumpTxoutSet, type DumpResult } from './dump.js';
+import { dumpTxoutSet, resolveDumpTarget, type DumpResult } from './dump.js';
 
 export interface ChainstateManagerOptions {
   /** The network's data directory (holds blocks/ and the chainstate directories). */
@@ -434,36 +434,13 @@ export class ChainstateManager {
   }
 
   /**
-   * dumptxoutset with Core's argument rules: type "latest" (the tip) or "rollback" (to `rollback`, a height
-   * or a block hash, by default the highest assumeutxo height). Throws DumpError with Core's code and message.
+   * dumptxoutset: type "latest" (the tip) or "rollback" (to `rollback`, a height or a block hash; by
+   * default the highest assumeutxo height). Throws DumpError with Core's code and message.
    */
   async dumpTxoutSet(file: string, type = '', rollback?: number | string): Promise<DumpResult> {
     this.checkUsable();
-    let target: BlockIndexEntry | undefined;
-    if (rollback !== undefined) {
-      if (type !== '' && type !== 'rollback') throw new DumpError(-8, `Invalid snapshot type "${type}" specified with rollback option`);
-      target = this.parseHashOrHeight(rollback);
-    } else if (type === 'rollback') {
-      const heights = this.params.assumeutxo.map((a) => a.height);
-      if (heights.length === 0) throw new DumpError(-1, 'no assumeutxo heights are known for this network');
-      target = this.parseHashOrHeight(Math.max(...heights));
-    } else if (type !== 'latest') {
-      throw new DumpError(-8, `Invalid snapshot type "${type}" specified. Please specify "rollback" or "latest"`);
-    }
-    return dumpTxoutSet({ datadir: this.datadir, messageStart: this.params.messageStart, storage: this.storage, active: this.active, log: this.log }, file, target);
-  }
-
-  /** Core's ParseHashOrHeight against the active chain. */
-  private parseHashOrHeight(v: number | string): BlockIndexEntry {
-    const tip = this.active.tip;
-    if (typeof v === 'number') {
-      if (v < 0) throw new DumpError(-8, `Target block height ${v} is negative`);
-      if (v > tip.height) throw new DumpError(-8, `Target block height ${v} after current tip ${tip.height}`);
-      return this.active.at(v)!;
-    }
-    const entry = /^[0-9a-fA-F]{64}$/.test(v) ? this.storage.index.get(v) : undefined;
-    if (!entry) throw new DumpError(-5, 'Block not found');
-    return entry;
+    const ctx = { datadir: this.datadir, messageStart: this.params.messageStart, storage: this.storage, active: this.active, log: this.log };
+    return dumpTxoutSet(ctx, file, resolveDumpTarget(ctx, this.params, type, rollback));
   }
 
   /** For getchainstates: background (historical) first, active last. */

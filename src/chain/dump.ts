@@ -12,6 +12,7 @@ import { CoinsDB } from '../coins/coins-db.js';
 import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
 import { SnapshotWriter } from '../snapshot/writer.js';
 import { randomBytes } from 'node:crypto';
+import type { ChainParams } from '../consensus/params.js';
 import type { BlockIndexEntry } from './block-index.js';
 import type { BlockStorage } from './block-storage.js';
 import { deleteChainstateDir } from './chainstate-dirs.js';
@@ -47,6 +48,36 @@ export interface DumpContext {
   storage: BlockStorage;
   active: Chainstate;
   log?: Logger;
+}
+
+/**
+ * Core's dumptxoutset argument rules: type "latest" (the tip), or "rollback" to `rollback` (a height or
+ * a block hash, as ParseHashOrHeight) or by default to the highest assumeutxo height. Undefined = the tip.
+ */
+export function resolveDumpTarget(ctx: DumpContext, params: ChainParams, type: string, rollback?: number | string): BlockIndexEntry | undefined {
+  if (rollback !== undefined) {
+    if (type !== '' && type !== 'rollback') throw new DumpError(-8, `Invalid snapshot type "${type}" specified with rollback option`);
+    return parseHashOrHeight(ctx, rollback);
+  }
+  if (type === 'rollback') {
+    const heights = params.assumeutxo.map((a) => a.height);
+    if (heights.length === 0) throw new DumpError(-1, 'no assumeutxo heights are known for this network');
+    return parseHashOrHeight(ctx, Math.max(...heights));
+  }
+  if (type !== 'latest') throw new DumpError(-8, `Invalid snapshot type "${type}" specified. Please specify "rollback" or "latest"`);
+  return undefined;
+}
+
+function parseHashOrHeight(ctx: DumpContext, v: number | string): BlockIndexEntry {
+  const tip = ctx.active.tip;
+  if (typeof v === 'number') {
+    if (v < 0) throw new DumpError(-8, `Target block height ${v} is negative`);
+    if (v > tip.height) throw new DumpError(-8, `Target block height ${v} after current tip ${tip.height}`);
+    return ctx.active.at(v)!;
+  }
+  const entry = /^[0-9a-fA-F]{64}$/.test(v) ? ctx.storage.index.get(v) : undefined;
+  if (!entry) throw new DumpError(-5, 'Block not found');
+  return entry;
 }
 
 /** `target` undefined: the tip. Paths relative to the datadir, as Core's. */

@@ -39,6 +39,20 @@ test(`h200 (${background}): load, sync past the base, validate in the background
   assert.equal(m.active.tip.height, 215);
   assert.equal(hashToHex(m.active.tip.hash), hashToHex(chain.blocks[214].hash));
 
+  // dumptxoutset: Core's argument errors, and a rollback to the base equal to Core's h200 file.
+  const dumpDir = scratchDir();
+  const rejects = (p: Promise<unknown>, code: number, message: string) => assert.rejects(p, { name: 'DumpError', code, message });
+  await rejects(m.dumpTxoutSet(path.join(dumpDir, 'x'), 'bogus'), -8, 'Invalid snapshot type "bogus" specified. Please specify "rollback" or "latest"');
+  await rejects(m.dumpTxoutSet(path.join(dumpDir, 'x'), 'latest', 200), -8, 'Invalid snapshot type "latest" specified with rollback option');
+  await rejects(m.dumpTxoutSet(path.join(dumpDir, 'x'), 'rollback', -1), -8, 'Target block height -1 is negative');
+  await rejects(m.dumpTxoutSet(path.join(dumpDir, 'x'), 'rollback'), -8, 'Target block height 299 after current tip 215');
+  await rejects(m.dumpTxoutSet(path.join(dumpDir, 'x'), 'rollback', '00'.repeat(32)), -5, 'Block not found');
+  await rejects(m.dumpTxoutSet(SNAPSHOT, 'latest'), -8, `${SNAPSHOT} already exists. If you are sure this is what you want, move it out of the way first`);
+  const rolled = await m.dumpTxoutSet(path.join(dumpDir, 'h200.dat'), 'rollback', 200);
+  assert.deepEqual([rolled.base_height, rolled.coins_written, rolled.nchaintx], [200, 200, 201]);
+  assert.ok(readFileSync(rolled.path).equals(readFileSync(SNAPSHOT)), 'rollback dump byte-identical to Core\'s h200 snapshot');
+  assert.equal(m.active.tip.height, 215);
+
   for (const b of chain.blocks.slice(0, 200)) await m.processBlock(b.bytes);
   await m.backgroundIdle();
   assert.equal(m.validity, 'validated');
