@@ -16,7 +16,7 @@ import { pino, type Logger } from 'pino';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
-import { getAncestor, type BlockIndexEntry } from './block-index.js';
+import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
 import { BlockStorage, StorageSource } from './block-storage.js';
 import { InProcessBackground, type BackgroundProgress, type BackgroundRunner } from './background-validation.js';
 import { WorkerBackground } from './worker-background.js';
@@ -33,7 +33,7 @@ import {
   snapshotChainstateDir,
 } from './chainstate-dirs.js';
 import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
-import { checkActivation, openSnapshot, populateSnapshot, type ActivationResult } from './snapshot-activation.js';
+import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationError, type ActivationResult } from './snapshot-activation.js';
 import { dumpTxoutSet, resolveDumpTarget, type DumpResult } from './dump.js';
 
 export interface ChainstateManagerOptions {
@@ -417,6 +417,11 @@ export class ChainstateManager {
       const result = await populateSnapshot(ctx, reader, base).finally(() => {
         this.loading = false;
       });
+      // Core's final check: blocks may have been connected while the coins were loading.
+      if (!hasMoreWork(base, this.active.tip)) {
+        deleteChainstateDir(snapshotChainstateDir(this.datadir), this.log);
+        throw new SnapshotActivationError('work does not exceed active chainstate');
+      }
       this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
       await this.storage.persist();
       this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);
