@@ -11,15 +11,8 @@ import { getChainParams } from '../../src/consensus/params.js';
 import { blockHash, parseBlock, readFramedBlocks, type Block } from '../../src/primitives/block.js';
 import { equalBytes, fromHex, readU32LE, toHex } from '../../src/primitives/bytes.js';
 import { hashToHex } from '../../src/primitives/hash.js';
-import { NO_VECTORS, vector } from '../helpers.js';
+import { coreChain, NO_VECTORS, vector, type CoreStats } from '../helpers.js';
 import { ChainDriver } from './map-view.js';
-
-interface CoreStats {
-  height: number;
-  hash: string;
-  hash_serialized_3: string;
-  txouts: number;
-}
 
 function framedBlocks(file: string, magic: Uint8Array): Block[] {
   return [...readFramedBlocks(readFileSync(file), magic)].map((f) => parseBlock(f.bytes));
@@ -62,7 +55,7 @@ test('mainnet 0..599 connect; undo of 1..40 equals Core rev00000.dat byte for by
 
 test('Core regtest-A: hash_serialized_3 after every connect, every disconnect and through the reorgs', { skip: NO_VECTORS }, () => {
   const params = getChainParams('regtest');
-  const core = JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) as { main_chain: CoreStats[]; stale: CoreStats[] };
+  const core = coreChain();
   const blocks = framedBlocks(vector('core-regtest-A', 'blocks.dat'), params.messageStart);
   const stale = framedBlocks(vector('core-regtest-A', 'stale.dat'), params.messageStart);
   const check = (chain: ChainDriver, want: CoreStats, what: string) => {

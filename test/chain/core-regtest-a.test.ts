@@ -14,29 +14,15 @@ import { parseBlock, readFramedBlocks } from '../../src/primitives/block.js';
 import { hashToHex } from '../../src/primitives/hash.js';
 import { ChainstateManager } from '../../src/chain/chainstate-manager.js';
 import { computeChainstateStats } from '../../src/coins/coins-stats.js';
-import { HAVE_VECTORS, NO_VECTORS, scratchDir, vector } from '../helpers.js';
+import { coreChain, coreTrustedEntries, HAVE_VECTORS, NO_VECTORS, scratchDir, vector, type CoreStats } from '../helpers.js';
 
-interface Stats {
-  height: number;
-  hash: string;
-  hash_serialized_3: string;
-  muhash: string;
-  txouts: number;
-}
-interface ChainJson {
-  main_chain: Stats[];
-  stale: Stats[];
-  snapshots: { file: string; base_height: number; base_hash: string; txoutset_hash: string; nchaintx: number; sha256: string; coins_written: number }[];
-}
 
 const far = () => 2_000_000_000;
 
 test('Core regtest-A: snapshot at 300, reorg above the base, per-block hashes, background validation, rollback dumps', { skip: NO_VECTORS }, async () => {
   assert.ok(HAVE_VECTORS);
-  const chain = JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) as ChainJson;
-  const params = getChainParams('regtest', {
-    assumeutxo: chain.snapshots.map((s) => `${s.base_height}:${s.base_hash}:${s.txoutset_hash}:${s.nchaintx}`),
-  });
+  const chain = coreChain();
+  const params = getChainParams('regtest', { assumeutxo: coreTrustedEntries() });
   const blocks = [...readFramedBlocks(readFileSync(vector('core-regtest-A', 'blocks.dat')), params.messageStart)].map((f) => f.bytes);
   const stale = [...readFramedBlocks(readFileSync(vector('core-regtest-A', 'stale.dat')), params.messageStart)].map((f) => f.bytes);
   const staleAt = (h: number) => stale[chain.stale.findIndex((s) => s.height === h)];
@@ -49,7 +35,7 @@ test('Core regtest-A: snapshot at 300, reorg above the base, per-block hashes, b
   assert.equal(loaded.coinsLoaded, snap.coins_written);
 
   // Both hashes after every block, as Core's gettxoutsetinfo reported them.
-  const expect = async (core: Stats) => {
+  const expect = async (core: CoreStats) => {
     assert.equal(m.active.tip.key, core.hash, `tip at height ${core.height}`);
     await m.active.flush(true);
     const s = await computeChainstateStats(m.active.db, { muhash: true, threads: 0 });

@@ -3,26 +3,16 @@
  * chainstate directory (regtest-A, height 400), compared with Core's gettxoutsetinfo; one-line errors.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
+import { assertOneLineError, coreChain, NO_VECTORS, runCli, scratchDir, vector } from '../helpers.js';
 
-const CLI = path.resolve('bin/chainsnap.js');
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function oneLineError(stderr: string, re: RegExp) {
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
-  assert.match(lines[0], /^chainsnap: error: /);
-  assert.match(lines[0], re);
-}
+const run = (...args: string[]) => runCli(args);
+const oneLineError = assertOneLineError;
 
 function fingerprint(dir: string): string {
   return readdirSync(dir)
@@ -32,7 +22,7 @@ function fingerprint(dir: string): string {
 }
 
 test("chainstate stats --json on Core's chainstate gives Core's gettxoutsetinfo and leaves it untouched", { skip: NO_VECTORS }, () => {
-  const core = (JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) as { main_chain: Record<string, unknown>[] }).main_chain[400];
+  const core = coreChain().main_chain[400] as unknown as Record<string, unknown>;
   const dir = scratchDir();
   execFileSync('tar', ['-xzf', vector('core-regtest-A', 'core-datadir.tar.gz'), '-C', dir]);
   const chainstate = path.join(dir, 'chainstate');

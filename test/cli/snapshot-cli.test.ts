@@ -3,30 +3,18 @@
  * status and one-line errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
+import { assertOneLineError, NO_VECTORS, runCli, scratchDir, vector } from '../helpers.js';
 
-const CLI = path.resolve('bin/chainsnap.js');
 /** Core's h200 snapshot: the one shipped in snapshots/, or Core's own copy in the vectors. */
 const H200 = existsSync('snapshots/regtest-h200.dat') ? path.resolve('snapshots/regtest-h200.dat') : vector('regtest', 'core-h200.dat');
 const H200_SKIP = existsSync(H200) ? false : 'no h200 snapshot available';
 const dir = scratchDir();
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function oneLineError(stderr: string, re: RegExp) {
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
-  assert.match(lines[0], /^chainsnap: error: /);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-}
+const run = (...args: string[]) => runCli(args, { ...process.env, HOME: dir });
+const oneLineError = assertOneLineError;
 
 test('verify --json reports Core\'s numbers and exits 0 on a match', { skip: H200_SKIP }, () => {
   const r = run('snapshot', 'verify', H200, '--json', '--muhash', '--threads', '1');

@@ -18,20 +18,10 @@ import { MemoryUtxoSet } from '../../src/coins/memory-utxo-set.js';
 import { formatBtc } from '../../src/coins/utxo-stats.js';
 import { outpointKey } from '../../src/coins/view.js';
 import { hashToHex } from '../../src/primitives/hash.js';
-import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
-
-interface CoreStats {
-  hash: string;
-  hash_serialized_3: string;
-  muhash: string;
-  txouts: number;
-  transactions: number;
-  bogosize: number;
-  total_amount: number;
-}
+import { coreChain, NO_VECTORS, scratchDir, vector, type CoreStats } from '../helpers.js';
 
 function coreTip(): CoreStats {
-  return (JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) as { main_chain: CoreStats[] }).main_chain[400];
+  return coreChain().main_chain[400];
 }
 
 /** Core's datadir, extracted; returns its chainstate directory. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fromHex, toHex } from '../../src/primitives/bytes.js';
 import { blockHash } from '../../src/primitives/block.js';
@@ -20,8 +20,8 @@ import {
   signetMessageStart,
   withTrustedAssumeutxo,
 } from '../../src/consensus/params.js';
+import { coreChain, coreTrustedEntries, VECTORS } from '../helpers.js';
 
-const VECTORS = path.resolve(process.cwd(), '../shared/vectors');
 
 const NETWORKS: Array<[NetworkName, string, string, number, number, string]> = [
   // name, core name, message start, p2p port, rpc port, genesis hash
@@ -177,11 +177,9 @@ test('custom signet: message start from SHA256d(CompactSize(len) ‖ challenge),
 test('regtest-A: Core dumptxoutset results become trusted regtest entries', (t) => {
   const file = path.join(VECTORS, 'core-regtest-A/chain.json');
   if (!existsSync(file)) return t.skip(`${file} not found`);
-  type Snap = { base_height: number; base_hash: string; txoutset_hash: string; nchaintx: number };
-  const chain = JSON.parse(readFileSync(file, 'utf8')) as { main_chain: Array<{ hash: string }>; snapshots: Snap[] };
+  const chain = coreChain();
   assert.equal(chain.main_chain[0].hash, getChainParams('regtest').genesisHash);
-  const specs = chain.snapshots.map((s) => `${s.base_height}:${s.base_hash}:${s.txoutset_hash}:${s.nchaintx}`);
-  const params = getChainParams('regtest', { assumeutxo: specs });
+  const params = getChainParams('regtest', { assumeutxo: coreTrustedEntries() });
   for (const s of chain.snapshots) {
     const e = assumeutxoForHash(params, s.base_hash);
     assert.deepEqual(e, { height: s.base_height, blockHash: s.base_hash, hashSerialized: s.txoutset_hash, chainTxCount: s.nchaintx });

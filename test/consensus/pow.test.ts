@@ -15,8 +15,8 @@ import {
   targetFromBits,
 } from '../../src/consensus/pow.js';
 import { ChainParams, getChainParams } from '../../src/consensus/params.js';
+import { VECTORS } from '../helpers.js';
 
-const VECTORS = path.resolve(process.cwd(), '../shared/vectors');
 const main = getChainParams('main');
 
 test("SetCompact/GetCompact: Core's arith_uint256_tests bignum_SetCompact cases", () => {

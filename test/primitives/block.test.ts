@@ -22,8 +22,8 @@ import {
 import { hasWitness, txid } from '../../src/primitives/transaction.js';
 import { checkProofOfWork } from '../../src/consensus/pow.js';
 import { getChainParams } from '../../src/consensus/params.js';
+import { VECTORS } from '../helpers.js';
 
-const VECTORS = path.resolve(process.cwd(), '../shared/vectors');
 const vector = (rel: string): string | undefined => {
   const p = path.join(VECTORS, rel);
   return existsSync(p) ? p : undefined;

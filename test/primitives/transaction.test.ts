@@ -17,8 +17,8 @@ import {
   UNKNOWN_OPTIONAL_DATA,
   wtxid,
 } from '../../src/primitives/transaction.js';
+import { VECTORS } from '../helpers.js';
 
-const VECTORS = path.resolve(process.cwd(), '../shared/vectors');
 
 /** A structural copy, so ids are computed from a fresh serialization rather than the parse cache. */
 function clone(tx: Transaction): Transaction {

@@ -12,16 +12,10 @@ import { formatBtc } from '../../src/coins/utxo-stats.js';
 import { SnapshotReader } from '../../src/snapshot/reader.js';
 import { verifySnapshot } from '../../src/snapshot/verify.js';
 import { SnapshotWriter } from '../../src/snapshot/writer.js';
-import { HAVE_VECTORS, NO_VECTORS, scratchDir, vector } from '../helpers.js';
+import { coreChain, coreTrustedEntries, HAVE_VECTORS, NO_VECTORS, scratchDir, vector } from '../helpers.js';
 
-interface ChainJson {
-  main_chain: { height: number; hash: string; hash_serialized_3: string; muhash: string; txouts: number; transactions: number; bogosize: number; total_amount: number }[];
-  snapshots: { coins_written: number; base_hash: string; base_height: number; txoutset_hash: string; nchaintx: number; sha256: string; file: string }[];
-}
-
-const chain: ChainJson | undefined = HAVE_VECTORS ? JSON.parse(readFileSync(vector('core-regtest-A', 'chain.json'), 'utf8')) : undefined;
-const trusted = () => chain!.snapshots.map((s) => `${s.base_height}:${s.base_hash}:${s.txoutset_hash}:${s.nchaintx}`);
-const regtestA = () => getChainParams('regtest', { assumeutxo: trusted() });
+const chain = HAVE_VECTORS ? coreChain() : undefined;
+const regtestA = () => getChainParams('regtest', { assumeutxo: coreTrustedEntries() });
 
 async function rewrite(file: string, out: string): Promise<Buffer> {
   const reader = SnapshotReader.open(file);
