@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
+import type { BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
@@ -389,7 +390,7 @@ export class ChainstateManager {
   }
 
   /** Accepts a header alone (headers-first sync). */
-  processHeader(header: Parameters<BlockStorage['index']['acceptHeader']>[0]): BlockIndexEntry {
+  processHeader(header: BlockHeader): BlockIndexEntry {
     this.checkUsable();
     return this.storage.index.acceptHeader(header);
   }

@@ -3,6 +3,7 @@
  * rolled back to an earlier block on a temporary copy of the set (undo data applied backwards), so the
  * active chain is never touched. Results and errors as Core's RPC.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -11,7 +12,6 @@ import { CoinsCache } from '../coins/coins-cache.js';
 import { CoinsDB } from '../coins/coins-db.js';
 import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
 import { SnapshotWriter } from '../snapshot/writer.js';
-import { randomBytes } from 'node:crypto';
 import type { ChainParams } from '../consensus/params.js';
 import type { BlockIndexEntry } from './block-index.js';
 import type { BlockStorage } from './block-storage.js';

@@ -5,7 +5,6 @@
  * flush never gets ahead of the block storage.
  */
 import { Worker } from 'node:worker_threads';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { formatAssumeutxoSpec, getChainParams, type ChainParams } from '../consensus/params.js';
 import { toHex } from '../primitives/bytes.js';
@@ -41,7 +40,7 @@ export class WorkerBackground implements BackgroundRunner {
       signetChallenge: params.isCustomSignet ? toHex(params.signetChallenge) : undefined,
       assumeutxo: params.assumeutxo.map(formatAssumeutxoSpec).filter((s) => !builtIn.has(s)),
       dir,
-      blocksDir: path.join(storage.dir),
+      blocksDir: storage.dir,
       cacheBytes,
       entries: storage.index.chainTo(base).slice(1).map((e) => encodeEntry(e)),
       baseHash: base.key,
