@@ -50,6 +50,26 @@ export function recordValue(buf: Uint8Array, off: number): number {
   return readU32LE(buf, off + RECORD_VALUE) + (readU32LE(buf, off + RECORD_VALUE + 4) | 0) * TWO_32;
 }
 
+/**
+ * Reorders the records in buf[from, to) — the outputs of one transaction — by numeric vout, the order
+ * of the UTXO hashes (keys and snapshots order them by the bytes of VARINT(vout) instead).
+ */
+export function sortRecordsByVout(buf: Uint8Array, from: number, to: number): void {
+  const recs: { vout: number; start: number; len: number }[] = [];
+  for (let off = from; off < to; ) {
+    const len = recordLength(buf, off);
+    recs.push({ vout: recordVout(buf, off), start: off, len });
+    off += len;
+  }
+  recs.sort((a, b) => a.vout - b.vout);
+  const copy = new Uint8Array(buf.subarray(from, to)); // a copy (Buffer.slice would be a view)
+  let p = from;
+  for (const r of recs) {
+    buf.set(copy.subarray(r.start - from, r.start - from + r.len), p);
+    p += r.len;
+  }
+}
+
 /** Decodes the record at `off` into an object (copies its bytes). */
 export function readRecord(buf: Uint8Array, off: number): CoinRecord {
   const code = readU32LE(buf, off + RECORD_CODE);

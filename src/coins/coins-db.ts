@@ -14,10 +14,13 @@ import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { equalBytes, readU32LE, writeU32LE, writeVarIntInto } from '../primitives/bytes.js';
+import { equalBytes, readU32LE, writeVarIntInto } from '../primitives/bytes.js';
 import { hashToHex } from '../primitives/hash.js';
 import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } from './coin.js';
-import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue, recordVout } from './coin-record.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue } from './coin-record.js';
+import { LevelFormatError } from '../leveldb/coding.js';
+import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
+import { CoinEntryBatcher, CoinsDBError, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
 import type { CoinsView, OutpointKey } from './view.js';
 
 export const OBFUSCATION_KEY_KEY = Buffer.concat([Buffer.from([0x0e, 0x00]), Buffer.from('obfuscate_key')]);
@@ -44,17 +47,17 @@ export interface CoinsDBOptions {
    * The copy is removed on close. The directory must belong to a stopped node.
    */
   readOnly?: boolean;
+  /**
+   * Read the files directly for full scans (default true); false always uses LevelDB's iterator
+   * (CHAINSNAP_RAW_SCAN=0 in the environment does the same, as an escape hatch).
+   */
+  rawScan?: boolean;
 }
 
 /** What writeBatch receives per changed outpoint: the new coin, or undefined for a spent (erased) one. */
 export type CoinChange = [OutpointKey, Coin | undefined];
 
-/** A receiver of record batches; the buffer is reused once the returned promise (if any) resolves. */
-export type RecordSink = (batch: Uint8Array, length: number) => void | Promise<void>;
-
-export class CoinsDBError extends Error {
-  override name = 'CoinsDBError';
-}
+export { CoinsDBError, type StoredCoinVisitor, type RecordSink };
 
 export class CoinsDB implements CoinsView {
   private readonly scratch = Buffer.alloc(MAX_RECORD_SIZE + 16);
@@ -66,6 +69,7 @@ export class CoinsDB implements CoinsView {
     readonly obfuscationKey: Uint8Array,
     readonly readOnly: boolean,
     private readonly copyDir: string | undefined,
+    private readonly rawScan: boolean,
   ) {}
 
   static async open(dir: string, opts: CoinsDBOptions = {}): Promise<CoinsDB> {
@@ -86,7 +90,7 @@ export class CoinsDB implements CoinsView {
         key = new Uint8Array(randomBytes(8));
         await db.put(OBFUSCATION_KEY_KEY, Buffer.concat([Buffer.from([8]), key]));
       }
-      return new CoinsDB(db, dir, key, !!opts.readOnly, copyDir);
+      return new CoinsDB(db, dir, key, !!opts.readOnly, copyDir, (opts.rawScan ?? true) && process.env.CHAINSNAP_RAW_SCAN !== '0');
     } catch (e) {
       await db.close().catch(() => undefined);
       if (copyDir) rmSync(copyDir, { recursive: true, force: true });
@@ -180,18 +184,51 @@ export class CoinsDB implements CoinsView {
 
   /**
    * Streams every coin as coin records in UTXO-hash order (txid bytes, then numeric vout) in batches of
-   * about `batchBytes`, and returns the best block read in the same LevelDB snapshot as the coins.
-   * Batches end on transaction boundaries, because outputs of one transaction may need re-ordering:
-   * the keys order vouts by VARINT bytes, which differs from numeric order from 16512 on.
+   * about `batchBytes` (see CoinEntryBatcher), and returns the best block read in the same state of the
+   * database as the coins.
    */
   async iterateRecords(sink: RecordSink, batchBytes = 1 << 20): Promise<{ bestBlock: Uint8Array | undefined; coins: number }> {
-    let buf: Buffer = Buffer.allocUnsafe(batchBytes + MAX_RECORD_SIZE);
-    let pos = 0;
-    let groupStart = 0;
-    let lastVout = -1;
-    let unordered = false;
+    const b = new CoinEntryBatcher(sink, batchBytes, this.obfuscationKey, this.dir);
+    await this.forEachEntry((k, kl, v, vo, vl) => b.entry(k, kl, v, vo, vl));
+    await b.finish();
+    return { bestBlock: checkedBest(b.bestBlock, this.dir), coins: b.coins };
+  }
+
+  /**
+   * Every coin as stored, in key order: txid at key[1, 33), the vout, and Core's Coin serialization
+   * (de-obfuscated) — what dumptxoutset copies into a snapshot. Returns the best block of the same state.
+   */
+  async scanStoredCoins(visit: StoredCoinVisitor): Promise<{ bestBlock: Uint8Array | undefined; coins: number }> {
+    const rd = new StoredEntryReader(this.obfuscationKey, this.dir);
     let coins = 0;
-    let bestBlock: Uint8Array | undefined;
+    await this.forEachEntry((k, kl, v, vo, vl) => {
+      if (!rd.read(k, kl, v, vo, vl)) return;
+      coins++;
+      return visit(k, kl, rd.vout, rd.coin, rd.coinLen);
+    });
+    return { bestBlock: checkedBest(rd.bestBlock, this.dir), coins };
+  }
+
+  /**
+   * Every entry from 'B' on, as stored. The files are read directly (leveldb/scan), several times faster
+   * than LevelDB's iterator; a database that scan cannot read (say, compressed tables) goes through the
+   * iterator instead, provided nothing was visited yet.
+   */
+  private async forEachEntry(visit: EntryVisitor): Promise<void> {
+    if (this.rawScan) {
+      let visited = false;
+      try {
+        await scanLevelDB(this.copyDir ?? this.dir, (k, kl, v, vo, vl) => {
+          if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
+          visited = true;
+          return visit(k, kl, v, vo, vl);
+        });
+        return;
+      } catch (e) {
+        if (!(e instanceof LevelFormatError)) throw e;
+        if (visited) throw new CoinsDBError(`${this.dir}: ${e.message}`);
+      }
+    }
     // Starting at 'B' reads the best block in the iterator's implicit snapshot.
     const it = this.db.iterator({ gte: KEY_BEST, lt: COIN_END, fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
     try {
@@ -203,41 +240,13 @@ export class CoinsDB implements CoinsView {
         next = it.nextv(ITERATE_CHUNK_ENTRIES);
         next.catch(() => undefined);
         for (const [k, v] of entries) {
-          if (k[0] !== DB_COIN) {
-            if (k.length === 1 && k[0] === KEY_BEST[0]) bestBlock = new Uint8Array(this.deobfuscate(v));
-            continue;
-          }
-          if (k.length < 34) throw new CoinsDBError(`${this.dir}: malformed coin key ${k.toString('hex')}`);
-          const sameTx = pos > groupStart && k.compare(buf, groupStart, groupStart + 32, 1, 33) === 0;
-          if (!sameTx) {
-            if (unordered) sortGroup(buf, groupStart, pos);
-            if (pos >= batchBytes) {
-              await sink(buf, pos);
-              pos = 0;
-            }
-            groupStart = pos;
-            lastVout = -1;
-            unordered = false;
-          }
-          if (pos + MAX_RECORD_SIZE > buf.length) buf = grow(buf, pos);
-          const vout = readKeyVout(k, this.dir);
-          if (vout < lastVout) unordered = true;
-          lastVout = vout;
-          k.copy(buf, pos, 1, 33);
-          writeU32LE(buf, pos + 32, vout);
-          const val = this.deobfuscate(v);
-          const end = decodeCompressedCoin(val, 0, val.length, buf, pos + RECORD_CODE);
-          if (end > val.length) throw new CoinsDBError(`${this.dir}: truncated coin at ${k.toString('hex')}`);
-          pos = decoded.outEnd;
-          coins++;
+          const r = visit(k, k.length, v, 0, v.length);
+          if (r) await r;
         }
       }
-      if (unordered) sortGroup(buf, groupStart, pos);
-      if (pos > 0) await sink(buf, pos);
     } finally {
       await it.close();
     }
-    return { bestBlock: bestBlock && bestBlock.some((b) => b !== 0) ? bestBlock : undefined, coins };
   }
 
   /** LevelDB's estimate of the bytes the coins take on disk (gettxoutsetinfo's disk_size). */
@@ -273,39 +282,18 @@ export class CoinsDB implements CoinsView {
   }
 }
 
+function checkedBest(best: Uint8Array | undefined, dir: string): Uint8Array | undefined {
+  if (best && best.length !== 32) throw new CoinsDBError(`${dir}: best block record has ${best.length} bytes`);
+  // Core reads a null hash as "no best block".
+  return best && best.some((x) => x !== 0) ? best : undefined;
+}
+
 function encodeInto(buf: Buffer, coin: Coin): number {
   return writeCompressedCoin(buf, 0, coin.height, coin.coinbase, coin.value, coin.script, 0, coin.script.length);
 }
 
-function readKeyVout(k: Buffer, dir: string): number {
-  let n = 0;
-  for (let i = 33; i < k.length; i++) {
-    const b = k[i];
-    n = n * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (i !== k.length - 1 || n > 0xffffffff) break;
-      return n;
-    }
-    n++;
-  }
-  throw new CoinsDBError(`${dir}: malformed coin key ${k.toString('hex')}`);
-}
 
-/** Re-orders the records of one transaction in buf[start, end) by numeric vout. */
-function sortGroup(buf: Buffer, start: number, end: number): void {
-  const recs: { off: number; len: number; vout: number }[] = [];
-  for (let off = start; off < end; off += recordLength(buf, off)) recs.push({ off, len: recordLength(buf, off), vout: recordVout(buf, off) });
-  recs.sort((a, b) => a.vout - b.vout);
-  const copy = Buffer.from(buf.subarray(start, end));
-  let p = start;
-  for (const r of recs) p += copy.copy(buf, p, r.off - start, r.off - start + r.len);
-}
 
-function grow(buf: Buffer, used: number): Buffer {
-  const bigger = Buffer.allocUnsafe(buf.length * 2);
-  buf.copy(bigger, 0, 0, used);
-  return bigger;
-}
 
 /** A private copy of a LevelDB directory to open without touching the original (see readOnly). */
 function privateCopy(dir: string): string {

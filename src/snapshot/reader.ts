@@ -12,7 +12,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readU32LE, writeU32LE } from '../primitives/bytes.js';
 import { DeserializeError, COMPACT_SIZE_TOO_LARGE, END_OF_DATA, NON_CANONICAL_COMPACT_SIZE } from '../primitives/errors.js';
 import { hashToHex } from '../primitives/hash.js';
-import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, recordLength, recordVout, RECORD_CODE } from '../coins/coin-record.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, sortRecordsByVout } from '../coins/coin-record.js';
 import { moneyRange } from '../coins/compressor.js';
 import { MSG, SnapshotError } from './errors.js';
 import type { NetworkName } from '../consensus/params.js';
@@ -191,7 +191,7 @@ export class SnapshotReader {
           coinsLeft--;
           if (this.outLen >= batchBytes && sortFrom < 0) await this.flush(sink, progress);
         }
-        if (sortFrom >= 0) sortByVout(this.out, sortFrom, this.outLen);
+        if (sortFrom >= 0) sortRecordsByVout(this.out, sortFrom, this.outLen);
       }
       this.ensure(1);
       if (this.pos < this.inLen) throw new SnapshotError('coins', MSG.leftOver(this.metadata.coinsCount), this.inStart + this.pos);
@@ -298,22 +298,4 @@ function ascending(prev: Uint8Array, buf: Uint8Array, pos: number): boolean {
     if (d !== 0) return d > 0;
   }
   return false;
-}
-
-/** Reorders the records in out[from, to) by numeric vout (the UTXO hashes' order). */
-function sortByVout(out: Buffer, from: number, to: number): void {
-  const recs: { vout: number; start: number; len: number }[] = [];
-  for (let off = from; off < to; ) {
-    const len = recordLength(out, off);
-    recs.push({ vout: recordVout(out, off), start: off, len });
-    off += len;
-  }
-  recs.sort((a, b) => a.vout - b.vout);
-  const tmp = Buffer.allocUnsafe(to - from);
-  let p = 0;
-  for (const r of recs) {
-    out.copy(tmp, p, r.start, r.start + r.len);
-    p += r.len;
-  }
-  tmp.copy(out, from);
 }
