@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { equalBytes } from '../primitives/bytes.js';
 import { hashToHex } from '../primitives/hash.js';
 import { CoinsCache } from '../coins/coins-cache.js';
 import { CoinsDB } from '../coins/coins-db.js';
-import { UtxoStatsAccumulator } from '../coins/utxo-stats.js';
+import type { UtxoStats } from '../coins/utxo-stats.js';
+import { HashingSink } from '../snapshot/hashing-sink.js';
 import { SnapshotWriter } from '../snapshot/writer.js';
 import type { ChainParams } from '../consensus/params.js';
 import type { BlockIndexEntry } from './block-index.js';
@@ -88,37 +90,50 @@ export async function dumpTxoutSet(ctx: DumpContext, file: string, target?: Bloc
   const base = target ?? tip;
   if (!ctx.active.contains(base)) throw new DumpError(-8, `Block ${base.key} is not in the active chain`);
   if (base !== tip) checkRollbackPossible(ctx, base);
+  // Writing and hashing the file run on a worker; this thread reads the set and builds the file.
+  const sink = new HashingSink();
   let writer: SnapshotWriter;
   try {
-    writer = new SnapshotWriter(out, { messageStart: ctx.messageStart, baseHash: base.hash, exclusive: true });
+    writer = new SnapshotWriter(out, { messageStart: ctx.messageStart, baseHash: base.hash, exclusive: true, sink });
   } catch {
+    await sink.close();
     throw new DumpError(-8, `Couldn't open file ${out}.incomplete for writing.`);
   }
-  const stats = new UtxoStatsAccumulator();
   try {
     await ctx.active.flush(true);
     const source = base === tip ? ctx.active.db : await rolledBackCopy(ctx, base);
+    let stats: UtxoStats;
     try {
-      await source.iterateRecords((batch, length) => {
-        stats.addRecords(batch, length);
-        writer.addRecords(batch, length);
+      // Coins go into the file as stored, without decoding; the worker decodes them to hash.
+      const { bestBlock } = await source.scanStoredCoins((key, _keyLen, vout, coin, coinLen) => {
+        writer.addStoredCoin(key, 1, vout, coin, coinLen);
+        return sink.wait();
       });
+      // The state read must be the block the file names (the best block is read with the coins).
+      if (!bestBlock || !equalBytes(bestBlock, base.hash)) {
+        throw new Error(`the UTXO set read for the dump is at block ${bestBlock ? hashToHex(bestBlock) : 'none'}, not ${base.key}`);
+      }
+      writer.flush();
+      stats = await sink.finish();
     } finally {
       if (source !== ctx.active.db) {
         await source.close();
         deleteChainstateDir(source.dir, ctx.log);
       }
     }
+    await sink.close();
     const coins = writer.commit();
     return {
       coins_written: coins,
       base_hash: base.key,
       base_height: base.height,
       path: out,
-      txoutset_hash: hashToHex(stats.finalize().hashSerialized3),
+      txoutset_hash: hashToHex(stats.hashSerialized3),
       nchaintx: base.chainTxCount,
     };
   } catch (e) {
+    // The worker stops before the file it writes to is closed and removed.
+    await sink.close();
     writer.abort();
     throw e;
   }

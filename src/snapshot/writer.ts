@@ -22,6 +22,19 @@ export interface SnapshotWriterOptions {
    * `<path>.incomplete` (default: replace both).
    */
   exclusive?: boolean;
+  /**
+   * Hand the file's bytes to `sink` instead of writing them: chunks of whole transactions, in order.
+   * Call flush(), wait for the sink to have written everything, then commit().
+   */
+  sink?: ChunkSink;
+}
+
+/**
+ * Receives the file in chunks of whole transactions and owns each chunk's buffer from then on; returns
+ * the buffer the writer fills next, of at least `nextSize` bytes (a recycled one, ideally).
+ */
+export interface ChunkSink {
+  write(fd: number, chunk: Buffer, pos: number, nextSize: number): Buffer;
 }
 
 const OUT_BYTES = 1 << 20;
@@ -29,24 +42,26 @@ const OUT_BYTES = 1 << 20;
 export class SnapshotWriter {
   readonly tempPath: string;
   private readonly fd: number;
-  private out = Buffer.allocUnsafe(OUT_BYTES + 64);
+  private out: Buffer = Buffer.allocUnsafe(OUT_BYTES + 64);
   private outLen = 0;
   private filePos = 0;
   private group = Buffer.allocUnsafe(1 << 16);
   private groupLen = 0;
   /** Per coin of the current group: vout, start and end in `group`. */
-  private groupVouts: number[] = [];
-  private groupStarts: number[] = [];
+  private readonly groupVouts: number[] = [];
+  private readonly groupStarts: number[] = [];
   private groupInOrder = true;
   private readonly groupTxid = Buffer.alloc(32);
   private haveGroup = false;
   private coins = 0;
   private done = false;
+  private readonly sink: ChunkSink | undefined;
 
   constructor(
     readonly path: string,
     opts: SnapshotWriterOptions,
   ) {
+    this.sink = opts.sink;
     this.tempPath = `${path}.incomplete`;
     if (opts.exclusive && existsSync(path)) {
       throw new Error(`${path} already exists. If you are sure this is what you want, move it out of the way first`);
@@ -74,6 +89,25 @@ export class SnapshotWriter {
     this.coins++;
   }
 
+  /**
+   * Adds a coin already in its stored form — `coin[0, coinLen)` is Core's Coin serialization, the same
+   * bytes in a chainstate database and in a snapshot — for the txid at `txidSrc[txidOff, txidOff + 32)`.
+   * dumptxoutset copies coins this way without decoding and re-encoding them.
+   */
+  addStoredCoin(txidSrc: Uint8Array, txidOff: number, vout: number, coin: Uint8Array, coinLen: number): void {
+    if (!this.haveGroup || !sameTxid(this.groupTxid, txidSrc, txidOff)) this.startGroup(txidSrc, txidOff);
+    if (this.groupLen + 9 + coinLen > this.group.length) this.growGroup(9 + coinLen);
+    const vouts = this.groupVouts;
+    if (vouts.length > 0 && compareVoutKeys(vouts[vouts.length - 1], vout) >= 0) this.groupInOrder = false;
+    vouts.push(vout);
+    this.groupStarts.push(this.groupLen);
+    const g = this.group;
+    const p = writeCompactSizeInto(g, this.groupLen, vout);
+    for (let i = 0; i < coinLen; i++) g[p + i] = coin[i];
+    this.groupLen = p + coinLen;
+    this.coins++;
+  }
+
   /** Adds `length` bytes of coin records (see coins/coin-record). */
   addRecords(batch: Uint8Array, length: number): void {
     for (let off = 0; off < length; ) {
@@ -94,10 +128,15 @@ export class SnapshotWriter {
     }
   }
 
-  /** Finishes the file: patches the coin count, syncs, renames into place. Returns the coins written. */
-  commit(): number {
+  /** Hands out everything added so far (to the file, or to the sink). */
+  flush(): void {
     this.endGroup();
     this.drain();
+  }
+
+  /** Finishes the file: patches the coin count, syncs, renames into place. Returns the coins written. */
+  commit(): number {
+    this.flush();
     const head = Buffer.alloc(8);
     writeU32LE(head, 0, this.coins % 0x1_0000_0000);
     writeU32LE(head, 4, Math.floor(this.coins / 0x1_0000_0000));
@@ -120,21 +159,23 @@ export class SnapshotWriter {
     }
   }
 
-  private startGroup(txid: Uint8Array): void {
-    if (this.haveGroup && Buffer.compare(this.groupTxid, txid) > 0) {
+  private startGroup(txid: Uint8Array, off = 0): void {
+    if (this.haveGroup && txidAbove(this.groupTxid, txid, off)) {
       throw new Error('snapshot writer: coins must arrive in ascending txid order');
     }
     this.endGroup();
-    this.groupTxid.set(txid);
+    for (let i = 0; i < 32; i++) this.groupTxid[i] = txid[off + i];
     this.haveGroup = true;
   }
 
   private endGroup(): void {
     const n = this.groupVouts.length;
     if (n === 0) return;
-    this.reserve(32 + 9);
-    this.groupTxid.copy(this.out, this.outLen);
-    this.outLen = writeCompactSizeInto(this.out, this.outLen + 32, n);
+    // The whole transaction goes into `out` at once, so the file is handed out on transaction boundaries.
+    this.reserve(32 + 9 + this.groupLen);
+    const out = this.out;
+    for (let i = 0; i < 32; i++) out[this.outLen + i] = this.groupTxid[i];
+    this.outLen = writeCompactSizeInto(out, this.outLen + 32, n);
     if (this.groupInOrder) {
       this.emit(this.group, 0, this.groupLen);
     } else {
@@ -145,28 +186,36 @@ export class SnapshotWriter {
       }
     }
     this.groupLen = 0;
-    this.groupVouts = [];
-    this.groupStarts = [];
+    // Emptied, not replaced: a dump starts millions of groups.
+    this.groupVouts.length = 0;
+    this.groupStarts.length = 0;
     this.groupInOrder = true;
   }
 
   private emit(src: Buffer, from: number, to: number): void {
-    while (from < to) {
-      this.reserve(1);
-      const n = Math.min(to - from, this.out.length - this.outLen);
-      src.copy(this.out, this.outLen, from, from + n);
-      this.outLen += n;
-      from += n;
-    }
+    const out = this.out;
+    const at = this.outLen;
+    // Most transactions have a coin or two: a loop beats Buffer.copy's call overhead below ~64 bytes.
+    if (to - from < 64) for (let i = from; i < to; i++) out[at + i - from] = src[i];
+    else src.copy(out, at, from, to);
+    this.outLen += to - from;
   }
 
+  /** Room for n more bytes in `out`: drains it when full, grows it for a transaction larger than it. */
   private reserve(n: number): void {
-    if (this.outLen + n > this.out.length) this.drain();
+    if (this.outLen + n <= this.out.length) return;
+    this.drain();
+    if (n > this.out.length) this.out = Buffer.allocUnsafe(n);
   }
 
   private drain(): void {
-    let off = 0;
-    while (off < this.outLen) off += writeSync(this.fd, this.out, off, this.outLen - off, this.filePos + off);
+    if (this.outLen === 0) return;
+    if (this.sink) {
+      this.out = this.sink.write(this.fd, this.out.subarray(0, this.outLen), this.filePos, OUT_BYTES + 64);
+    } else {
+      let off = 0;
+      while (off < this.outLen) off += writeSync(this.fd, this.out, off, this.outLen - off, this.filePos + off);
+    }
     this.filePos += this.outLen;
     this.outLen = 0;
   }
@@ -178,7 +227,13 @@ export class SnapshotWriter {
   }
 }
 
-function sameTxid(a: Buffer, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+/** a > b[off, off + 32) (a plain loop: Buffer.compare costs more than the bytes it looks at). */
+function txidAbove(a: Buffer, b: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[off + i]) return a[i] > b[off + i];
+  return false;
+}
+
+function sameTxid(a: Buffer, b: Uint8Array, off = 0): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[off + i]) return false;
   return true;
 }
