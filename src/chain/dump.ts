@@ -156,12 +156,12 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
     // Intermediate batches name a random block: the copy is at no block until the last one.
     const loading = randomBytes(32);
     let bulk = copy.bulkBatch();
-    await ctx.active.db.iterateRecords(async (batch, length) => {
-      bulk.addRecords(batch, length);
-      if (bulk.bytes >= COPY_BATCH_BYTES) {
-        await bulk.write(loading);
-        bulk = copy.bulkBatch();
-      }
+    await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
+      bulk.addStored(key, keyLen, coin, coinLen);
+      if (bulk.bytes < COPY_BATCH_BYTES) return;
+      const full = bulk;
+      bulk = copy.bulkBatch();
+      return full.write(loading);
     });
     const tip = ctx.active.tip;
     await bulk.write(tip.hash);

@@ -371,6 +371,19 @@ export class BulkBatch {
     }
   }
 
+  /** Puts one coin as stored elsewhere: key[0, keyLen) → coin[0, coinLen) de-obfuscated (see scanStoredCoins). */
+  addStored(key: Buffer, keyLen: number, coin: Buffer, coinLen: number): void {
+    const kbuf = this.kbuf;
+    if (keyLen > kbuf.length) throw new CoinsDBError(`malformed coin key ${key.toString('hex', 0, keyLen)}`);
+    for (let i = 0; i < keyLen; i++) kbuf[i] = key[i];
+    const v = coinLen < this.vviews.length ? this.vviews[coinLen] : Buffer.allocUnsafe(coinLen);
+    if (this.plain) for (let i = 0; i < coinLen; i++) v[i] = coin[i];
+    else for (let i = 0; i < coinLen; i++) v[i] = coin[i] ^ this.key[i & 7];
+    this.batch.put(this.kviews[keyLen], v);
+    this.count++;
+    this.bytes += keyLen + coinLen;
+  }
+
   /** Writes the coins put so far with `bestBlock` as the best block, in one atomic batch. */
   async write(bestBlock: Uint8Array): Promise<void> {
     this.check(bestBlock);
