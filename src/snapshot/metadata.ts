@@ -72,11 +72,15 @@ export function parseMetadata(
 }
 
 /**
- * Files written by Core v26/v27 start with the base block hash; block hashes end (in internal order)
- * with zero bytes, which the magic never does. Say so, since Core's message only hints at it.
+ * Files written by Core v26/v27 start with the base block hash and a u64 coin count. Say so, since
+ * Core's message only hints at it. Recognised by a count that fits 40 bits (random bytes do that once
+ * in 16 million), or by a hash ending in the zero bytes of mainnet or testnet proof of work.
  */
 function oldFormatHint(bytes: Uint8Array): string | undefined {
-  if (bytes.length < 40 || bytes[28] !== 0 || bytes[29] !== 0 || bytes[30] !== 0 || bytes[31] !== 0) return undefined;
+  if (bytes.length < 40) return undefined;
+  const powHash = bytes[28] === 0 && bytes[29] === 0 && bytes[30] === 0 && bytes[31] === 0;
+  const plausibleCount = bytes[37] === 0 && bytes[38] === 0 && bytes[39] === 0 && bytes.subarray(32, 37).some((b) => b !== 0);
+  if (!powHash && !plausibleCount) return undefined;
   return `(This looks like a snapshot in the old v26/v27 format, for base block ${hashToHex(bytes.subarray(0, 32))}; ` +
     'Bitcoin Core v28+ and chainsnap read only version 2: dump it again with a current node.)';
 }

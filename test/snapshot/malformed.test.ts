@@ -92,6 +92,16 @@ test('a v26/v27 mainnet file (no magic) is named as such', async () => {
   await assert.rejects(read(old), (e: unknown) => e instanceof SnapshotError && /Invalid UTXO set snapshot magic/.test(e.message) && /v26\/v27/.test(e.hint ?? ''));
 });
 
+test('a v26/v27 regtest file (base hash without leading zeros) is named by its coin count; garbage is not', async () => {
+  const count = new Uint8Array(8);
+  count[0] = 200;
+  const h200 = Uint8Array.from(Buffer.from('7e0517ef3ea6ecbed9117ec5fde4d52e7d5a5c4bd16a1dfc5b1a8d6b8c3a9e1f', 'hex'));
+  const hinted = (e: unknown) => e instanceof SnapshotError && /Invalid UTXO set snapshot magic/.test(e.message) && /v26\/v27/.test(e.hint ?? '');
+  await assert.rejects(read(concatBytes(h200, count, new Uint8Array(40))), hinted);
+  const garbage = Uint8Array.from({ length: 120 }, (_, i) => (i * 97 + 13) & 0xff);
+  await assert.rejects(read(garbage), (e: unknown) => e instanceof SnapshotError && /magic/.test(e.message) && e.hint === undefined);
+});
+
 test('coin count off by one either way', async () => {
   await rejects(withCount(COINS + 1), `Bad snapshot format or truncated snapshot after deserializing ${COINS} coins`, good.length);
   // One fewer: the last group (3 coins) now claims more than is left.
