@@ -5,6 +5,7 @@
 import { randomFillSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { MuHashPool } from '../../src/coins/muhash-pool.js';
+import { elementEngine, type ElementEngine } from '../../src/coins/muhash.js';
 
 export interface MuhashBenchResult {
   coins: number;
@@ -16,6 +17,8 @@ export interface MuhashBenchResult {
   poolCoinsPerSec: number;
   poolThreads: number;
   hash: string;
+  /** How elements are generated: the wasm kernel, or the JavaScript fallback where wasm SIMD is missing. */
+  engine: ElementEngine;
 }
 
 /** Script length mix, roughly the mainnet UTXO set: P2WPKH, P2PKH, P2TR/P2WSH, P2SH, some P2PK. */
@@ -77,13 +80,14 @@ export async function benchMuhash(opts: { coins?: number; threads?: number } = {
     poolCoinsPerSec: Math.round(coins / pooled.secs),
     poolThreads,
     hash: single.hash,
+    engine: elementEngine(),
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const coins = process.argv[2] ? Number(process.argv[2]) : undefined;
   const r = await benchMuhash({ coins });
-  console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB)`);
+  console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB), ${r.engine} elements`);
   console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s`);
   console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s`);
   console.log(`  muhash ${r.hash}`);
