@@ -156,7 +156,7 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
     // Intermediate batches name a random block: the copy is at no block until the last one.
     const loading = randomBytes(32);
     let bulk = copy.bulkBatch();
-    await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
+    const { bestBlock } = await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
       bulk.addStored(key, keyLen, coin, coinLen);
       if (bulk.bytes < COPY_BATCH_BYTES) return;
       const full = bulk;
@@ -164,6 +164,10 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
       return full.write(loading);
     });
     const tip = ctx.active.tip;
+    // Undo data is applied from the tip down: the copy must be of the set at the tip.
+    if (!bestBlock || !equalBytes(bestBlock, tip.hash)) {
+      throw new Error(`the UTXO set copied for the rollback is at block ${bestBlock ? hashToHex(bestBlock) : 'none'}, not the tip ${tip.key}`);
+    }
     await bulk.write(tip.hash);
     const cache = new CoinsCache(copy);
     for (let e = tip; e !== target; e = e.prev!) {

@@ -90,20 +90,32 @@ export class CoinEntryBatcher {
     return this.reader.bestBlock;
   }
 
-  /** One database entry: key[0, keyLen) → value[valueOff, valueOff + valueLen), as stored (obfuscated). */
+  /**
+   * One database entry: key[0, keyLen) → value[valueOff, valueOff + valueLen), as stored (obfuscated).
+   * Returns the sink's promise when a batch went out; the caller must await it before the next entry.
+   */
   entry(key: Buffer, keyLen: number, value: Buffer, valueOff: number, valueLen: number): void | Promise<void> {
     const rd = this.reader;
     if (!rd.read(key, keyLen, value, valueOff, valueLen)) return;
-    let flushed: void | Promise<void> = undefined;
-    let buf = this.buf;
-    const sameTx = this.pos > this.groupStart && sameTxid(key, buf, this.groupStart);
+    const sameTx = this.pos > this.groupStart && sameTxid(key, this.buf, this.groupStart);
     if (!sameTx) {
-      if (this.unordered) sortRecordsByVout(buf, this.groupStart, this.pos);
-      if (this.pos >= this.batchBytes) flushed = this.flush();
-      this.groupStart = this.pos;
+      if (this.unordered) sortRecordsByVout(this.buf, this.groupStart, this.pos);
       this.lastVout = -1;
       this.unordered = false;
+      if (this.pos >= this.batchBytes) {
+        const flushed = this.flush();
+        // The sink may still read the buffer until its promise settles; the record waits for that (the
+        // entry's bytes stay valid: the caller awaits before moving on).
+        if (flushed) return flushed.then(() => this.append(key, keyLen, valueLen));
+      }
+      this.groupStart = this.pos;
     }
+    this.append(key, keyLen, valueLen);
+  }
+
+  private append(key: Buffer, keyLen: number, valueLen: number): void {
+    const rd = this.reader;
+    let buf = this.buf;
     if (this.pos + MAX_RECORD_SIZE > buf.length) buf = this.grow();
     const vout = rd.vout;
     if (vout < this.lastVout) this.unordered = true;
@@ -115,7 +127,6 @@ export class CoinEntryBatcher {
     if (end > valueLen) throw new CoinsDBError(`${rd.dir}: truncated coin at ${key.toString('hex', 0, keyLen)}`);
     this.pos = decoded.outEnd;
     this.coins++;
-    return flushed;
   }
 
   /** Hands over the last batch. */
@@ -135,7 +146,6 @@ export class CoinEntryBatcher {
     this.groupStart = 0;
     return r;
   }
-
 
   private grow(): Buffer {
     const bigger = Buffer.allocUnsafe(this.buf.length * 2);

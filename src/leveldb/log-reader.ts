@@ -33,7 +33,11 @@ export function readLogRecords(file: Buffer): Buffer[] {
     const length = file[pos + 4]! | (file[pos + 5]! << 8);
     const type = file[pos + 6]!;
     const start = pos + HEADER_SIZE;
-    if (type === ZERO && length === 0) break; // zero-filled space after the last record
+    if (type === ZERO && length === 0) {
+      // Zero-filled space after the last record (preallocated files); anything after it is corruption.
+      if (file.subarray(pos).some((b) => b !== 0)) throw new LevelFormatError(`log: data after zero padding at ${pos}`);
+      break;
+    }
     if (start + length > file.length) break;
     if (length > left - HEADER_SIZE) throw new LevelFormatError(`log record at ${pos} crosses a block boundary`);
     const want = unmaskCrc(file.readUInt32LE(pos));

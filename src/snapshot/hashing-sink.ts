@@ -43,8 +43,8 @@ export class HashingSink implements ChunkSink {
   write(fd: number, chunk: Buffer, pos: number, nextSize: number): Buffer {
     if (this.failure) throw this.failure;
     // The writer's chunks have buffers of their own (it allocates ≥ 1 MiB), which can move; a small
-    // Buffer may share Node's pool with other data, so it is copied.
-    const own = chunk.buffer.byteLength >= 1 << 16 ? chunk : Buffer.from(chunk);
+    // Buffer may share Node's pool with other data, so it is copied into a buffer of its own.
+    const own = chunk.buffer.byteLength >= 1 << 16 ? chunk : Buffer.from(new Uint8Array(chunk).buffer);
     this.worker.postMessage({ fd, pos, chunk: own }, [own.buffer as ArrayBuffer]);
     this.inFlight++;
     // Recycled rather than allocated: hundreds of fresh 1 MiB buffers would cost garbage collections.

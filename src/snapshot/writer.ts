@@ -18,8 +18,8 @@ export interface SnapshotWriterOptions {
   /** Internal byte order. */
   baseHash: Uint8Array;
   /**
-   * Refuse an existing destination with Core's dumptxoutset message, and an existing
-   * `<path>.incomplete` (default: replace both).
+   * Refuse an existing destination with Core's dumptxoutset message (default: replace it). Like Core,
+   * a `<path>.incomplete` left by an interrupted dump is overwritten either way.
    */
   exclusive?: boolean;
   /**
@@ -55,6 +55,7 @@ export class SnapshotWriter {
   private haveGroup = false;
   private coins = 0;
   private done = false;
+  private fdClosed = false;
   private readonly sink: ChunkSink | undefined;
 
   constructor(
@@ -66,7 +67,7 @@ export class SnapshotWriter {
     if (opts.exclusive && existsSync(path)) {
       throw new Error(`${path} already exists. If you are sure this is what you want, move it out of the way first`);
     }
-    this.fd = openSync(this.tempPath, opts.exclusive ? 'wx' : 'w');
+    this.fd = openSync(this.tempPath, 'w');
     this.out.set(serializeMetadata({ messageStart: opts.messageStart, baseHash: opts.baseHash, coinsCount: 0 }), 0);
     this.outLen = METADATA_SIZE;
   }
@@ -143,8 +144,14 @@ export class SnapshotWriter {
     writeSync(this.fd, head, 0, 8, METADATA_SIZE - 8);
     fsyncSync(this.fd);
     closeSync(this.fd);
+    this.fdClosed = true;
+    try {
+      renameSync(this.tempPath, this.path);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
     this.done = true;
-    renameSync(this.tempPath, this.path);
     return this.coins;
   }
 
@@ -153,7 +160,7 @@ export class SnapshotWriter {
     if (this.done) return;
     this.done = true;
     try {
-      closeSync(this.fd);
+      if (!this.fdClosed) closeSync(this.fd);
     } finally {
       rmSync(this.tempPath, { force: true });
     }

@@ -156,6 +156,13 @@ async function everything(db: CoinsDB, batchBytes?: number): Promise<{ records: 
   const again = await db.scanStoredCoins((key, _kl, vout, coin, len) => void stored.push(`${key.toString('hex', 1, 33)}:${vout}:${coin.toString('hex', 0, len)}`));
   assert.deepEqual(again.bestBlock, bestBlock);
   assert.equal(again.coins, stored.length);
+  // A sink that reads its batch only later: the buffer must not change before its promise settles.
+  const late: Buffer[] = [];
+  await db.iterateRecords(async (b, n) => {
+    await new Promise((r) => setImmediate(r));
+    late.push(Buffer.from(b.subarray(0, n)));
+  }, batchBytes);
+  assert.equal(Buffer.concat(late).toString('hex'), Buffer.concat(parts).toString('hex'));
   return { records: Buffer.concat(parts).toString('hex'), stored, best: bestBlock ? hashToHex(bestBlock) : '' };
 }
 
