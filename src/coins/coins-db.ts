@@ -36,6 +36,10 @@ const COIN_END = Buffer.from('D');
 const ITERATE_CHUNK_BYTES = 1 << 20;
 const ITERATE_CHUNK_ENTRIES = 5_000;
 const ENC = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
+/** Log bytes above which a full scan first has LevelDB move its memtable into a table. */
+const FLUSH_LOGS_ABOVE = 4 << 20;
+/** A key below every key of the layout (the obfuscation key starts 0e). */
+const EMPTY_RANGE = Buffer.from([0x00]);
 
 export interface CoinsDBOptions {
   /** Create the directory and a fresh database (with a random obfuscation key) when absent. */
@@ -218,6 +222,10 @@ export class CoinsDB implements CoinsView {
     if (this.rawScan) {
       let visited = false;
       try {
+        // A large write (a coins flush is one batch) stays in LevelDB's log until its memtable fills;
+        // the scan would rebuild it in memory. Compacting an empty key range makes LevelDB write its
+        // memtable to a table first (CompactRange always does), and compacts nothing else.
+        if (logBytes(this.copyDir ?? this.dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
         await scanLevelDB(this.copyDir ?? this.dir, (k, kl, v, vo, vl) => {
           if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
           visited = true;
@@ -280,6 +288,12 @@ export class CoinsDB implements CoinsView {
   private obfuscate(v: Buffer): Buffer {
     return this.deobfuscate(v);
   }
+}
+
+function logBytes(dir: string): number {
+  let n = 0;
+  for (const name of readdirSync(dir)) if (name.endsWith('.log')) n += statSync(path.join(dir, name)).size;
+  return n;
 }
 
 function checkedBest(best: Uint8Array | undefined, dir: string): Uint8Array | undefined {

@@ -12,4 +12,6 @@ export interface EntryCursor {
   valueLen: number;
   /** Moves to the next entry (the first, on the first call); false when there is none. */
   next(): boolean;
+  /** Releases what the cursor holds open. */
+  close(): void;
 }

@@ -48,6 +48,10 @@ export class MemtableCursor implements EntryCursor {
     return true;
   }
 
+  close(): void {
+    // Nothing held open.
+  }
+
   private addBatch(rec: Buffer): void {
     if (rec.length < 12) throw new LevelFormatError('write batch too small');
     const seq = readFixed64(rec, 0);

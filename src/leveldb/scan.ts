@@ -5,14 +5,14 @@
  * through classic-level hands every key and value to JavaScript as two new Buffers (about 700k entries/s
  * here), while this allocates nothing per entry.
  *
- * The database may be open in this process (it usually is): the view is fixed by opening every table of
- * the current version and reading the live logs, and is taken again if the MANIFEST changed meanwhile
- * (an open file stays readable after a compaction deletes it). Writes that land during the scan are not
+ * The database may be open in this process (it usually is): the view is fixed by hard-linking every
+ * table of the current version and reading the live logs, and is taken again if the MANIFEST changed
+ * meanwhile (see openView). Writes that land during the scan are not
  * seen, or are seen as a prefix of whole write batches; callers that need one exact state should check
  * a marker key (the coins database checks its best block). Anything unexpected throws LevelFormatError,
  * and the caller falls back to LevelDB's iterator.
  */
-import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LevelFormatError, TYPE_VALUE } from './coding.js';
@@ -20,7 +20,7 @@ import type { EntryCursor } from './entry-cursor.js';
 import { readLogRecords } from './log-reader.js';
 import { readCurrentVersion, type TableFile } from './manifest.js';
 import { MemtableCursor } from './memtable-cursor.js';
-import { TableCursor, type OpenTable } from './table-cursor.js';
+import { TableCursor, type TablePath } from './table-cursor.js';
 
 /** Receives each live entry; the buffers are valid only during the call. */
 export type EntryVisitor = (key: Buffer, keyLen: number, value: Buffer, valueOff: number, valueLen: number) => void | Promise<void>;
@@ -47,21 +47,34 @@ interface View {
   close(): void;
 }
 
+/** Live logs are replayed into memory; beyond this the caller should let LevelDB flush them first. */
+export const MAX_LOG_BYTES = 64 << 20;
+
+/**
+ * Fixes the current version: its tables are hard-linked into a private directory inside `dir` (a link
+ * costs no file descriptor and keeps a table readable after a compaction deletes it; LevelDB ignores
+ * directories), the live logs are read, and all of it is taken again if the MANIFEST changed meanwhile.
+ * Cursors then open one table at a time.
+ */
 function openView(dir: string): View {
+  removeStaleLinkDirs(dir);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const fds: number[] = [];
-    const close = () => fds.forEach((fd) => closeSync(fd));
+    let linkDir: string | undefined;
+    const cursors: EntryCursor[] = [];
+    const close = () => {
+      for (const c of cursors) c.close();
+      if (linkDir) rmSync(linkDir, { recursive: true, force: true });
+    };
     try {
       const before = manifestState(dir);
       const version = readCurrentVersion(dir);
-      const open = (f: TableFile): OpenTable => {
-        const fd = openTable(dir, f.number);
-        fds.push(fd);
-        return { file: f, fd };
-      };
-      const cursors: EntryCursor[] = version.levels[0]!.map((f) => new TableCursor([open(f)]));
-      for (const files of version.levels.slice(1)) if (files.length > 0) cursors.push(new TableCursor(files.map(open)));
+      linkDir = mkdtempSync(path.join(dir, `${LINK_DIR_PREFIX}${process.pid}-`));
+      const link = (f: TableFile): TablePath => ({ file: f, path: linkTable(dir, linkDir!, f.number) });
+      for (const f of version.levels[0]!) cursors.push(new TableCursor([link(f)]));
+      for (const files of version.levels.slice(1)) if (files.length > 0) cursors.push(new TableCursor(files.map(link)));
       const logs = liveLogs(dir, version.logNumber, version.prevLogNumber);
+      const logBytes = logs.reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+      if (logBytes > MAX_LOG_BYTES) throw new LevelFormatError(`${dir}: ${logBytes} bytes of logs not yet in tables`);
       const memtable = new MemtableCursor(logs.flatMap((f) => readLogRecords(readFileSync(path.join(dir, f)))));
       if (memtable.size > 0) cursors.push(memtable);
       if (manifestState(dir) === before) return { cursors, close };
@@ -76,20 +89,45 @@ function openView(dir: string): View {
   throw new LevelFormatError(`${dir}: the database kept changing while its files were opened`);
 }
 
+const LINK_DIR_PREFIX = 'chainsnap-scan-';
+
+/** Link directories left by a process that died mid-scan (their links would keep old tables on disk). */
+function removeStaleLinkDirs(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = name.startsWith(LINK_DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(LINK_DIR_PREFIX.length)) : null;
+    if (m && !processAlive(Number(m[1]))) rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The MANIFEST in use and its size: LevelDB only ever appends to it, or switches to a new one. */
 function manifestState(dir: string): string {
   const current = readFileSync(path.join(dir, 'CURRENT'), 'latin1').trim();
   return `${current}:${statSync(path.join(dir, current)).size}`;
 }
 
-function openTable(dir: string, n: number): number {
+/** Hard-links table `n` into `linkDir`; ENOENT if a compaction has removed it. */
+function linkTable(dir: string, linkDir: string, n: number): string {
   const name = String(n).padStart(6, '0');
-  try {
-    return openSync(path.join(dir, `${name}.ldb`), 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    return openSync(path.join(dir, `${name}.sst`), 'r'); // the name older LevelDB versions used
+  for (const ext of ['.ldb', '.sst']) {
+    // .sst is the name older LevelDB versions used.
+    try {
+      linkSync(path.join(dir, name + ext), path.join(linkDir, name + ext));
+      return path.join(linkDir, name + ext);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || ext === '.sst') throw e;
+    }
   }
+  throw new Error('unreachable');
 }
 
 /** Logs LevelDB would replay at recovery, oldest first. */

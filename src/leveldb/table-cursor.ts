@@ -6,10 +6,11 @@
  * rebuilt in one buffer, so a scan allocates nothing per entry.
  *
  * One cursor walks a list of tables in order: a level ≥ 1 (disjoint, sorted) or a single level-0 table.
+ * It holds one file open at a time.
  * Only uncompressed blocks are read — what Bitcoin Core and chainsnap write; anything else throws
  * LevelFormatError so the caller can fall back to LevelDB's own iterator.
  */
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { LevelFormatError, readFixed32, readVarint, tagSequence, type Cursor } from './coding.js';
 import type { EntryCursor } from './entry-cursor.js';
 import type { TableFile } from './manifest.js';
@@ -19,9 +20,9 @@ const BLOCK_TRAILER = 5;
 const MAGIC = Buffer.from([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]);
 const NO_COMPRESSION = 0;
 
-export interface OpenTable {
+export interface TablePath {
   file: TableFile;
-  fd: number;
+  path: string;
 }
 
 export class TableCursor implements EntryCursor {
@@ -44,9 +45,10 @@ export class TableCursor implements EntryCursor {
   private pos = 0;
   private limit = 0;
   private readonly c: Cursor = { pos: 0 };
+  private fd = -1;
 
   constructor(
-    private readonly tables: OpenTable[],
+    private readonly tables: TablePath[],
     windowBytes = 1 << 20,
   ) {
     this.win = Buffer.allocUnsafe(windowBytes);
@@ -113,9 +115,17 @@ export class TableCursor implements EntryCursor {
     return true;
   }
 
+  /** Closes the open file, if any (the cursor is done with it, or given up). */
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
   private openNextTable(): boolean {
+    this.close();
     if (++this.tableIdx >= this.tables.length) return false;
-    const { file, fd } = this.tables[this.tableIdx]!;
+    const { file, path } = this.tables[this.tableIdx]!;
+    const fd = (this.fd = openSync(path, 'r'));
     if (file.size < FOOTER_SIZE) throw new LevelFormatError(this.where('file too small'));
     const footer = Buffer.allocUnsafe(FOOTER_SIZE);
     readFully(fd, footer, FOOTER_SIZE, file.size - FOOTER_SIZE);
@@ -163,7 +173,7 @@ export class TableCursor implements EntryCursor {
       this.value = this.win;
     }
     const want = Math.max(n, Math.min(this.win.length, this.dataEnd - off));
-    readFully(this.tables[this.tableIdx]!.fd, this.win, want, off);
+    readFully(this.fd, this.win, want, off);
     this.winStart = off;
     this.winLen = want;
     return 0;

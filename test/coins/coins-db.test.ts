@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
@@ -199,6 +199,26 @@ test("reading the files directly hands out exactly what LevelDB's iterator does"
   assert.deepEqual(raw.stored, viaLevelDB.stored);
   assert.equal(raw.records, viaLevelDB.records);
   assert.equal(raw.best, viaLevelDB.best);
+});
+
+test('a large last write (left in the log by LevelDB) is moved into a table before a direct read', async () => {
+  const dir = path.join(scratchDir(), 'cs');
+  const db = await CoinsDB.open(dir, { create: true });
+  const changes: CoinChange[] = [];
+  for (let i = 0; i < 120_000; i++) {
+    const txid = createHash('sha256').update(`big${i}`).digest();
+    changes.push([outpointKey(txid, i & 1), { height: 1, coinbase: false, value: i, script: txid.subarray(0, 22) }]);
+  }
+  await db.writeBatch(changes, new Uint8Array(32).fill(3));
+  const logs = () => readdirSync(dir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+  assert.ok(logs() > 4 << 20, `the batch is in the log (${logs()} bytes)`);
+  const got = await everything(db);
+  assert.ok(logs() < 1 << 20, `the log was flushed into a table (${logs()} bytes left)`);
+  assert.equal(got.stored.length, changes.length);
+  await db.close();
+  const again = await CoinsDB.open(dir, { rawScan: false });
+  assert.deepEqual(await everything(again), got);
+  await again.close();
 });
 
 test("Core's chainstate: the direct read and LevelDB's iterator agree", { skip: NO_VECTORS }, async () => {

@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { LevelFormatError } from '../../src/leveldb/coding.js';
 import { crc32c } from '../../src/leveldb/crc32c.js';
+import { readCurrentVersion } from '../../src/leveldb/manifest.js';
 import { scanLevelDB } from '../../src/leveldb/scan.js';
+import { TableCursor } from '../../src/leveldb/table-cursor.js';
 import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
 
 type DB = ClassicLevel<Buffer, Buffer>;
@@ -108,6 +111,55 @@ test('many levels, overwrites and deletions: the scan equals LevelDB, open and a
   } finally {
     if (db.status === 'open') await db.close();
   }
+});
+
+test('a scan leaves no file open and no links behind, and removes links of a dead process', async () => {
+  const dir = scratchDir();
+  const db = await openDb(dir);
+  const rand = prng(5);
+  try {
+    for (let i = 0; i < 40; i++) await db.batch(Array.from({ length: 300 }, () => ({ type: 'put' as const, key: rand(20), value: rand(40) })));
+    assert.ok(readdirSync(dir).some((f) => f.endsWith('.ldb')));
+    const stale = path.join(dir, 'chainsnap-scan-999999999-abc');
+    mkdirSync(stale);
+    const fds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
+    const before = fds();
+    let during: string[] = [];
+    await scanLevelDB(dir, () => {
+      if (during.length === 0) during = readdirSync(dir).filter((f) => f.startsWith('chainsnap-scan-'));
+    });
+    assert.deepEqual(during.filter((f) => f.startsWith(`chainsnap-scan-${process.pid}-`)).length, 1, 'one link directory during the scan');
+    assert.ok(!during.includes('chainsnap-scan-999999999-abc'), "the dead process's links are gone");
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('chainsnap-scan-')), [], 'no link directory left');
+    assert.ok(fds() <= before, 'every file the scan opened is closed (LevelDB may close some of its own meanwhile)');
+    assert.deepEqual(await viaScan(dir), await viaLevelDB(db));
+  } finally {
+    await db.close();
+  }
+});
+
+test('a cursor over many tables holds one open at a time', { skip: existsSync('/proc/self/fd') ? false : 'needs /proc/self/fd' }, async () => {
+  const dir = scratchDir();
+  const db = await openDb(dir);
+  await db.batch(Array.from({ length: 200 }, (_, i) => ({ type: 'put' as const, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })));
+  await db.close();
+  const again = await openDb(dir); // recovery writes the log into a table
+  await again.close();
+  const table = readdirSync(dir).find((f) => f.endsWith('.ldb'))!;
+  const version = readCurrentVersion(dir);
+  const file = version.levels.flat().find((f) => `${String(f.number).padStart(6, '0')}.ldb` === table)!;
+  // The same table 300 times over: the cursor reads them one after another.
+  const cursor = new TableCursor(Array.from({ length: 300 }, () => ({ file, path: path.join(dir, table) })));
+  const before = readdirSync('/proc/self/fd').length;
+  let entries = 0;
+  let most = 0;
+  while (cursor.next()) {
+    if (entries++ % 97 === 0) most = Math.max(most, readdirSync('/proc/self/fd').length - before);
+  }
+  cursor.close();
+  assert.equal(entries, 300 * 200);
+  assert.equal(most, 1);
+  assert.equal(readdirSync('/proc/self/fd').length, before);
 });
 
 test('compressed tables are refused with LevelFormatError (callers fall back to LevelDB)', async () => {
