@@ -20,6 +20,7 @@ import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } fr
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue } from './coin-record.js';
 import { LevelFormatError } from '../leveldb/coding.js';
 import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
+import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinEntryBatcher, CoinsDBError, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
 import type { CoinsView, OutpointKey } from './view.js';
 
@@ -233,6 +234,7 @@ export class CoinsDB implements CoinsView {
         });
         return;
       } catch (e) {
+        if (e instanceof TableCorruption) throw new CoinsDBError(`${this.dir}: corrupt database: ${e.message}`);
         if (!(e instanceof LevelFormatError)) throw e;
         if (visited) throw new CoinsDBError(`${this.dir}: ${e.message}`);
       }

@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { LevelFormatError, readFixed32, readVarint, tagSequence, type Cursor } from './coding.js';
+import { crc32c, unmaskCrc } from './crc32c.js';
 import type { EntryCursor } from './entry-cursor.js';
 import type { TableFile } from './manifest.js';
 
@@ -105,6 +106,7 @@ export class TableCursor implements EntryCursor {
     this.blockIdx++;
     const b = this.load(off, size + BLOCK_TRAILER);
     if (this.win[b + size] !== NO_COMPRESSION) throw new LevelFormatError(this.where('compressed blocks are not read here'));
+    checkBlock(this.win, b, size, () => this.where(`block at ${off}: checksum mismatch`));
     if (size < 4) throw new LevelFormatError(this.where('block too small'));
     const restarts = readFixed32(this.win, b + size - 4);
     const limit = b + size - 4 - 4 * restarts;
@@ -139,6 +141,7 @@ export class TableCursor implements EntryCursor {
     const index = Buffer.allocUnsafe(indexSize + BLOCK_TRAILER);
     readFully(fd, index, index.length, indexOff);
     if (index[indexSize] !== NO_COMPRESSION) throw new LevelFormatError(this.where('compressed index block'));
+    checkBlock(index, 0, indexSize, () => this.where('index block: checksum mismatch'));
     const offsets: number[] = [];
     const sizes: number[] = [];
     const limit = indexSize - 4 - 4 * readFixed32(index, indexSize - 4);
@@ -189,6 +192,19 @@ export class TableCursor implements EntryCursor {
     const t = this.tables[this.tableIdx];
     return t ? `table ${t.file.number}: ${what}` : what;
   }
+}
+
+/**
+ * The trailer's CRC covers the block and its type byte. Core reads its chainstate with checksums
+ * verified, so a damaged table fails here too instead of giving a wrong dump or hash.
+ */
+function checkBlock(buf: Buffer, b: number, size: number, what: () => string): void {
+  if (crc32c(buf, b, b + size + 1) !== unmaskCrc(readFixed32(buf, b + size + 1))) throw new TableCorruption(what());
+}
+
+/** A damaged table (not merely a format this reader skips): no fallback can make it right. */
+export class TableCorruption extends Error {
+  override name = 'TableCorruption';
 }
 
 function readFully(fd: number, buf: Buffer, n: number, pos: number): void {

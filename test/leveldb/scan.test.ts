@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
@@ -14,7 +14,7 @@ import { LevelFormatError } from '../../src/leveldb/coding.js';
 import { crc32c } from '../../src/leveldb/crc32c.js';
 import { readCurrentVersion } from '../../src/leveldb/manifest.js';
 import { scanLevelDB } from '../../src/leveldb/scan.js';
-import { TableCursor } from '../../src/leveldb/table-cursor.js';
+import { TableCorruption, TableCursor } from '../../src/leveldb/table-cursor.js';
 import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
 
 type DB = ClassicLevel<Buffer, Buffer>;
@@ -160,6 +160,19 @@ test('a cursor over many tables holds one open at a time', { skip: existsSync('/
   assert.equal(entries, 300 * 200);
   assert.equal(most, 1);
   assert.equal(readdirSync('/proc/self/fd').length, before);
+});
+
+test('a damaged table block fails its checksum (as LevelDB with verify_checksums, which Core uses)', async () => {
+  const dir = scratchDir();
+  const db = await openDb(dir);
+  const rand = prng(3);
+  for (let i = 0; i < 20; i++) await db.batch(Array.from({ length: 300 }, () => ({ type: 'put' as const, key: rand(20), value: rand(40) })));
+  await db.close();
+  const table = readdirSync(dir).filter((f) => f.endsWith('.ldb')).map((f) => path.join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const bytes = readFileSync(table);
+  bytes[100] ^= 0x01; // inside the first data block
+  writeFileSync(table, bytes);
+  await assert.rejects(viaScan(dir), (e: unknown) => e instanceof TableCorruption && /checksum mismatch/.test(e.message));
 });
 
 test('compressed tables are refused with LevelFormatError (callers fall back to LevelDB)', async () => {
