@@ -63,12 +63,16 @@ function openView(dir: string): View {
     const cursors: EntryCursor[] = [];
     const close = () => {
       for (const c of cursors) c.close();
-      if (linkDir) rmSync(linkDir, { recursive: true, force: true });
+      if (linkDir) {
+        rmSync(linkDir, { recursive: true, force: true });
+        activeLinkDirs.delete(linkDir);
+      }
     };
     try {
       const before = manifestState(dir);
       const version = readCurrentVersion(dir);
       linkDir = mkdtempSync(path.join(dir, `${LINK_DIR_PREFIX}${process.pid}-`));
+      activeLinkDirs.add(linkDir);
       const link = (f: TableFile): TablePath => ({ file: f, path: linkTable(dir, linkDir!, f.number) });
       for (const f of version.levels[0]!) cursors.push(new TableCursor([link(f)]));
       for (const files of version.levels.slice(1)) if (files.length > 0) cursors.push(new TableCursor(files.map(link)));
@@ -91,16 +95,25 @@ function openView(dir: string): View {
 
 const LINK_DIR_PREFIX = 'chainsnap-scan-';
 
-/** Link directories left by a process that died mid-scan (their links would keep old tables on disk). */
+/** Link directories of scans running in this process (another may run on the same database). */
+const activeLinkDirs = new Set<string>();
+
+/**
+ * Link directories left by a process that died mid-scan (their links would keep old tables on disk).
+ * One named with this process's id but not in use here is stale too: process ids are reused, in a
+ * container on every restart.
+ */
 function removeStaleLinkDirs(dir: string): void {
   for (const name of readdirSync(dir)) {
     const m = name.startsWith(LINK_DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(LINK_DIR_PREFIX.length)) : null;
-    if (m && !processAlive(Number(m[1]))) rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (!m) continue;
+    const full = path.join(dir, name);
+    const pid = Number(m[1]);
+    if (pid === process.pid ? !activeLinkDirs.has(full) : !processAlive(pid)) rmSync(full, { recursive: true, force: true });
   }
 }
 
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;

@@ -120,8 +120,9 @@ test('a scan leaves no file open and no links behind, and removes links of a dea
   try {
     for (let i = 0; i < 40; i++) await db.batch(Array.from({ length: 300 }, () => ({ type: 'put' as const, key: rand(20), value: rand(40) })));
     assert.ok(readdirSync(dir).some((f) => f.endsWith('.ldb')));
-    const stale = path.join(dir, 'chainsnap-scan-999999999-abc');
-    mkdirSync(stale);
+    mkdirSync(path.join(dir, 'chainsnap-scan-999999999-abc'));
+    // Left by an earlier process that had this process's id (ids are reused, in containers on every start).
+    mkdirSync(path.join(dir, `chainsnap-scan-${process.pid}-old`));
     const fds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
     const before = fds();
     let during: string[] = [];
@@ -129,6 +130,7 @@ test('a scan leaves no file open and no links behind, and removes links of a dea
       if (during.length === 0) during = readdirSync(dir).filter((f) => f.startsWith('chainsnap-scan-'));
     });
     assert.deepEqual(during.filter((f) => f.startsWith(`chainsnap-scan-${process.pid}-`)).length, 1, 'one link directory during the scan');
+    assert.ok(!during.includes(`chainsnap-scan-${process.pid}-old`), 'a stale directory with a reused process id is gone');
     assert.ok(!during.includes('chainsnap-scan-999999999-abc'), "the dead process's links are gone");
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('chainsnap-scan-')), [], 'no link directory left');
     assert.ok(fds() <= before, 'every file the scan opened is closed (LevelDB may close some of its own meanwhile)');
