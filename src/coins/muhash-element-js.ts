@@ -9,6 +9,8 @@
  * binding overhead per element, while these run in ~0.5 µs each on preallocated typed arrays. The keystream
  * is written straight into a hex image so a single latin1 decode plus `BigInt('0x…')` builds the number.
  */
+import { SHA256_IV, SHA256_K } from '../primitives/sha256-constants.js';
+
 /** Bytes in the element's number. */
 const NUM3072_BYTES = 384;
 
@@ -20,16 +22,8 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
 // ---------------------------------------------------------------------------------------------------------
 // SHA-256 (one-shot, allocation-free; result left in SHA_H as big-endian words)
 
-const SHA_K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2,
-]);
+const SHA_K = Int32Array.from(SHA256_K);
+const SHA_IV = Int32Array.from(SHA256_IV);
 const SHA_H = new Int32Array(8);
 const SHA_W = new Int32Array(64);
 /** Tail block(s): the message's last partial block plus padding never exceed two blocks. */
@@ -75,14 +69,7 @@ function sha256Compress(block: Uint8Array, pos: number): void {
 
 function sha256Into(data: Uint8Array, off: number, len: number): void {
   const h = SHA_H;
-  h[0] = 0x6a09e667;
-  h[1] = 0xbb67ae85 | 0;
-  h[2] = 0x3c6ef372;
-  h[3] = 0xa54ff53a | 0;
-  h[4] = 0x510e527f;
-  h[5] = 0x9b05688c | 0;
-  h[6] = 0x1f83d9ab;
-  h[7] = 0x5be0cd19;
+  h.set(SHA_IV);
   const full = len & ~63;
   for (let p = 0; p < full; p += 64) sha256Compress(data, off + p);
   const rest = len - full;
