@@ -78,16 +78,8 @@ export class SnapshotWriter {
 
   /** Adds one coin; its script is `src[scriptOff, scriptOff + scriptLen)`. */
   addCoin(txid: Uint8Array, vout: number, height: number, coinbase: boolean, value: number, src: Uint8Array, scriptOff: number, scriptLen: number): void {
-    if (!this.haveGroup || !sameTxid(this.groupTxid, txid)) this.startGroup(txid);
-    if (this.groupLen + 9 + MAX_COMPRESSED_COIN > this.group.length) this.growGroup(9 + MAX_COMPRESSED_COIN + scriptLen);
-    const vouts = this.groupVouts;
-    if (vouts.length > 0 && compareVoutKeys(vouts[vouts.length - 1], vout) >= 0) this.groupInOrder = false;
-    vouts.push(vout);
-    this.groupStarts.push(this.groupLen);
-    let p = writeCompactSizeInto(this.group, this.groupLen, vout);
-    p = writeCompressedCoin(this.group, p, height, coinbase, value, src, scriptOff, scriptLen);
-    this.groupLen = p;
-    this.coins++;
+    const p = this.beginCoin(txid, 0, vout, MAX_COMPRESSED_COIN + scriptLen);
+    this.groupLen = writeCompressedCoin(this.group, p, height, coinbase, value, src, scriptOff, scriptLen);
   }
 
   /**
@@ -96,17 +88,25 @@ export class SnapshotWriter {
    * dumptxoutset copies coins this way without decoding and re-encoding them.
    */
   addStoredCoin(txidSrc: Uint8Array, txidOff: number, vout: number, coin: Uint8Array, coinLen: number): void {
-    if (!this.haveGroup || !sameTxid(this.groupTxid, txidSrc, txidOff)) this.startGroup(txidSrc, txidOff);
-    if (this.groupLen + 9 + coinLen > this.group.length) this.growGroup(9 + coinLen);
+    const p = this.beginCoin(txidSrc, txidOff, vout, coinLen);
+    const g = this.group;
+    for (let i = 0; i < coinLen; i++) g[p + i] = coin[i];
+    this.groupLen = p + coinLen;
+  }
+
+  /**
+   * Enters a coin of the txid at `txid[off, off + 32)` into the current group (starting a new one for a
+   * new txid), with room for `maxCoinBytes`; writes its vout and returns where the coin goes.
+   */
+  private beginCoin(txid: Uint8Array, off: number, vout: number, maxCoinBytes: number): number {
+    if (!this.haveGroup || !sameTxid(this.groupTxid, txid, off)) this.startGroup(txid, off);
+    if (this.groupLen + 9 + maxCoinBytes > this.group.length) this.growGroup(9 + maxCoinBytes);
     const vouts = this.groupVouts;
     if (vouts.length > 0 && compareVoutKeys(vouts[vouts.length - 1], vout) >= 0) this.groupInOrder = false;
     vouts.push(vout);
     this.groupStarts.push(this.groupLen);
-    const g = this.group;
-    const p = writeCompactSizeInto(g, this.groupLen, vout);
-    for (let i = 0; i < coinLen; i++) g[p + i] = coin[i];
-    this.groupLen = p + coinLen;
     this.coins++;
+    return writeCompactSizeInto(this.group, this.groupLen, vout);
   }
 
   /** Adds `length` bytes of coin records (see coins/coin-record). */
