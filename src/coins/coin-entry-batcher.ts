@@ -7,6 +7,7 @@
  */
 import { writeU32LE } from '../primitives/bytes.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, sortRecordsByVout } from './coin-record.js';
+import { CoinsDBError } from './coins-db-error.js';
 
 const DB_COIN = 0x43; // 'C'
 const DB_BEST_BLOCK = 0x42; // 'B'
@@ -155,9 +156,6 @@ export class CoinEntryBatcher {
   }
 }
 
-export class CoinsDBError extends Error {
-  override name = 'CoinsDBError';
-}
 
 function sameTxid(key: Buffer, buf: Buffer, at: number): boolean {
   for (let i = 31; i >= 0; i--) if (key[1 + i] !== buf[at + i]) return false;

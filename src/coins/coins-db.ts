@@ -19,9 +19,10 @@ import { hashToHex } from '../primitives/hash.js';
 import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } from './coin.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue } from './coin-record.js';
 import { LevelFormatError } from '../leveldb/coding.js';
+import { CoinsDBError } from './coins-db-error.js';
 import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
-import { CoinEntryBatcher, CoinsDBError, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
+import { CoinEntryBatcher, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
 import type { CoinsView, OutpointKey } from './view.js';
 
 export const OBFUSCATION_KEY_KEY = Buffer.concat([Buffer.from([0x0e, 0x00]), Buffer.from('obfuscate_key')]);
