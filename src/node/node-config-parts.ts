@@ -1,0 +1,157 @@
+/**
+ * Two parts of NodeConfig resolved from the settings: the chain (parameters, trusted assumeutxo entries,
+ * -assumevalid, -minimumchainwork) and the RPC server's (binds as Core's HTTPBindAddresses picks them,
+ * credentials, limits), each refused in Core's words.
+ */
+import path from 'node:path';
+import { getChainParams, parseNetworkName, withTrustedAssumeutxo, type ChainParams, type NetworkName } from '../consensus/params.js';
+import type { ArgsManager } from './args.js';
+
+/** Thrown as the node's config error by the caller (kept apart to avoid an import cycle). */
+export class ConfigValueError extends Error {
+  override name = 'ConfigValueError';
+}
+
+export interface RpcConfig {
+  /** -server (bitcoind's default 1); false: no RPC server. */
+  server: boolean;
+  binds: { host: string; port: number }[];
+  allowIps: string[];
+  port: number;
+  user?: string;
+  password?: string;
+  rpcauth: string[];
+  /** `.cookie` in the network dir by default; undefined under -norpccookiefile. */
+  cookieFile?: string;
+  cookiePerms?: 'owner' | 'group' | 'all';
+  threads: number;
+  workQueue: number;
+  /** Seconds. */
+  serverTimeout: number;
+}
+
+/** Core's uint256::FromUserHex: optional 0x, up to 64 hex digits, left-padded. Returns display hex. */
+export function fromUserHex(s: string): string | undefined {
+  const hex = s.startsWith('0x') ? s.slice(2) : s;
+  if (hex.length > 64 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  return hex.toLowerCase().padStart(64, '0');
+}
+
+/** Core's ToIntegral<uint16_t>, non-zero (CheckHostPortOptions). */
+function parsePort(s: string): number | undefined {
+  if (!/^[0-9]+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n > 0 && n <= 65535 ? n : undefined;
+}
+
+/** Core's SplitHostPort: false for a bad port. */
+export function splitHostPort(input: string, defaultPort: number): { host: string; port: number; valid: boolean } {
+  let s = input;
+  let port = defaultPort;
+  let valid = false;
+  const colon = s.lastIndexOf(':');
+  const haveColon = colon >= 0;
+  const bracketed = haveColon && s[0] === '[' && s[colon - 1] === ']';
+  const multiColon = haveColon && colon !== 0 && s.lastIndexOf(':', colon - 1) >= 0;
+  if (haveColon && (colon === 0 || bracketed || !multiColon)) {
+    const p = s.slice(colon + 1);
+    if (/^[0-9]+$/.test(p) && Number(p) <= 65535) {
+      s = s.slice(0, colon);
+      port = Number(p);
+      valid = port !== 0;
+    }
+  } else {
+    valid = true;
+  }
+  const host = s.length > 0 && s[0] === '[' && s[s.length - 1] === ']' ? s.slice(1, -1) : s;
+  return { host, port, valid };
+}
+
+export interface ChainConfig {
+  network: NetworkName;
+  params: ChainParams;
+  assumeValid?: string;
+}
+
+export function resolveChain(args: ArgsManager, coreChain: string): ChainConfig {
+  const network = parseNetworkName(coreChain);
+  let challenge: string | undefined;
+  if (network === 'signet' && args.getArgs('signetchallenge').length > 0) {
+    const values = args.getArgs('signetchallenge');
+    if (values.length !== 1) throw new ConfigValueError('-signetchallenge cannot be multiple values.');
+    challenge = values[0].replace(/\s+/g, '');
+    if (!/^([0-9a-fA-F]{2})+$/.test(challenge)) throw new ConfigValueError(`-signetchallenge must be hex, not '${values[0]}'.`);
+  }
+  let params = getChainParams(network, { signetChallenge: challenge });
+  // Top-of-file entries serve the networks that accept trusted entries and never leak into the others; a
+  // command-line or network-section entry is explicit, so a network that refuses it says so.
+  const accepts = network === 'regtest' || params.isCustomSignet;
+  const entries = accepts ? args.getArgs('assumeutxo') : args.getSettingsListRaw(coreChain, 'assumeutxo', true).map(String);
+  try {
+    params = withTrustedAssumeutxo(params, entries);
+  } catch (e) {
+    throw new ConfigValueError((e as Error).message);
+  }
+  const minWork = args.getArg('minimumchainwork');
+  if (minWork !== undefined) {
+    const hex = fromUserHex(minWork);
+    if (hex === undefined) throw new ConfigValueError(`Invalid minimum work specified (${minWork}), must be up to 64 hex digits`);
+    params = Object.freeze({ ...params, minimumChainWork: BigInt('0x' + hex) });
+  }
+  const av = args.getArg('assumevalid');
+  let assumeValid: string | undefined;
+  if (av !== undefined) {
+    assumeValid = fromUserHex(av);
+    if (assumeValid === undefined) {
+      throw new ConfigValueError(`Invalid assumevalid block hash specified (${av}), must be up to 64 hex digits (or 0 to disable)`);
+    }
+  }
+  return { network, params, assumeValid };
+}
+
+export function resolveRpc(args: ArgsManager, params: ChainParams, networkDir: string, log: string[]): RpcConfig {
+  for (const option of ['port', 'rpcport']) {
+    const v = args.getArg(option);
+    if (v !== undefined && parsePort(v) === undefined) throw new ConfigValueError(`Invalid port specified in -${option}: '${v}'`);
+  }
+  // Core reads the port with GetIntArg after the check above, so it is the plain number.
+  const port = args.getIntArg('rpcport') ?? params.rpcPort;
+  const allowIps = args.getArgs('rpcallowip');
+  const rpcbinds = args.getArgs('rpcbind');
+  for (const b of rpcbinds) {
+    if (!splitHostPort(b, port).valid) throw new ConfigValueError(`Invalid port specified in -rpcbind: '${b}'`);
+  }
+  let binds: RpcConfig['binds'];
+  if (allowIps.length === 0 || rpcbinds.length === 0) {
+    // Without both, bind to loopback only (refusing to expose the RPC by accident), as Core.
+    binds = [{ host: '::1', port }, { host: '127.0.0.1', port }];
+    if (allowIps.length > 0) log.push("WARNING: option -rpcallowip was specified without -rpcbind; this doesn't usually make sense");
+    if (rpcbinds.length > 0) {
+      log.push('WARNING: option -rpcbind was ignored because -rpcallowip was not specified, refusing to allow everyone to connect');
+    }
+  } else {
+    binds = rpcbinds.map((b) => {
+      const { host, port: p } = splitHostPort(b, port);
+      return { host, port: p };
+    });
+  }
+  const perms = args.getArg('rpccookieperms');
+  if (perms !== undefined && perms !== 'owner' && perms !== 'group' && perms !== 'all') {
+    throw new ConfigValueError(`Invalid -rpccookieperms=${perms}; must be one of 'owner', 'group', or 'all'.`);
+  }
+  const cookie = args.getPathArg('rpccookiefile', '.cookie');
+  return {
+    server: args.getBoolArg('server') ?? true,
+    binds,
+    allowIps,
+    port,
+    user: args.getArg('rpcuser'),
+    password: args.getArg('rpcpassword'),
+    rpcauth: args.getArgs('rpcauth'),
+    cookieFile: cookie === '' ? undefined : path.resolve(networkDir, cookie),
+    cookiePerms: perms,
+    threads: Math.max(args.getIntArg('rpcthreads') ?? 16, 1),
+    workQueue: Math.max(args.getIntArg('rpcworkqueue') ?? 64, 1),
+    serverTimeout: args.getIntArg('rpcservertimeout') ?? 30,
+  };
+}

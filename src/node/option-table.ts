@@ -1,0 +1,151 @@
+/**
+ * Every option bitcoind v30 registers (init.cpp SetupServerArgs, init/common.cpp, chainparamsbase.cpp,
+ * wallet/init.cpp), with Core's flags, plus chainsnap's own options, and what chainsnap does with each:
+ * - implemented: it has its effect;
+ * - ignored: accepted (it is harmless without the feature it configures) and logged once as having no effect,
+ *   as a Core build without the wallet or ZMQ accepts those options;
+ * - refused: accepted by the parser (so a config file holding it parses as in Core) but an error at startup
+ *   when enabled, because ignoring it would silently give the user something else than asked.
+ * A name absent from this table is unknown, as in Core ("Invalid parameter").
+ */
+
+export const FLAG = {
+  DEBUG_ONLY: 1,
+  NETWORK_ONLY: 2,
+  SENSITIVE: 4,
+  DISALLOW_NEGATION: 8,
+  DISALLOW_ELISION: 16,
+} as const;
+
+export type OptionSupport = 'implemented' | 'ignored' | 'refused';
+
+export type HelpGroup = 'options' | 'chain' | 'rpc' | 'debug' | 'chainsnap' | 'hidden';
+
+export interface OptionSpec {
+  name: string;
+  /** Core's help parameter, e.g. `=<n>`. */
+  param: string;
+  flags: number;
+  support: OptionSupport;
+  group: HelpGroup;
+  /** Help text (implemented options only: --help lists what works). */
+  help?: string;
+}
+
+const { DEBUG_ONLY: D, NETWORK_ONLY: N, SENSITIVE: S, DISALLOW_NEGATION: NN, DISALLOW_ELISION: NE } = FLAG;
+
+const table = new Map<string, OptionSpec>();
+
+function add(support: OptionSupport, group: HelpGroup, spec: string, flags = 0, help?: string): void {
+  const eq = spec.indexOf('=');
+  const name = eq < 0 ? spec : spec.slice(0, eq);
+  table.set(name, { name, param: eq < 0 ? '' : spec.slice(eq), flags, support, group, help });
+}
+
+const implemented = (group: HelpGroup, spec: string, help: string, flags = 0) => add('implemented', group, spec, flags, help);
+const ignored = (specs: string[], flags = 0, group: HelpGroup = 'options') => specs.forEach((s) => add('ignored', group, s, flags));
+const refused = (specs: string[], flags = 0) => specs.forEach((s) => add('refused', 'options', s, flags));
+
+// ---- Implemented -------------------------------------------------------------------------------------------
+implemented('options', 'help', 'Print this help message and exit (also -h or -?)');
+implemented('debug', 'help-debug', 'Print help message with debugging options and exit');
+implemented('options', 'version', 'Print version and exit');
+implemented('options', 'conf=<file>', 'Specify path to read-only configuration file. Relative paths will be prefixed by datadir location (only useable from command line, not configuration file) (default: bitcoin.conf; chainsnap.conf in the datadir is read too when present)');
+implemented('options', 'datadir=<dir>', 'Specify data directory', NN);
+implemented('options', 'includeconf=<file>', 'Specify additional configuration file, relative to the -datadir path (only useable from configuration file, not command line)');
+implemented('options', 'allowignoredconf', 'For backwards compatibility, treat an unused bitcoin.conf file in the datadir as a warning, not an error.');
+implemented('options', 'assumevalid=<hex>', 'If this block is in the chain assume that it and its ancestors are valid and potentially skip their script verification (0 to verify all)');
+implemented('options', 'dbcache=<n>', 'Maximum database cache size <n> MiB (minimum 4, default: 450). Make sure you have enough RAM.');
+implemented('options', 'par=<n>', 'Set the number of script verification threads (0 = auto, up to 15, <0 = leave that many cores free, default: 0)');
+implemented('options', 'pid=<file>', 'Specify pid file. Relative paths will be prefixed by a net-specific datadir location. (default: bitcoind.pid)');
+implemented('options', 'settings=<file>', 'Specify path to dynamic settings data file. Can be disabled with -nosettings. Relative paths will be prefixed by datadir location. (default: settings.json)');
+implemented('options', 'daemon', 'Run in the background as a daemon and accept commands (default: 0)');
+implemented('options', 'daemonwait', 'Wait for initialization to be finished before exiting. This implies -daemon (default: 0)');
+implemented('options', 'debuglogfile=<file>', 'Specify location of debug log file (default: debug.log). Relative paths will be prefixed by a net-specific datadir location. Pass -nodebuglogfile to disable writing the log to a file.');
+implemented('debug', 'debug=<category>', 'Output debug and trace logging (default: -nodebug, supplying <category> is optional). If <category> is not supplied or if <category> is 1 or "all", output all debug logging. If <category> is 0 or "none", any other categories are ignored. This option can be specified multiple times to output multiple categories.');
+implemented('debug', 'debugexclude=<category>', 'Exclude debug and trace logging for a category. Can be used in conjunction with -debug=1 to output debug and trace logging for all categories except the specified category. This option can be specified multiple times to exclude multiple categories. This takes priority over "-debug"');
+implemented('debug', 'loglevel=<level>|<category>:<level>', 'Set the global or per-category severity level for logging categories enabled with the -debug configuration option or the logging RPC. Possible values are info, debug, trace (default=debug).', NN | NE | D);
+implemented('debug', 'logtimestamps', 'Prepend debug output with timestamp (default: 1)');
+implemented('debug', 'logtimemicros', 'Add microsecond precision to debug timestamps (default: 0)', D);
+implemented('debug', 'loglevelalways', 'Always prepend a category and level (default: 0)');
+implemented('debug', 'printtoconsole', 'Send trace/debug info to console (default: 1 when no -daemon. To disable logging to file, set -nodebuglogfile)');
+implemented('debug', 'shrinkdebugfile', 'Shrink debug.log file on client startup (default: 1 when no -debug)');
+implemented('debug', 'stopatheight', 'Stop running after reaching the given height in the main chain (default: 0)', D);
+implemented('debug', 'mocktime=<n>', 'Replace actual time with UNIX epoch time (default: 0)', D);
+implemented('debug', 'maxtipage=<n>', 'Maximum tip age in seconds to consider node in initial block download (default: 86400)', D);
+implemented('options', 'minimumchainwork=<hex>', 'Minimum work assumed to exist on a valid chain in hex', D);
+implemented('options', 'networkactive', 'Enable all P2P network activity (default: 1). Can be changed by the setnetworkactive RPC command');
+implemented('chain', 'chain=<chain>', 'Use the chain <chain> (default: main). Allowed values: main, test, testnet4, signet, regtest');
+implemented('chain', 'regtest', 'Enter regression test mode, which uses a special chain in which blocks can be solved instantly. Equivalent to -chain=regtest.', D);
+implemented('chain', 'testnet', 'Use the testnet3 chain. Equivalent to -chain=test.');
+implemented('chain', 'testnet4', 'Use the testnet4 chain. Equivalent to -chain=testnet4.');
+implemented('chain', 'signet', 'Use the signet chain. Equivalent to -chain=signet. Note that the network is defined by the -signetchallenge parameter');
+implemented('chain', 'signetchallenge', 'Blocks must satisfy the given script to be considered valid (only for signet networks; defaults to the global default signet test network challenge)', NN);
+implemented('rpc', 'rpcallowip=<ip>', 'Allow JSON-RPC connections from specified source. Valid values for <ip> are a single IP (e.g. 1.2.3.4), a network/netmask (e.g. 1.2.3.4/255.255.255.0), a network/CIDR (e.g. 1.2.3.4/24), all ipv4 (0.0.0.0/0), or all ipv6 (::/0). This option can be specified multiple times');
+implemented('rpc', 'rpcauth=<userpw>', 'Username and HMAC-SHA-256 hashed password for JSON-RPC connections. The field <userpw> comes in the format: <USERNAME>:<SALT>$<HASH>. This option can be specified multiple times', S);
+implemented('rpc', 'rpcbind=<addr>[:port]', 'Bind to given address to listen for JSON-RPC connections. This option is ignored unless -rpcallowip is also passed. Port is optional and overrides -rpcport. Use [host]:port notation for IPv6. This option can be specified multiple times (default: 127.0.0.1 and ::1 i.e., localhost)', N);
+implemented('rpc', 'rpccookiefile=<loc>', 'Location of the auth cookie. Relative paths will be prefixed by a net-specific datadir location. (default: data dir)');
+implemented('rpc', 'rpccookieperms=<readable-by>', 'Set permissions on the RPC auth cookie file so that it is readable by [owner|group|all] (default: owner [via umask 0077])');
+implemented('rpc', 'rpcpassword=<pw>', 'Password for JSON-RPC connections', S);
+implemented('rpc', 'rpcport=<port>', 'Listen for JSON-RPC connections on <port> (default: 8332, testnet3: 18332, testnet4: 48332, signet: 38332, regtest: 18443)', N);
+implemented('rpc', 'rpcservertimeout=<n>', 'Timeout during HTTP requests (default: 30)', D);
+implemented('rpc', 'rpcthreads=<n>', 'Set the number of threads to service RPC calls (default: 16)');
+implemented('rpc', 'rpcuser=<user>', 'Username for JSON-RPC connections', S);
+implemented('rpc', 'rpcworkqueue=<n>', 'Set the maximum depth of the work queue to service RPC calls (default: 64)', D);
+implemented('rpc', 'server', 'Accept command line and JSON-RPC commands');
+implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.');
+implemented('chainsnap', 'source-blocks=<dir>', 'Read blocks from the blk*.dat files of a Bitcoin Core blocks directory (xor.dat obfuscation supported)');
+implemented('chainsnap', 'assumeutxo=<height>:<blockhash>:<hash_serialized_3>:<chain_tx_count>', 'Trust an extra snapshot (regtest and custom signets only). Can be specified multiple times');
+implemented('chainsnap', 'background=<mode>', 'Where background validation runs: worker (a worker thread, default) or in-process');
+add('implemented', 'hidden', 'h');
+add('implemented', 'hidden', '?');
+// Core keeps it to tell users that checkpoints are gone; so does chainsnap.
+add('implemented', 'hidden', 'checkpoints');
+
+// ---- Ignored: harmless without the feature ------------------------------------------------------------------
+ignored(['webport=<port>'], 0, 'chainsnap');
+ignored(['blocksxor', 'blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
+  'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'bantime=<n>',
+  'cjdnsreachable', 'discover', 'dns', 'dnsseed', 'externalip=<ip>', 'fixedseeds', 'forcednsseed', 'listen',
+  'listenonion', 'maxconnections=<n>', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
+  'onion=<ip:port|path>', 'i2psam=<ip:port>', 'i2pacceptincoming', 'onlynet=<net>', 'v2transport', 'peerbloomfilters',
+  'peerblockfilters', 'txreconciliation', 'proxyrandomize', 'seednode=<ip>', 'timeout=<n>', 'peertimeout=<n>',
+  'torcontrol=<ip>:<port>', 'natpmp', 'whitebind=<[permissions@]addr>', 'whitelist=<[permissions@]IP address or network>',
+  'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
+  'limitancestorcount=<n>', 'limitancestorsize=<n>', 'limitdescendantcount=<n>', 'limitdescendantsize=<n>',
+  'limitclustercount=<n>', 'limitclustersize=<n>', 'capturemessages', 'maxsigcachesize=<n>', 'printpriority',
+  'uacomment=<cmt>', 'acceptnonstdtxn', 'incrementalrelayfee=<amt>', 'dustrelayfee=<amt>', 'acceptstalefeeestimates',
+  'bytespersigop', 'datacarrier', 'datacarriersize', 'permitbaremultisig', 'minrelaytxfee=<amt>', 'whitelistforcerelay',
+  'whitelistrelay', 'blockmaxweight=<n>', 'blockreservedweight=<n>', 'blockmintxfee=<amt>', 'rpcdoccheck',
+  'logips', 'logthreadnames', 'logsourcelocations', 'logratelimit', 'signetseednode',
+  // Wallet (no wallet in chainsnap: as a Core build without the wallet, which keeps them as hidden options).
+  'addresstype', 'avoidpartialspends', 'changetype', 'consolidatefeerate=<amt>', 'disablewallet', 'discardfee=<amt>',
+  'fallbackfee=<amt>', 'keypool=<n>', 'maxapsfee=<n>', 'maxtxfee=<amt>', 'mintxfee=<amt>', 'paytxfee=<amt>',
+  'signer=<cmd>', 'spendzeroconfchange', 'txconfirmtarget=<n>', 'walletbroadcast', 'walletnotify=<cmd>', 'walletrbf',
+  'unsafesqlitesync', 'walletrejectlongchains', 'walletcrosschain',
+  // ZMQ (as a Core build without ZMQ).
+  'zmqpubhashblock=<address>', 'zmqpubhashtx=<address>', 'zmqpubrawblock=<address>', 'zmqpubrawtx=<address>',
+  'zmqpubsequence=<address>', 'zmqpubhashblockhwm=<n>', 'zmqpubhashtxhwm=<n>', 'zmqpubrawblockhwm=<n>',
+  'zmqpubrawtxhwm=<n>', 'zmqpubsequencehwm=<n>',
+  // Core's hidden GUI and test options.
+  'dbcrashratio', 'forcecompactdb', 'choosedatadir', 'lang=<lang>', 'min', 'resetguisettings', 'splash', 'uiplatform']);
+ignored(['addnode=<ip>', 'bind=<addr>[:<port>][=onion]', 'connect=<ip>', 'port=<port>', 'wallet=<path>', 'walletdir=<dir>'], N);
+ignored(['proxy=<ip>[:<port>]|unix:<path>[=<network>]'], NE);
+ignored(['torpassword=<pass>'], S);
+
+// ---- Refused: ignoring them would mislead ---------------------------------------------------------------------
+refused(['alertnotify=<cmd>', 'blocksdir=<dir>', 'blocknotify=<cmd>', 'loadblock=<file>', 'prune=<n>', 'reindex',
+  'reindex-chainstate', 'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
+  'stopafterblockimport', 'test=<option>', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
+  'blockversion=<n>', 'rest', 'rpcwhitelist=<whitelist>', 'rpcwhitelistdefault']);
+
+export const OPTIONS: ReadonlyMap<string, OptionSpec> = table;
+
+/** Core's GetArgFlags: the flags of a registered option, or undefined for an unknown one. */
+export function optionFlags(name: string): number | undefined {
+  return table.get(name)?.flags;
+}
+
+export function optionSpec(name: string): OptionSpec | undefined {
+  return table.get(name);
+}
