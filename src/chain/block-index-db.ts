@@ -56,7 +56,8 @@ export function encodeEntry(e: BlockIndexEntry | StoredEntry): Bytes {
   w.writeVarInt(e.height).writeVarInt(encodeStatus(e.status)).writeVarInt(e.txCount).writeVarInt(e.chainTxCount);
   writePos(w, e.dataPos);
   writePos(w, e.undoPos);
-  w.writeVarInt(e.sequenceId);
+  // A preciousblock id is negative and lives in memory only (Core keeps none on disk).
+  w.writeVarInt(Math.max(0, e.sequenceId));
   return w.toBytes();
 }
 

@@ -19,6 +19,7 @@ import {
   ValidityLevel,
   withData,
   withFailure,
+  withoutFailure,
   withUndo,
 } from './block-status.js';
 import { checkHeader } from './header-validation.js';
@@ -227,6 +228,36 @@ export class BlockIndex {
       stack.push(...(this.children.get(d) ?? []));
     }
     if (isFailed(this.best.status)) this.recomputeBestHeader();
+  }
+
+  /**
+   * Core's ResetBlockFailureFlags + RecalculateBestHeader (reconsiderblock): clears the failure of `entry`,
+   * its ancestors and its descendants. Returns the entries that changed.
+   */
+  resetFailureFlags(entry: BlockIndexEntry): BlockIndexEntry[] {
+    const changed: BlockIndexEntry[] = [];
+    const clear = (e: BlockIndexEntry) => {
+      if (!isFailed(e.status)) return;
+      this.setStatus(e, withoutFailure(e.status));
+      changed.push(e);
+    };
+    for (let e: BlockIndexEntry | undefined = entry; e; e = e.prev) clear(e);
+    const stack = [...(this.children.get(entry) ?? [])];
+    while (stack.length) {
+      const d = stack.pop()!;
+      clear(d);
+      stack.push(...(this.children.get(d) ?? []));
+    }
+    this.recomputeBestHeader();
+    return changed;
+  }
+
+  /**
+   * preciousblock's tie-break (Core's nSequenceId trick): a negative sequence id ranks the entry before
+   * every other one of equal work. Kept in memory only, as in Core (stored entries clamp it to 0).
+   */
+  setSequenceId(entry: BlockIndexEntry, sequenceId: number): void {
+    mut(entry).sequenceId = sequenceId;
   }
 
   /** Core's ReceivedBlockTransactions: data stored at `pos`, validity 'transactions', chain tx counts linked. */

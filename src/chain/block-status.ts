@@ -84,6 +84,14 @@ export function withFailure(s: BlockStatus, failure: BlockFailure): BlockStatus 
   return Object.freeze({ ...s, failure });
 }
 
+/** Clears a failure (reconsiderblock): the block is judged again when a chainstate next tries it. */
+export function withoutFailure(s: BlockStatus): BlockStatus {
+  if (s.failure === undefined) return s;
+  const next: BlockStatus = { ...s };
+  delete (next as { failure?: BlockFailure }).failure;
+  return Object.freeze(next);
+}
+
 export function encodeStatus(s: BlockStatus): number {
   let n = LEVEL_BITS[s.validity];
   if (s.haveData) n |= BLOCK_HAVE_DATA;

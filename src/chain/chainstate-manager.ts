@@ -17,7 +17,10 @@ import type { BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
+import type { Block } from '../primitives/block.js';
+import type { Coin } from '../coins/coin.js';
 import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
+import { isFailed } from './block-status.js';
 import { BlockStorage, StorageSource } from './block-storage.js';
 import { InProcessBackground, type BackgroundProgress, type BackgroundRunner } from './background-validation.js';
 import { WorkerBackground } from './worker-background.js';
@@ -35,7 +38,10 @@ import {
 } from './chainstate-dirs.js';
 import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
 import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationError, type ActivationResult } from './snapshot-activation.js';
-import { dumpTxoutSet, resolveDumpTarget, type DumpResult } from './dump.js';
+import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
+import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
+import { SerialQueue } from './serial-queue.js';
+import type { BlockUndo } from './undo.js';
 
 export interface ChainstateManagerOptions {
   /** The network's data directory (holds blocks/ and the chainstate directories). */
@@ -89,6 +95,14 @@ export interface BackgroundStatus {
 /** Blocks older than this (seconds) mean the node is still catching up (Core's DEFAULT_MAX_TIP_AGE). */
 const MAX_TIP_AGE = 24 * 60 * 60;
 
+/**
+ * Concurrency: every public async call that changes or flushes chain state (processBlock, the state switch
+ * of loadSnapshot, dumpTxoutSet, invalidate/reconsider/preciousBlock, flush, close, and the completion of
+ * background validation) runs through one internal queue, so callers need no lock of their own. The long
+ * part of loadSnapshot (reading and storing the coins) runs outside it, as Core's does outside cs_main:
+ * blocks keep being processed meanwhile. Synchronous reads (active, chainstates(), backgroundStatus(),
+ * getCoin, isInitialBlockDownload, the block index) are consistent at every await and need no queue.
+ */
 export class ChainstateManager {
   readonly log: Logger;
   /** The chainstate built from genesis: alone, or the background one while a snapshot is unvalidated. */
@@ -96,6 +110,10 @@ export class ChainstateManager {
   private snapshot: Chainstate | undefined;
   private runner: BackgroundRunner | undefined;
   private loading = false;
+  /** A loadSnapshot is between its checks and its state switch: a second one is refused. */
+  private snapshotPending = false;
+  private readonly serial = new SerialQueue();
+  private readonly precious = new PreciousBlocks();
   validity: SnapshotValidity = 'validated';
   /** Set once a fatal error happened; every later call refuses. */
   fatal: FatalError | undefined;
@@ -249,7 +267,7 @@ export class ChainstateManager {
         }
       },
       onReachedBase: (hash: Uint8Array) => {
-        this.completing = this.completeBackground(hash);
+        this.completing = this.serial.run(() => this.completeBackground(hash));
       },
       onError: (e: Error) => {
         this.log.error({ err: e }, 'background validation failed');
@@ -378,15 +396,17 @@ export class ChainstateManager {
   }
 
   /** Accepts a block and moves the chainstates forward. Throws ValidationError for a bad block. */
-  async processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
-    this.checkUsable();
-    const result = await this.storage.acceptBlock(bytes);
-    if (result.isNew) {
-      await this.active.activateBestChain();
-      this.runner?.notify([result.entry]);
-      this.rebalanceCaches();
-    }
-    return result;
+  processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      const result = await this.storage.acceptBlock(bytes);
+      if (result.isNew) {
+        await this.active.activateBestChain();
+        this.runner?.notify([result.entry]);
+        this.rebalanceCaches();
+      }
+      return result;
+    });
   }
 
   /** Accepts a header alone (headers-first sync). */
@@ -395,7 +415,11 @@ export class ChainstateManager {
     return this.storage.index.acceptHeader(header);
   }
 
-  /** loadtxoutset. Throws SnapshotError (file, header) or SnapshotActivationError (Core's reasons). */
+  /**
+   * loadtxoutset. Throws SnapshotError (file, header) or SnapshotActivationError (Core's reasons).
+   * `onProgress(coins, total)` is called after every batch of about 1 MiB of coin records (some 15,000
+   * coins) and once at the end.
+   */
   async loadSnapshot(path: string, onProgress?: (coins: number, total: number) => void): Promise<ActivationResult> {
     this.checkUsable();
     const reader = openSnapshot(path, this.params);
@@ -405,48 +429,141 @@ export class ChainstateManager {
         params: this.params,
         index: this.storage.index,
         activeTip: this.active.tip,
-        snapshotExists: this.snapshot !== undefined || this.loading,
+        snapshotExists: this.snapshot !== undefined || this.snapshotPending,
         cacheBytes: splitCache(this.dbcache, { kind: 'loading-snapshot' }).snapshot,
         log: this.log,
         onProgress,
       };
       const { base } = checkActivation(ctx, reader.metadata.baseHash);
+      this.snapshotPending = true;
       this.loading = true;
-      this.rebalanceCaches();
-      // The active chainstate must have written what it has before the snapshot becomes active.
-      await this.active.flush();
-      const result = await populateSnapshot(ctx, reader, base).finally(() => {
+      try {
+        await this.serial.run(async () => {
+          this.checkUsable();
+          this.rebalanceCaches();
+          // The active chainstate must have written what it has before the snapshot becomes active.
+          await this.active.flush();
+          ctx.activeTip = this.active.tip;
+        });
+        // Outside the queue: blocks keep being processed while the coins load (Core releases cs_main too).
+        const result = await populateSnapshot(ctx, reader, base);
         this.loading = false;
-      });
-      // Core's final check: blocks may have been connected while the coins were loading.
-      if (!hasMoreWork(base, this.active.tip)) {
-        deleteChainstateDir(snapshotChainstateDir(this.datadir), this.log);
-        throw new SnapshotActivationError('work does not exceed active chainstate');
+        return await this.serial.run(() => this.activateLoadedSnapshot(result));
+      } finally {
+        this.loading = false;
+        this.snapshotPending = false;
       }
-      this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
-      await this.storage.persist();
-      this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);
-      this.normal!.becomeBackground(base);
-      this.validity = 'unvalidated';
-      this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
-      this.rebalanceCaches();
-      await this.startBackground();
-      await this.snapshot.activateBestChain();
-      return result;
     } finally {
       reader.close();
       this.rebalanceCaches();
     }
   }
 
+  /** The state switch once the coins are loaded and checked: the snapshot chainstate becomes active. */
+  private async activateLoadedSnapshot(result: ActivationResult): Promise<ActivationResult> {
+    const base = result.base;
+    // Core's final check: blocks may have been connected while the coins were loading. (The base may
+    // also have been invalidated meanwhile: a snapshot on an invalid chain would never be followed.)
+    const refusal = this.fatal
+      ? this.fatal.message
+      : isFailed(base.status)
+        ? `The base block header (${base.key}) is part of an invalid chain`
+        : !hasMoreWork(base, this.active.tip)
+          ? 'work does not exceed active chainstate'
+          : undefined;
+    if (refusal) {
+      deleteChainstateDir(snapshotChainstateDir(this.datadir), this.log);
+      throw new SnapshotActivationError(refusal);
+    }
+    this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
+    await this.storage.persist();
+    this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);
+    this.normal!.becomeBackground(base);
+    this.validity = 'unvalidated';
+    this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
+    this.rebalanceCaches();
+    await this.startBackground();
+    await this.snapshot.activateBestChain();
+    return result;
+  }
+
   /**
    * dumptxoutset: type "latest" (the tip) or "rollback" (to `rollback`, a height or a block hash; by
    * default the highest assumeutxo height). Throws DumpError with Core's code and message.
    */
-  async dumpTxoutSet(file: string, type = '', rollback?: number | string): Promise<DumpResult> {
-    this.checkUsable();
-    const ctx = { datadir: this.datadir, messageStart: this.params.messageStart, storage: this.storage, active: this.active, log: this.log };
-    return dumpTxoutSet(ctx, file, resolveDumpTarget(ctx, this.params, type, rollback));
+  dumpTxoutSet(file: string, type = '', rollback?: number | string, onProgress?: DumpProgress): Promise<DumpResult> {
+    // Queued for its whole length: the set it reads must stay at the block the file names.
+    return this.serial.run(() => {
+      this.checkUsable();
+      const ctx = { datadir: this.datadir, messageStart: this.params.messageStart, storage: this.storage, active: this.active, log: this.log, onProgress };
+      return dumpTxoutSet(ctx, file, resolveDumpTarget(ctx, this.params, type, rollback));
+    });
+  }
+
+  /**
+   * invalidateblock: the active chain steps back below `entry`, which is marked failed (its descendants
+   * failed-ancestor), and the best chain left becomes active. Genesis: nothing happens, as in Core.
+   * Throws ChainOverrideError for a block at or below the base of an active snapshot chainstate.
+   */
+  invalidateBlock(entry: BlockIndexEntry): Promise<void> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      await invalidateBlock(this.active, this.storage.index, entry, this.log);
+      this.rebalanceCaches();
+    });
+  }
+
+  /** reconsiderblock: clears the failure marks of `entry`, its ancestors and descendants, and reactivates. */
+  reconsiderBlock(entry: BlockIndexEntry): Promise<void> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      await reconsiderBlock(this.active, this.storage.index, entry);
+      // An in-process background chainstate shares the index: blocks below the base may be usable again.
+      this.runner?.notify();
+      this.rebalanceCaches();
+    });
+  }
+
+  /** preciousblock: `entry` wins ties against chains of equal work (until the tip gains work). */
+  preciousBlock(entry: BlockIndexEntry): Promise<void> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      await this.precious.apply(this.active, this.storage.index, entry);
+    });
+  }
+
+  /**
+   * Core's FlushStateToDisk(PERIODIC): stored blocks and the block index, then the coins of each
+   * chainstate this thread owns, keeping the caches warm. A background chainstate flushes on its own
+   * (in its worker, or between its steps here) and is left alone.
+   */
+  flush(): Promise<void> {
+    return this.serial.run(async () => {
+      await this.storage.persist();
+      for (const cs of [this.snapshot, this.normal]) if (cs && cs === this.active) await cs.flush(true);
+      if (this.normal && this.normal !== this.active && !this.background) await this.normal.flush(true);
+    });
+  }
+
+  /** gettxout: the unspent coin at txid:vout (txid in internal byte order) in the active chainstate. */
+  getCoin(txid: Uint8Array, vout: number): Coin | undefined {
+    return this.active.getCoin(txid, vout);
+  }
+
+  /** A stored block (getblock); throws when its data is not on disk (see entry.status.haveData). */
+  readBlock(entry: BlockIndexEntry): Promise<Block> {
+    return this.storage.readBlock(entry);
+  }
+
+  /** A stored block as its raw bytes (getblock verbosity 0, sources serving other nodes). */
+  readRawBlock(entry: BlockIndexEntry): Promise<Uint8Array> {
+    if (!entry.dataPos) return Promise.reject(new Error(`block ${entry.key} (height ${entry.height}) is not stored`));
+    return this.storage.store.readBlock(entry.dataPos);
+  }
+
+  /** A connected block's undo data (getblock verbosity 3: the spent outputs); throws when absent. */
+  readUndo(entry: BlockIndexEntry): Promise<BlockUndo> {
+    return this.storage.readUndo(entry);
   }
 
   /** For getchainstates: background (historical) first, active last. */
@@ -466,16 +583,20 @@ export class ChainstateManager {
     if (this.fatal) throw this.fatal;
   }
 
-  /** Stops background validation and flushes everything. */
+  /** Stops background validation and flushes everything, after the calls queued before it. */
   async close(): Promise<void> {
+    // Outside the queue: the completion step is itself a queued task.
     await this.completing?.catch(() => {});
     await this.runner?.stop();
-    this.runner = undefined;
-    if (this.snapshot) await this.snapshot.close();
-    this.snapshot = undefined;
-    if (this.normal) await this.normal.close();
-    this.normal = undefined;
-    await this.storage.close();
+    await this.completing?.catch(() => {});
+    await this.serial.run(async () => {
+      this.runner = undefined;
+      if (this.snapshot) await this.snapshot.close();
+      this.snapshot = undefined;
+      if (this.normal) await this.normal.close();
+      this.normal = undefined;
+      await this.storage.close();
+    });
   }
 
   private async closeQuietly(): Promise<void> {

@@ -12,8 +12,10 @@ import type { Block } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import type { ChainParams } from '../consensus/params.js';
 import { ValidationError } from '../consensus/validation-error.js';
+import type { Coin } from '../coins/coin.js';
 import { CoinsCache } from '../coins/coins-cache.js';
 import { CoinsDB } from '../coins/coins-db.js';
+import { outpointKey } from '../coins/view.js';
 import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
 import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
@@ -144,7 +146,7 @@ export class Chainstate {
           if (!(e instanceof ValidationError)) throw e;
           this.opts.log?.warn({ block: path[i].key, height: path[i].height, reason: e.reason }, `invalid block: ${e.message}`);
           this.opts.source.markInvalid(path[i], e);
-          this.rescanCandidates();
+          this.refreshCandidates();
           failed = true;
           break;
         }
@@ -160,9 +162,10 @@ export class Chainstate {
     if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
     const block = await this.opts.source.readBlock(entry);
     const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
+    // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
+    this.chain.push(entry);
     await this.opts.source.writeUndo(entry, result.undo);
     this.opts.source.markConnected(entry);
-    this.chain.push(entry);
     this.opts.onConnected?.(entry, { inputs: result.inputs });
   }
 
@@ -212,9 +215,29 @@ export class Chainstate {
   private candidates = new Set<BlockIndexEntry>();
   private unsubscribe: (() => void) | undefined;
 
-  private rescanCandidates(): void {
+  /**
+   * Rebuilds the candidates from the whole index: after an invalid block, invalidateblock or
+   * reconsiderblock, when the best chain may have less work than the tip that pruned the set.
+   */
+  refreshCandidates(): void {
     this.candidates.clear();
     for (const e of this.opts.source.index.entries()) if (e.chainTxCount > 0) this.candidates.add(e);
+  }
+
+  /** One entry may now rank above the tip (preciousblock changed its tie-break). */
+  addCandidate(entry: BlockIndexEntry): void {
+    this.candidates.add(entry);
+  }
+
+  /**
+   * The unspent coin at txid:vout (txid in internal order) as of the tip: the cache's entry when it holds
+   * one (unspent or spent), else the database's, without adding it to the cache (gettxout).
+   */
+  getCoin(txid: Uint8Array, vout: number): Coin | undefined {
+    const key = outpointKey(txid, vout);
+    const cached = this.cache.entryState(key);
+    if (cached) return cached.spent ? undefined : this.cache.getCoin(key);
+    return this.db.getCoin(key);
   }
 
   /** Where this chainstate wants to go next. */
@@ -222,7 +245,7 @@ export class Chainstate {
     const index = this.opts.source.index;
     if (!this.unsubscribe) {
       this.unsubscribe = index.onConnectable((e) => this.candidates.add(e));
-      this.rescanCandidates();
+      this.refreshCandidates();
     }
     if (this.role === 'background') {
       // Only the snapshot base's ancestors, as far as their blocks are stored.

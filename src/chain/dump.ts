@@ -44,12 +44,52 @@ export interface DumpResult {
   nchaintx: number;
 }
 
+/**
+ * 'copying' and 'writing' count coins (the total is an estimate until the end), 'rolling-back' counts
+ * blocks undone on the copy. A 'latest' dump only writes; a rollback copies, rolls back, then writes.
+ */
+export type DumpPhase = 'copying' | 'rolling-back' | 'writing';
+export type DumpProgress = (done: number, total: number, phase: DumpPhase) => void;
+
 export interface DumpContext {
   datadir: string;
   messageStart: Uint8Array;
   storage: BlockStorage;
   active: Chainstate;
   log?: Logger;
+  onProgress?: DumpProgress;
+}
+
+/** Coins between progress reports (the first report comes after this many too). */
+const PROGRESS_EVERY = 10_000;
+
+/**
+ * Counts coins read in key order and estimates how many there are: coin keys start with the txid, whose
+ * bytes are uniformly distributed, so the share of the key space passed is the share of the coins read.
+ */
+class CoinProgress {
+  coins = 0;
+  private next = PROGRESS_EVERY;
+
+  constructor(
+    private readonly phase: DumpPhase,
+    private readonly sink: DumpProgress | undefined,
+    /** A known count (writing after a copy), else estimated from the keys. */
+    private readonly known?: number,
+  ) {}
+
+  /** `key` is a stored coin key: 'C', then the txid. */
+  add(key: Uint8Array): void {
+    if (++this.coins < this.next || !this.sink) return;
+    this.next += PROGRESS_EVERY;
+    const passed = (key[1] * 2 ** 24 + key[2] * 2 ** 16 + key[3] * 2 ** 8 + key[4] + 1) / 2 ** 32;
+    const total = this.known ?? Math.round(this.coins / passed);
+    this.sink(this.coins, Math.max(total, this.coins), this.phase);
+  }
+
+  finish(): void {
+    this.sink?.(this.coins, this.coins, this.phase);
+  }
 }
 
 /**
@@ -101,14 +141,18 @@ export async function dumpTxoutSet(ctx: DumpContext, file: string, target?: Bloc
   }
   try {
     await ctx.active.flush(true);
-    const source = base === tip ? ctx.active.db : await rolledBackCopy(ctx, base);
+    const copy = base === tip ? undefined : await rolledBackCopy(ctx, base);
+    const source = copy?.db ?? ctx.active.db;
     let stats: UtxoStats;
     try {
+      const progress = new CoinProgress('writing', ctx.onProgress, copy?.coins);
       // Coins go into the file as stored, without decoding; the worker decodes them to hash.
       const { bestBlock } = await source.scanStoredCoins((key, _keyLen, vout, coin, coinLen) => {
         writer.addStoredCoin(key, 1, vout, coin, coinLen);
+        progress.add(key);
         return sink.wait();
       });
+      progress.finish();
       // The state read must be the block the file names (the best block is read with the coins).
       if (!bestBlock || !equalBytes(bestBlock, base.hash)) {
         throw new Error(`the UTXO set read for the dump is at block ${bestBlock ? hashToHex(bestBlock) : 'none'}, not ${base.key}`);
@@ -147,8 +191,11 @@ function checkRollbackPossible(ctx: DumpContext, target: BlockIndexEntry): void 
   }
 }
 
-/** A temporary copy of the active UTXO set (`temp_utxo_<height>`), rolled back to `target`. */
-async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promise<CoinsDB> {
+/**
+ * A temporary copy of the active UTXO set (`temp_utxo_<height>`), rolled back to `target`, with the
+ * number of coins copied (the rollback changes it by a little: an estimate for the writing phase).
+ */
+async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promise<{ db: CoinsDB; coins: number }> {
   const dir = path.join(ctx.datadir, `temp_utxo_${target.height}`);
   if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
   const copy = await CoinsDB.open(dir, { create: true });
@@ -156,8 +203,10 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
     // Intermediate batches name a random block: the copy is at no block until the last one.
     const loading = randomBytes(32);
     let bulk = copy.bulkBatch();
-    const { bestBlock } = await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
+    const progress = new CoinProgress('copying', ctx.onProgress);
+    const { bestBlock, coins } = await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
       bulk.addStored(key, keyLen, coin, coinLen);
+      progress.add(key);
       if (bulk.bytes < COPY_BATCH_BYTES) return;
       const full = bulk;
       bulk = copy.bulkBatch();
@@ -169,16 +218,19 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
       throw new Error(`the UTXO set copied for the rollback is at block ${bestBlock ? hashToHex(bestBlock) : 'none'}, not the tip ${tip.key}`);
     }
     await bulk.write(tip.hash);
+    progress.finish();
     const cache = new CoinsCache(copy);
+    const blocks = tip.height - target.height;
     for (let e = tip; e !== target; e = e.prev!) {
       const block = await ctx.storage.readBlock(e);
       const undo = await ctx.storage.readUndo(e);
       if (disconnectBlock(block, undo, cache, e.height) === 'failed') {
         throw new Error(`rolling back block ${e.key} (height ${e.height}) failed: its undo data does not match the UTXO set`);
       }
+      ctx.onProgress?.(tip.height - e.height + 1, blocks, 'rolling-back');
     }
     await cache.flush();
-    return copy;
+    return { db: copy, coins };
   } catch (e) {
     await copy.close();
     deleteChainstateDir(dir, ctx.log);

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hashToHex } from '../primitives/hash.js';
-import { assumeutxoForHash, assumeutxoForHeight, availableAssumeutxoHeights, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
+import { assumeutxoForHash, availableAssumeutxoHeights, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
 import { CoinsDB } from '../coins/coins-db.js';
 import { finishHashSerialized3 } from '../coins/utxo-stats.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
@@ -112,9 +112,7 @@ export function checkActivation(ctx: ActivationContext, baseHash: Uint8Array): {
       'A forked headers-chain with more work than the chain with the snapshot base block header exists. Please proceed to sync without AssumeUtxo.',
     );
   }
-  // Core looks the entry up by height during population, and refuses a mismatch there.
-  const entry = assumeutxoForHeight(ctx.params, base.height);
-  return { base, entry: entry! };
+  return { base, entry: assumeutxoForHash(ctx.params, hex)! };
 }
 
 /**
@@ -130,8 +128,10 @@ export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotR
     }
     throw new SnapshotActivationError(`Population failed: ${reason}`, cause);
   };
-  const entry = assumeutxoForHeight(ctx.params, base.height);
-  if (!entry || entry.blockHash !== base.key) {
+  // Core looks the entry up by height here; by hash is the same with Core's tables, and it tells apart
+  // user-trusted entries for the same height on other regtest chains.
+  const entry = assumeutxoForHash(ctx.params, base.key);
+  if (!entry || entry.height !== base.height) {
     return fail(`Assumeutxo height in snapshot metadata not recognized (${base.height}) - refusing to load snapshot`);
   }
   if (!hasMoreWork(base, ctx.activeTip)) return fail('Work does not exceed active chainstate');

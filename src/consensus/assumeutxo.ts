@@ -52,14 +52,17 @@ export function assumeutxoForHash(params: ChainParams, hashHex: string): Assumeu
   return params.assumeutxo.find((a) => a.blockHash === want);
 }
 
-/** Core's AssumeutxoForHeight. */
+/**
+ * Core's AssumeutxoForHeight. With user-trusted entries a height can have two entries (two regtest chains);
+ * this returns the first (the built-in one). Code that knows the block looks it up by hash instead.
+ */
 export function assumeutxoForHeight(params: ChainParams, height: number): AssumeutxoEntry | undefined {
   return params.assumeutxo.find((a) => a.height === height);
 }
 
-/** Core's GetAvailableSnapshotHeights (used in the "not recognized" error). */
+/** Core's GetAvailableSnapshotHeights (used in the "not recognized" error), each height once. */
 export function availableAssumeutxoHeights(params: ChainParams): number[] {
-  return params.assumeutxo.map((a) => a.height);
+  return [...new Set(params.assumeutxo.map((a) => a.height))];
 }
 
 const HASH_RE = /^[0-9a-fA-F]{64}$/;
@@ -92,8 +95,11 @@ export function parseAssumeutxoSpec(spec: string): AssumeutxoEntry {
 
 /**
  * Returns params extended with user-trusted entries. Refused for main, testnet3, testnet4 and the default
- * signet, whose snapshots must match Core's own parameters. An entry identical to an existing one is
- * ignored; one that conflicts (same height or block hash, other data) is an error.
+ * signet, whose snapshots must match Core's own parameters. Entries are told apart by block hash, as Core
+ * looks them up when loading: regtest chains differ from user to user, so an entry for a height the
+ * built-in table uses, but for another block, is a different entry and both apply, each to its own block.
+ * An entry identical to an existing one is ignored; one for the same block with other data (height,
+ * hash_serialized_3 or chain tx count) contradicts it and is an error: a snapshot can match only one.
  */
 export function withTrustedAssumeutxo(params: ChainParams, entries: Array<AssumeutxoEntry | string>): ChainParams {
   if (entries.length === 0) return params;
@@ -108,7 +114,7 @@ export function withTrustedAssumeutxo(params: ChainParams, entries: Array<Assume
   const list = [...params.assumeutxo];
   for (const raw of entries) {
     const entry = typeof raw === 'string' ? parseAssumeutxoSpec(raw) : parseAssumeutxoSpec(formatAssumeutxoSpec(raw));
-    const clash = list.find((a) => a.height === entry.height || a.blockHash === entry.blockHash);
+    const clash = list.find((a) => a.blockHash === entry.blockHash);
     if (clash) {
       if (formatAssumeutxoSpec(clash) === formatAssumeutxoSpec(entry)) continue;
       throw new Error(

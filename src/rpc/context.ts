@@ -35,6 +35,8 @@ export interface RpcContext {
   readonly logPath: string;
   /** The `logging` RPC: current categories, and changes to them. */
   readonly logging: LoggingControl;
+  /** The user agent getnetworkinfo reports (Core's strSubVersion, with -uacomment); a default when absent. */
+  readonly subversion?: string;
   /** Begins the same shutdown as SIGTERM (the stop RPC). */
   requestShutdown(): void;
 }

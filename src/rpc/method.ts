@@ -20,6 +20,16 @@ export interface RpcArg {
   description: string;
   /** Core's "named-only" options inside an options object (e.g. dumptxoutset's `rollback`). */
   options?: RpcArg[];
+  /** Core's RPCArg::DefaultHint: a default described in words ("all commands"), printed as is. */
+  defaultHint?: string;
+  /** Core's RPCArgOptions.hidden: left out of help (and so is every argument after it). */
+  hidden?: boolean;
+  /** Core's RPCArgOptions.skip_type_check (e.g. echo's arguments). */
+  skipTypeCheck?: boolean;
+  /** Core's RPCArgOptions.oneline_description: what the one-line synopsis shows instead of the name. */
+  oneline?: string;
+  /** Keys of an object or elements of an array, for help only (Core's m_inner of OBJ/ARR). */
+  inner?: RpcArg[];
 }
 
 /** Arguments as the handler sees them: positional, after named ones were mapped onto their places. */
@@ -35,4 +45,6 @@ export interface RpcMethod {
   result?: string;
   examples?: string[];
   handler: (params: RpcParams, ctx: RpcContext) => unknown | Promise<unknown>;
+  /** Runs once the HTTP reply carrying this call's successful result was sent (stop's shutdown request). */
+  afterReply?: (ctx: RpcContext) => void;
 }

@@ -153,7 +153,19 @@ test('trusted assumeutxo entries: allowed on regtest and custom signets, refused
   // Repeating a built-in entry is harmless; contradicting one is not.
   const same = `200:385901ccbd69dff6bbd00065d01fb8a9e464dede7cfe0372443884f9b1dcf6b9:17dcc016d188d16068907cdeb38b75691a118d43053b8cd6a25969419381d13a:201`;
   assert.equal(withTrustedAssumeutxo(getChainParams('regtest'), [same]).assumeutxo.length, 3);
-  assert.throws(() => withTrustedAssumeutxo(getChainParams('regtest'), [`200:${'ab'.repeat(32)}:${'cd'.repeat(32)}:201`]), /conflicts/);
+  // Another block at a height the table uses (another user's regtest chain): both entries apply, each to
+  // its own block (issue 7).
+  const other = withTrustedAssumeutxo(getChainParams('regtest'), [`200:${'ab'.repeat(32)}:${'cd'.repeat(32)}:201`]);
+  assert.equal(other.assumeutxo.length, 4);
+  assert.equal(assumeutxoForHash(other, 'ab'.repeat(32))?.hashSerialized, 'cd'.repeat(32));
+  assert.equal(assumeutxoForHash(other, '385901ccbd69dff6bbd00065d01fb8a9e464dede7cfe0372443884f9b1dcf6b9')?.hashSerialized, '17dcc016d188d16068907cdeb38b75691a118d43053b8cd6a25969419381d13a');
+  assert.deepEqual(availableAssumeutxoHeights(other), [110, 200, 299]);
+  // The same block with other data contradicts the entry: a snapshot can match only one of them.
+  const base200 = '385901ccbd69dff6bbd00065d01fb8a9e464dede7cfe0372443884f9b1dcf6b9';
+  for (const bad of [`200:${base200}:${'cd'.repeat(32)}:201`, `200:${base200}:17dcc016d188d16068907cdeb38b75691a118d43053b8cd6a25969419381d13a:202`, `201:${base200}:17dcc016d188d16068907cdeb38b75691a118d43053b8cd6a25969419381d13a:202`]) {
+    assert.throws(() => withTrustedAssumeutxo(getChainParams('regtest'), [bad]), /conflicts/, bad);
+  }
+  assert.throws(() => getChainParams('regtest', { assumeutxo: [GOOD_SPEC, `7:${'ab'.repeat(32)}:${'ef'.repeat(32)}:9`] }), /conflicts/);
 
   const custom = getChainParams('signet', { signetChallenge: '51', assumeutxo: [GOOD_SPEC] });
   assert.equal(custom.isCustomSignet, true);

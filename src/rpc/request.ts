@@ -1,0 +1,149 @@
+/**
+ * JSON-RPC request objects and replies as Core's rpc/request.cpp reads and writes them: the 1.0 (legacy) and
+ * 2.0 forms, ids that may be absent, Core's JSON depth limit, and JSON text with exact numbers (amounts).
+ */
+import { RPC, RpcError } from './errors.js';
+
+export type JsonRpcVersion = 1 | 2;
+
+/**
+ * One request as Core's JSONRPCRequest holds it. Core parses every member of a batch into the same object,
+ * so a member that fails early keeps the id and version of the one before; `parseRequestInto` does the same.
+ */
+export interface JsonRpcRequest {
+  /** False when the request had no "id" member (Core's std::nullopt): the reply then carries no id. */
+  hasId: boolean;
+  id: unknown;
+  version: JsonRpcVersion;
+  method: string;
+  params: unknown[] | Record<string, unknown>;
+}
+
+export function newRequest(): JsonRpcRequest {
+  return { hasId: true, id: null, version: 1, method: '', params: [] };
+}
+
+/** Core's IsNotification: a 2.0 request without an id gets no reply. */
+export function isNotification(req: JsonRpcRequest): boolean {
+  return !req.hasId && req.version === 2;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Core's JSONRPCRequest::parse, with its error codes and messages, filling `req` in Core's order. */
+export function parseRequestInto(req: JsonRpcRequest, value: unknown): void {
+  if (!isPlainObject(value)) throw new RpcError(RPC.INVALID_REQUEST, 'Invalid Request object');
+  req.hasId = has(value, 'id');
+  req.id = req.hasId ? value.id : null;
+  req.version = 1;
+  const version = has(value, 'jsonrpc') ? value.jsonrpc : null;
+  if (version !== null) {
+    if (typeof version !== 'string') throw new RpcError(RPC.INVALID_REQUEST, 'jsonrpc field must be a string');
+    // Some old documentation put {"jsonrpc": "1.0"} in requests; Core keeps accepting it.
+    if (version === '2.0') req.version = 2;
+    else if (version !== '1.0') throw new RpcError(RPC.INVALID_REQUEST, 'JSON-RPC version not supported');
+  }
+  const method = has(value, 'method') ? value.method : null;
+  if (method === null) throw new RpcError(RPC.INVALID_REQUEST, 'Missing method');
+  if (typeof method !== 'string') throw new RpcError(RPC.INVALID_REQUEST, 'Method must be a string');
+  req.method = method;
+  const params = has(value, 'params') ? value.params : null;
+  if (Array.isArray(params) || isPlainObject(params)) req.params = params;
+  else if (params === null) req.params = [];
+  else throw new RpcError(RPC.INVALID_REQUEST, 'Params must be an array or object');
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+}
+
+export function errorObject(e: unknown, fallbackCode: number = RPC.MISC_ERROR): JsonRpcErrorObject {
+  if (e instanceof RpcError) return { code: e.code, message: e.message };
+  return { code: fallbackCode, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Core's JSONRPCReplyObj: 1.0 carries both result and error (one null), 2.0 only the one that applies. */
+export function replyObject(result: unknown, error: JsonRpcErrorObject | null, req: JsonRpcRequest): Record<string, unknown> {
+  const reply: Record<string, unknown> = {};
+  if (req.version === 2) reply.jsonrpc = '2.0';
+  if (error === null) {
+    reply.result = result === undefined ? null : result;
+    if (req.version === 1) reply.error = null;
+  } else {
+    if (req.version === 1) reply.result = null;
+    reply.error = error;
+  }
+  if (req.hasId) reply.id = req.id === undefined ? null : req.id;
+  return reply;
+}
+
+/** Core's UniValue refuses JSON nested deeper than this (a parse error). */
+export const MAX_JSON_DEPTH = 512;
+
+/** JSON.parse with UniValue's depth limit; undefined when the text is not one JSON value. */
+export function parseJson(text: string): unknown {
+  if (!withinDepth(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function withinDepth(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return false;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return true;
+}
+
+/**
+ * A number written exactly as given, e.g. Core's amounts with eight decimals ("0.00001000"): JSON.stringify
+ * cannot write those, and clients that keep decimals (Python's Decimal, bitcoin-cli) see the difference.
+ */
+export class JsonNumber {
+  constructor(readonly text: string) {
+    if (!NUMBER.test(text)) throw new Error(`not a JSON number: ${text}`);
+  }
+  toJSON(): string {
+    return MARK + this.text + MARK;
+  }
+}
+
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+const MARK = '\u0000#';
+const MARKED = /"\\u0000#(-?[0-9.eE+]+)\\u0000#"/g;
+
+/** Core's ValueFromAmount: satoshis as a BTC number with eight decimals. */
+export function amountJson(sats: number | bigint): JsonNumber {
+  const n = BigInt(sats);
+  const abs = n < 0n ? -n : n;
+  const frac = (abs % 100_000_000n).toString().padStart(8, '0');
+  return new JsonNumber(`${n < 0n ? '-' : ''}${abs / 100_000_000n}.${frac}`);
+}
+
+/** JSON text as Core's UniValue::write() makes it (compact), with JsonNumber and bigint written as numbers. */
+export function writeJson(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? MARK + v.toString() + MARK : v));
+  }
+  return text.includes('\\u0000#') ? text.replace(MARKED, '$1') : text;
+}
