@@ -1,0 +1,216 @@
+/**
+ * `chainsnap node` / `chainsnapd`: the daemon. Startup follows bitcoind's order (init.cpp): arguments and
+ * config → data directory and its lock → logging → the RPC server in warm-up (so clients can wait for it)
+ * → the engine → block sources → serving. Shutdown is the same for SIGINT, SIGTERM and the `stop` RPC: stop
+ * taking work, stop sources and the background worker at a safe point, flush, close the databases, remove
+ * the cookie and the lock, exit 0. A second signal forces the exit; every write the engine makes is an
+ * atomic batch or a rename, so a forced exit is no worse than a crash, which the next start recovers from.
+ */
+import { ChainstateManager } from '../chain/chainstate-manager.js';
+import { RpcServer } from '../rpc/server.js';
+import { allMethods } from './methods.js';
+import { NodeContext } from './node-context.js';
+import { NodeConfigError, resolveNodeConfig, type NodeConfig } from './node-config.js';
+import { prepareDataDir, removePidFile, writePidFile } from './datadir.js';
+import { helpText } from './help.js';
+import { lockDirectory, type DirectoryLock } from './lock.js';
+import { createNodeLogger, type NodeLogger } from './logging.js';
+import { startSources, type RunningSources } from './source-runner.js';
+import { StatusReporter } from './status.js';
+
+export const VERSION = '0.1.0';
+/** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
+const PERIODIC_FLUSH_MS = 60_000;
+/** A shutdown that has not finished by then is forced (a stuck worker must not keep the process alive). */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+
+export async function runDaemon(argv: string[]): Promise<number> {
+  let cfg: NodeConfig;
+  try {
+    cfg = resolveNodeConfig(argv);
+  } catch (e) {
+    if (!(e instanceof NodeConfigError)) throw e;
+    process.stderr.write(`Error: ${e.message}\n`);
+    return 1;
+  }
+  if (cfg.infoRequest) {
+    process.stdout.write(cfg.infoRequest === 'version' ? `chainsnap daemon version v${VERSION}\n` : helpText(VERSION, cfg.infoRequest === 'help-debug'));
+    return 0;
+  }
+  for (const line of cfg.stderrLines) process.stderr.write(`${line}\n`);
+  for (const w of cfg.initWarnings) process.stderr.write(`Warning: ${w}\n`);
+
+  let lock: DirectoryLock;
+  let logger: NodeLogger;
+  try {
+    prepareDataDir(cfg);
+    lock = await lockDirectory(cfg.networkDir);
+  } catch (e) {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const clock = { ctx: undefined as NodeContext | undefined };
+  try {
+    logger = createNodeLogger(cfg, { mockTime: () => clock.ctx?.mockTime ?? 0 });
+  } catch (e) {
+    await lock.release();
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const node = new Daemon(cfg, logger, lock);
+  clock.ctx = node.ctx;
+  return node.run();
+}
+
+class Daemon {
+  readonly ctx: NodeContext;
+  private server: RpcServer | undefined;
+  private manager: ChainstateManager | undefined;
+  private sources: RunningSources | undefined;
+  private status: StatusReporter | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+  private signals = 0;
+  private resolveStop!: () => void;
+  private readonly stopRequested = new Promise<void>((r) => (this.resolveStop = r));
+
+  constructor(
+    private readonly cfg: NodeConfig,
+    private readonly logger: NodeLogger,
+    private readonly lock: DirectoryLock,
+  ) {
+    const methods = new Map(allMethods().map((m) => [m.name, m]));
+    this.ctx = new NodeContext({
+      params: cfg.params,
+      networkDir: cfg.networkDir,
+      log: logger.log,
+      logPath: cfg.logFile ?? '',
+      logging: logger.logging,
+      methods,
+      mockTime: cfg.mockTime,
+      networkActive: cfg.networkActive,
+      requestShutdown: () => this.requestShutdown(),
+      activeCommands: () => this.server?.activeCommands() ?? [],
+    });
+  }
+
+  private get log() {
+    return this.logger.log;
+  }
+
+  requestShutdown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.info('Shutdown requested. Exiting.');
+    this.resolveStop();
+  }
+
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (++this.signals > 1) {
+      this.log.warn(`${sig} received again: exiting now, without a clean shutdown`);
+      this.logger.flush();
+      process.exit(1);
+    }
+    this.requestShutdown();
+  };
+
+  async run(): Promise<number> {
+    const { cfg, log } = this;
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    let exitCode = 0;
+    try {
+      for (const line of cfg.startupLog) log.info(line);
+      for (const w of cfg.initWarnings) log.warn(`Warning: ${w}`);
+      log.info(`chainsnap version v${VERSION}`);
+      log.info(`Using data directory ${cfg.networkDir}`);
+      log.info(`Using at most ${cfg.rpc.threads} RPC threads; dbcache ${(cfg.dbcacheBytes / (1 << 20)).toFixed(1)} MiB`);
+      writePidFile(cfg.pidFile);
+      if (cfg.rpc.server) {
+        this.server = await RpcServer.start(
+          {
+            binds: cfg.rpc.binds,
+            allowIps: cfg.rpc.allowIps,
+            auth: { cookieFile: cfg.rpc.cookieFile ?? null, cookiePerms: cfg.rpc.cookiePerms, user: cfg.rpc.user, password: cfg.rpc.password, rpcauth: cfg.rpc.rpcauth },
+            threads: cfg.rpc.threads,
+            workQueue: cfg.rpc.workQueue,
+            serverTimeoutSeconds: cfg.rpc.serverTimeout,
+            log,
+          },
+          this.ctx.methods,
+          this.ctx,
+        );
+        this.server.setWarmupStatus('Loading block index…');
+      }
+      this.manager = await ChainstateManager.open({
+        datadir: cfg.networkDir,
+        params: cfg.params,
+        dbcache: cfg.dbcacheBytes,
+        log,
+        background: cfg.background,
+        now: () => this.ctx.now(),
+      });
+      this.ctx.attach(this.manager);
+      const tip = this.manager.active.tip;
+      log.info(`Loaded best chain: hashBestChain=${tip.key} height=${tip.height}`);
+      if (!this.shuttingDown) {
+        this.sources = await startSources(cfg, this.ctx);
+        this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
+        this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
+        this.server?.setWarmupFinished();
+        log.info('init message: Done loading');
+      }
+      await this.stopRequested;
+    } catch (e) {
+      exitCode = 1;
+      const message = (e as Error).message;
+      log.error(`Error: ${message}`);
+      if (!(e instanceof Error) || e.name === 'Error' || e.name === 'TypeError') log.error({ err: e }, 'unexpected error');
+      process.stderr.write(`Error: ${message}\n`);
+    }
+    if (!(await this.shutdown())) exitCode = 1;
+    return exitCode;
+  }
+
+  private periodicFlush(): void {
+    const m = this.manager;
+    if (!m) return;
+    void this.ctx.exclusive(() => m.flush()).catch((e) => this.log.error({ err: e }, 'periodic flush failed'));
+  }
+
+  /** Core's Shutdown(): in order, each step tolerating the failure of the one before. Returns false on errors. */
+  private async shutdown(): Promise<boolean> {
+    const { log } = this;
+    const forced = setTimeout(() => {
+      log.error('Shutdown did not finish in time: exiting without a clean shutdown');
+      this.logger.flush();
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    forced.unref();
+    let ok = true;
+    const step = async (what: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (e) {
+        ok = false;
+        log.error({ err: e }, `Shutdown: ${what} failed`);
+      }
+    };
+    log.info('Shutdown: In progress...');
+    clearInterval(this.flushTimer);
+    this.status?.stop();
+    await step('stopping the RPC server', () => this.server?.close());
+    await step('stopping block sources', () => this.sources?.stop());
+    const m = this.manager;
+    if (m) await step('closing the chainstate', () => this.ctx.exclusive(() => m.close()));
+    this.ctx.attach(undefined);
+    removePidFile(this.cfg.pidFile);
+    log.info('Shutdown: done');
+    await this.lock.release();
+    await this.logger.close();
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    clearTimeout(forced);
+    return ok;
+  }
+}

@@ -1,0 +1,11 @@
+/** Every RPC method the node serves, from the files named after Core's (rpc/blockchain.cpp → rpc/blockchain.ts, …). */
+import type { RpcMethod } from '../rpc/method.js';
+import { invalidateMethods } from '../rpc/blockchain-invalidate.js';
+import { controlMethods } from '../rpc/control.js';
+import { mempoolMethods } from '../rpc/mempool.js';
+import { netMethods } from '../rpc/net.js';
+import { nodeMethods } from '../rpc/node-methods.js';
+
+export function allMethods(): RpcMethod[] {
+  return [...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods, ...invalidateMethods];
+}
