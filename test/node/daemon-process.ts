@@ -6,9 +6,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { after } from 'node:test';
 
 const ROOT = process.cwd();
 const DAEMON = path.join(ROOT, 'bin', 'chainsnapd.js');
+
+/** Daemons still running when a test file ends (a failed assertion) are killed, never left behind. */
+const live = new Set<DaemonProcess>();
+after(() => {
+  for (const d of live) d.child.kill('SIGKILL');
+});
 
 export class RpcCallError extends Error {
   constructor(
@@ -52,7 +59,13 @@ export class DaemonProcess {
     this.child = spawn(process.execPath, ['--no-warnings', DAEMON, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.stdout += d));
     this.child.stderr!.on('data', (d) => (this.stderr += d));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    live.add(this);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        live.delete(this);
+        resolve({ code, signal });
+      }),
+    );
   }
 
   /** Starts a regtest daemon and waits until its RPC answers outside warm-up. */
@@ -84,7 +97,10 @@ export class DaemonProcess {
         await this.call('getblockcount');
         return;
       } catch (e) {
-        if (Date.now() > deadline) throw new Error(`daemon RPC did not answer in time: ${(e as Error).message}`);
+        if (Date.now() > deadline) {
+          this.child.kill('SIGKILL');
+          throw new Error(`daemon RPC did not answer in time: ${(e as Error).message}`);
+        }
       }
     }
   }
