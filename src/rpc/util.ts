@@ -6,6 +6,7 @@
 import type { ChainParams, NetworkName } from '../consensus/params.js';
 import { targetFromBits } from '../consensus/pow.js';
 import { hexToHash } from '../primitives/hash.js';
+import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
 
 /** Core treats a missing argument and JSON null alike (UniValue::isNull). */
@@ -77,21 +78,31 @@ export function parseVerbosity(v: unknown, defaultVerbosity: number, allowBool: 
 }
 
 /**
- * An amount in satoshis that JSON shows as Core's ValueFromAmount does: a number with exactly 8 decimals.
- * JSON.stringify sees a plain number (toJSON); jsonStringify writes the 8 decimals.
+ * A number whose JSON text must be Core's, not JavaScript's shortest form. JSON.stringify sees a plain
+ * number (toJSON); jsonStringify writes `text()`.
  */
-export class BtcAmount {
-  constructor(readonly sats: bigint) {}
+export abstract class CoreNumber {
+  abstract text(): string;
 
-  /** Core's "%s%d.%08d". */
+  toJSON(): number {
+    return Number(this.text());
+  }
+
   toString(): string {
+    return this.text();
+  }
+}
+
+/** An amount in satoshis, shown as Core's ValueFromAmount: exactly 8 decimals ("%s%d.%08d"). */
+export class BtcAmount extends CoreNumber {
+  constructor(readonly sats: bigint) {
+    super();
+  }
+
+  text(): string {
     const neg = this.sats < 0n;
     const a = neg ? -this.sats : this.sats;
     return `${neg ? '-' : ''}${a / 100_000_000n}.${(a % 100_000_000n).toString().padStart(8, '0')}`;
-  }
-
-  toJSON(): number {
-    return Number(this.toString());
   }
 }
 
@@ -99,23 +110,44 @@ export function valueFromAmount(sats: number | bigint): BtcAmount {
   return new BtcAmount(BigInt(sats));
 }
 
-const AMOUNT_MARK = `\u0001amount${Math.random().toString(36).slice(2)}:`;
-const AMOUNT_RE = new RegExp(`"\\\\u0001${AMOUNT_MARK.slice(1)}(-?[0-9]+\\.[0-9]{8})"`, 'g');
+/** A double as UniValue writes it: C++ stream precision 16, i.e. printf's %.16g. */
+export class CoreReal extends CoreNumber {
+  constructor(readonly value: number) {
+    super();
+  }
+
+  text(): string {
+    const v = this.value;
+    if (v === 0 || !Number.isFinite(v)) return Number.isFinite(v) ? '0' : 'null';
+    const [mantissa, expText] = v.toExponential(15).split('e');
+    const exp = Number(expText);
+    const trim = (t: string) => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
+    if (exp < -4 || exp >= 16) return `${trim(mantissa)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    return trim(v.toFixed(15 - exp));
+  }
+}
+
+export function coreReal(v: number): CoreReal {
+  return new CoreReal(v);
+}
+
+const NUMBER_MARK = `\u0001number${Math.random().toString(36).slice(2)}:`;
+const NUMBER_RE = new RegExp(`"\\\\u0001${NUMBER_MARK.slice(1)}([-+.0-9a-z]+)"`, 'g');
 
 /**
- * JSON text of an RPC result with amounts as Core prints them (50.00000000, not 50). Servers and clients
- * that use JSON.stringify instead get the same values as plain numbers.
+ * JSON text of an RPC result with Core's number formats: amounts with 8 decimals (50.00000000, not 50)
+ * and doubles with 16 significant digits. Servers and clients using JSON.stringify get the same values.
  */
 export function jsonStringify(value: unknown, space?: number): string {
   const text = JSON.stringify(
     value,
     function (this: Record<string, unknown>, key: string, v: unknown) {
       const original = this[key];
-      return original instanceof BtcAmount ? AMOUNT_MARK + original.toString() : v;
+      return original instanceof CoreNumber ? NUMBER_MARK + original.text() : v;
     },
     space,
   );
-  return text === undefined ? 'null' : text.replace(AMOUNT_RE, '$1');
+  return text === undefined ? 'null' : text.replace(NUMBER_RE, '$1');
 }
 
 /** Core's GetDifficulty: the target of difficulty 1 (0x1d00ffff) over this one, in doubles as Core computes it. */
@@ -182,4 +214,9 @@ export function guessVerificationProgress(params: ChainParams, block: ProgressBl
   const blockTime = recent ? now - (bestHeaderHeight - block.height) * params.powTargetSpacing : block.header.time;
   const total = block.chainTxCount <= data.txCount ? data.txCount + (now - data.time) * data.txRate : block.chainTxCount + (now - blockTime) * data.txRate;
   return Math.min(block.chainTxCount / total, 1.0);
+}
+
+/** GuessVerificationProgress of a block for this node: its best header and its time (mock time when set). */
+export function verificationProgress(ctx: RpcContext, block: ProgressBlock): number {
+  return guessVerificationProgress(ctx.params, block, ctx.manager.storage.index.bestHeader.height, ctx.now());
 }

@@ -10,7 +10,7 @@ import { getChainParams } from '../../src/consensus/params.js';
 import { fromHex } from '../../src/primitives/bytes.js';
 import { transactionFromHex, type Transaction } from '../../src/primitives/transaction.js';
 import { scriptToAsmStr, scriptToUniv, txToUniv } from '../../src/rpc/core-write.js';
-import { jsonStringify } from '../../src/rpc/util.js';
+import { coreReal, jsonStringify, valueFromAmount } from '../../src/rpc/util.js';
 import { addChecksum, checkChecksum, descriptorChecksum } from '../../src/script/descriptor-checksum.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/core-functional/test/functional/data');
@@ -79,4 +79,17 @@ test('descriptor checksum: as test_framework/descriptors.py; CheckChecksum error
   assert.deepEqual(checkChecksum('a#b#c', false), { error: "Multiple '#' symbols" });
   assert.deepEqual(checkChecksum('raw(deadbeef)#89f8', false), { error: 'Expected 8 character checksum, not 4 characters' });
   assert.deepEqual(checkChecksum('raw(deadbeef)#89f8spxq', false), { error: "Provided checksum '89f8spxq' does not match computed checksum '89f8spxm'" });
+});
+
+test("JSON numbers as Core writes them: amounts with 8 decimals, doubles as %.16g", () => {
+  assert.equal(jsonStringify({ a: valueFromAmount(5_000_000_000), b: valueFromAmount(-1), c: [valueFromAmount(0)] }), '{"a":50.00000000,"b":-0.00000001,"c":[0.00000000]}');
+  assert.equal(JSON.stringify({ a: valueFromAmount(5_000_000_000) }), '{"a":50}');
+  const real = (v: number) => jsonStringify(coreReal(v));
+  assert.equal(real(4.6565423739069247e-10), '4.656542373906925e-10');
+  assert.equal(real(1), '1');
+  assert.equal(real(0.004975124378109453), '0.004975124378109453');
+  assert.equal(real(0.00001), '1e-05');
+  assert.equal(real(1e16), '1e+16');
+  assert.equal(real(123456.5), '123456.5');
+  assert.equal(real(0), '0');
 });
