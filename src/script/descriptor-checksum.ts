@@ -5,37 +5,51 @@
 
 const INPUT_CHARSET = "0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
 const CHECKSUM_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const GENERATOR = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an, 0x644d626ffdn];
+const GENERATOR = [0xf5dee51989, 0xa9fdca3312, 0x1bab10e32d, 0x3706b1677a, 0x644d626ffd];
+// The 40-bit checksum state is kept as two 20-bit halves: JavaScript's bit operators work on 32 bits.
+const GEN_HI = GENERATOR.map((g) => Math.floor(g / 2 ** 20));
+const GEN_LO = GENERATOR.map((g) => g % 2 ** 20);
+const MASK20 = 0xfffff;
 
-function polyMod(c: bigint, value: number): bigint {
-  const top = c >> 35n;
-  c = ((c & 0x7ffffffffn) << 5n) ^ BigInt(value);
-  for (let i = 0; i < 5; i++) if ((top >> BigInt(i)) & 1n) c ^= GENERATOR[i];
-  return c;
+/** Core's PolyMod step on the state (hi, lo). */
+function polyMod(state: [number, number], value: number): void {
+  const [hi, lo] = state;
+  const top = hi >>> 15;
+  let nhi = ((hi & 0x7fff) << 5) | (lo >>> 15);
+  let nlo = ((lo << 5) & MASK20) | value;
+  for (let i = 0; i < 5; i++) {
+    if ((top >>> i) & 1) {
+      nhi ^= GEN_HI[i];
+      nlo ^= GEN_LO[i];
+    }
+  }
+  state[0] = nhi;
+  state[1] = nlo;
 }
 
 /** The 8-character checksum of `desc`, or '' when it holds a character outside Core's input set. */
 export function descriptorChecksum(desc: string): string {
-  let c = 1n;
+  const c: [number, number] = [0, 1];
   let cls = 0;
   let clsCount = 0;
   for (const ch of desc) {
     const pos = INPUT_CHARSET.indexOf(ch);
     if (pos < 0) return '';
     // One symbol for the position inside the group of 32, one more per three characters for their groups.
-    c = polyMod(c, pos & 31);
+    polyMod(c, pos & 31);
     cls = cls * 3 + (pos >> 5);
     if (++clsCount === 3) {
-      c = polyMod(c, cls);
+      polyMod(c, cls);
       cls = 0;
       clsCount = 0;
     }
   }
-  if (clsCount > 0) c = polyMod(c, cls);
-  for (let j = 0; j < 8; j++) c = polyMod(c, 0);
-  c ^= 1n;
+  if (clsCount > 0) polyMod(c, cls);
+  for (let j = 0; j < 8; j++) polyMod(c, 0);
+  c[1] ^= 1;
+  const value = c[0] * 2 ** 20 + c[1];
   let out = '';
-  for (let j = 0; j < 8; j++) out += CHECKSUM_CHARSET[Number((c >> BigInt(5 * (7 - j))) & 31n)];
+  for (let j = 0; j < 8; j++) out += CHECKSUM_CHARSET[Math.floor(value / 2 ** (5 * (7 - j))) & 31];
   return out;
 }
 
