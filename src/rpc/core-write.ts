@@ -9,7 +9,8 @@ import { hashToHex } from '../primitives/hash.js';
 import { isCoinbase, serializeTransaction, txid, wtxid, type Transaction } from '../primitives/transaction.js';
 import { encodeAddress } from '../script/address.js';
 import { inferDescriptor } from '../script/infer-descriptor.js';
-import { getScriptOp, hasAddress, isUnspendableScript, OP_1, OP_16, OP_PUSHDATA4, scriptNumValue, solve } from '../script/solver.js';
+import { isUnspendable, OP_1, OP_16, OP_PUSHDATA4 } from '../primitives/script.js';
+import { getScriptOp, hasAddress, scriptNumValue, solve } from '../script/solver.js';
 import { valueFromAmount } from './util.js';
 
 type Net = Pick<ChainParams, 'name' | 'bech32Hrp'>;
@@ -104,7 +105,7 @@ export function scriptToAsmStr(script: Uint8Array, attemptSighashDecode = false)
     }
     let suffix = '';
     // The unspendable check keeps OP_RETURN data that happens to look like a signature as plain hex.
-    if (attemptSighashDecode && !isUnspendableScript(script) && looksLikeSignature(data)) {
+    if (attemptSighashDecode && !isUnspendable(script) && looksLikeSignature(data)) {
       const name = SIGHASH_NAMES[data[data.length - 1]];
       if (name) {
         suffix = `[${name}]`;

@@ -3,6 +3,7 @@
  * (script/solver.cpp), which names a script's standard template and extracts its parts. Also Core's
  * ExtractDestination decision: which templates have an address.
  */
+import { OP_1, OP_16, OP_CHECKMULTISIG, OP_CHECKSIG, OP_PUSHDATA1, OP_PUSHDATA2, OP_PUSHDATA4, OP_RETURN } from '../primitives/script.js';
 import { witnessProgram } from './address.js';
 
 export type TxoutType =
@@ -18,15 +19,6 @@ export type TxoutType =
   | 'witness_v1_taproot'
   | 'witness_unknown';
 
-export const OP_PUSHDATA1 = 0x4c;
-export const OP_PUSHDATA2 = 0x4d;
-export const OP_PUSHDATA4 = 0x4e;
-export const OP_1NEGATE = 0x4f;
-export const OP_1 = 0x51;
-export const OP_16 = 0x60;
-const OP_RETURN = 0x6a;
-const OP_CHECKSIG = 0xac;
-const OP_CHECKMULTISIG = 0xae;
 const MAX_PUBKEYS_PER_MULTISIG = 20;
 
 export interface ScriptOp {
@@ -70,11 +62,6 @@ export function isPushOnly(script: Uint8Array, pc = 0): boolean {
     pc = op.end;
   }
   return true;
-}
-
-/** Core's CScript::IsUnspendable. */
-export function isUnspendableScript(script: Uint8Array): boolean {
-  return (script.length > 0 && script[0] === OP_RETURN) || script.length > 10_000;
 }
 
 /** CPubKey::GetLen of a key's first byte: 33, 65, or 0 for an unknown prefix. */
