@@ -137,3 +137,24 @@ test('h200: load without waiting, poll, two chainstates, dump errors and rollbac
     await m.close();
   }
 });
+
+test('h200: a blocking load answers as Core does; getprogress and getchainstates answer meanwhile', { skip: existsSync(SNAPSHOT) ? false : 'no snapshots/regtest-h200.dat' }, async () => {
+  const chain = buildH200Chain(200);
+  const datadir = scratchDir();
+  const m = await ChainstateManager.open({ datadir, params, background: 'in-process', now: far });
+  try {
+    for (const b of chain.blocks) m.processHeader(b.block.header);
+    const ctx = testContext(m, datadir);
+    // Relative to the network directory, as Core's AbsPathForConfigVal.
+    const copy = path.join(datadir, 'utxo.dat');
+    writeFileSync(copy, readFileSync(SNAPSHOT));
+    const load = ctx.call('loadtxoutset', 'utxo.dat');
+    const progress = (await ctx.call('getprogress')) as { operations: Record<string, unknown>[] };
+    assert.deepEqual(progress.operations.map((o) => [o.kind, o.target, o.total]), [['loadtxoutset', copy, 200]]);
+    assert.equal(((await ctx.call('getchainstates')) as { headers: number }).headers, 200);
+    assert.deepEqual(await load, { coins_loaded: 200, tip_hash: m.snapshotBase!.key, base_height: 200, path: copy });
+    assert.equal(await ctx.call('getbestblockhash'), m.snapshotBase!.key);
+  } finally {
+    await m.close();
+  }
+});
