@@ -4,7 +4,8 @@
  * consistent with each other and with the blocks' bytes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ChainstateManager } from '../../src/chain/chainstate-manager.js';
 import { getChainParams } from '../../src/consensus/params.js';
@@ -159,6 +160,27 @@ test('Core regtest-A through the RPC methods', { skip: NO_VECTORS }, async () =>
     assert.deepEqual([info.chain, info.blocks, info.headers, info.pruned, info.warnings], ['regtest', 400, 400, false, []]);
     assert.ok(info.size_on_disk > frames.reduce((s, f) => s + f.length, 0));
     assert.equal(await ctx.call('getdifficulty'), 4.656542373906925e-10);
+
+    // rpc_blockchain.py: undo data or block files gone from disk.
+    const blocksDir = path.join(datadir, 'blocks');
+    const moved = async (file: string, check: () => Promise<void>) => {
+      renameSync(path.join(blocksDir, file), path.join(blocksDir, `${file}.bak`));
+      try {
+        await check();
+      } finally {
+        renameSync(path.join(blocksDir, `${file}.bak`), path.join(blocksDir, file));
+      }
+    };
+    const h10 = chain.main_chain[10].hash;
+    const undoMissing = "Undo data expected but can't be read. This could be due to disk corruption or a conflict with a pruning event.";
+    await moved('rev00000.dat', async () => {
+      await ctx.rejects(-32603, undoMissing, 'getblock', h10, 2);
+      await ctx.rejects(-32603, undoMissing, 'getblock', h10, 3);
+      assert.equal(((await ctx.call('getblock', h10, 1)) as Json).height, 10);
+    });
+    await moved('blk00000.dat', () => ctx.rejects(-1, 'Block not found on disk', 'getblock', h10));
+    await ctx.rejects(-3, 'JSON value of type string is not of expected type number', 'getblock', h10, '2');
+    assert.equal(((await ctx.call('getblock', h10, true)) as Json).tx.length, 1);
 
     await ctx.rejects(-8, "'bogus' is not a valid hash_type", 'gettxoutsetinfo', 'bogus');
     await ctx.rejects(-8, 'Querying specific block heights requires coinstatsindex', 'gettxoutsetinfo', 'muhash', 100);
