@@ -1,5 +1,6 @@
 /** Every RPC method the node serves, from the files named after Core's (rpc/blockchain.cpp → rpc/blockchain.ts, …). */
 import type { RpcMethod } from '../rpc/method.js';
+import { blockchainMethods } from '../rpc/blockchain.js';
 import { invalidateMethods } from '../rpc/blockchain-invalidate.js';
 import { controlMethods } from '../rpc/control.js';
 import { mempoolMethods } from '../rpc/mempool.js';
@@ -7,5 +8,5 @@ import { netMethods } from '../rpc/net.js';
 import { nodeMethods } from '../rpc/node-methods.js';
 
 export function allMethods(): RpcMethod[] {
-  return [...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods, ...invalidateMethods];
+  return [...blockchainMethods, ...invalidateMethods, ...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods];
 }
