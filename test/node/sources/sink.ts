@@ -3,12 +3,13 @@ import { pino } from 'pino';
 import type { ChainstateManager } from '../../../src/chain/chainstate-manager.js';
 import type { SourceSink } from '../../../src/node/sources/source.js';
 
-export function makeSink(manager: ChainstateManager): SourceSink {
+/** `lines`, when given, receives every log message (info and up). */
+export function makeSink(manager: ChainstateManager, lines?: string[]): SourceSink {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     params: manager.params,
     manager,
-    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
+    log: lines ? pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s).msg) }) : pino({ level: process.env.TEST_LOG ?? 'silent' }),
     exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
       const run = queue.then(() => fn());
       queue = run.catch(() => {});
