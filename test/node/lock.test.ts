@@ -1,11 +1,11 @@
 /** The directory lock across real processes: a second holder is refused in Core's words, a SIGKILLed one never blocks. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
-import { lockDirectory } from '../../src/node/lock.js';
+import { lockDataDirectories, lockDirectory } from '../../src/node/lock.js';
 import { scratchDir } from '../helpers.js';
 
 const HOLDER = path.resolve('dist/test/node/lock-holder.js');
@@ -54,7 +54,7 @@ test('a second process on the same directory is refused with Core\'s message', a
 
 test('a holder killed with SIGKILL never leaves a lock that blocks the next start', async () => {
   const dir = scratchDir();
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 2; round++) {
     const h = await holder(dir);
     assert.equal(tryLock(dir).stderr, refusal(dir));
     h.kill('SIGKILL');
@@ -83,4 +83,20 @@ test('in one process: held twice is held once; release lets another take it; pro
 test('a directory where .lock cannot be created is refused as Core refuses it', async () => {
   const missing = path.join(scratchDir(), 'missing');
   await assert.rejects(lockDirectory(missing), { name: 'LockError', message: `Cannot write to directory '${missing}'; check permissions.` });
+});
+
+test('the network directory and its blocks directory are locked together, as Core locks both', async () => {
+  const networkDir = scratchDir();
+  const blocksDir = path.join(networkDir, 'blocks');
+  mkdirSync(blocksDir);
+  const both = await lockDataDirectories({ networkDir, blocksDir });
+  assert.ok(existsSync(path.join(blocksDir, '.lock')));
+  assert.equal(tryLock(blocksDir).stderr, refusal(blocksDir));
+  assert.equal(tryLock(networkDir).stderr, refusal(networkDir));
+  await both.release();
+  for (const dir of [networkDir, blocksDir]) {
+    const h = await holder(dir);
+    h.kill('SIGKILL');
+    await once(h, 'exit');
+  }
 });
