@@ -39,6 +39,8 @@ export interface RpcServerOptions {
   authFailDelayMs?: number;
 }
 
+/** How long a refused body is still drained before its connection is closed. */
+const LINGER_MS = 2000;
 const TEXT = 'text/html; charset=ISO-8859-1'; // libevent's type for replies without one
 
 export class RpcServer {
@@ -156,7 +158,7 @@ export class RpcServer {
     const url = req.url ?? '';
     if (url !== '/' && !url.startsWith('/wallet/')) return this.send(res, 404, '');
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > MAX_BODY_SIZE) return this.send(res, 413, '', true);
+    if (length > MAX_BODY_SIZE) return this.refuseBody(req, res);
     this.pending.set(socket, (this.pending.get(socket) ?? 0) + 1);
     const body = readBody(req);
     const previous = this.chains.get(socket) ?? Promise.resolve();
@@ -172,9 +174,10 @@ export class RpcServer {
     });
   }
 
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse, body: Promise<Buffer | 'too-large'>): Promise<void> {
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse, body: Promise<Buffer | 'too-large' | 'aborted'>): Promise<void> {
     const text = await body;
-    if (text === 'too-large') return this.send(res, 413, '', true);
+    if (text === 'aborted') return;
+    if (text === 'too-large') return this.refuseBody(req, res);
     if (req.method !== 'POST') return this.send(res, 405, 'JSONRPC server handles only POST requests');
     const header = req.headers.authorization;
     if (header === undefined) return this.send(res, 401, '', false, true);
@@ -190,6 +193,18 @@ export class RpcServer {
       return this.send(res, 503, 'Work queue depth exceeded');
     }
     this.sendReply(res, reply);
+  }
+
+  /**
+   * 413, then the rest of the body is read and dropped for a moment before the connection is closed, as
+   * libevent's lingering close does: closing at once while the client still sends would reset the
+   * connection and lose the reply.
+   */
+  private refuseBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.removeAllListeners('data');
+    req.resume();
+    this.send(res, 413, '');
+    setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
   }
 
   private sendReply(res: http.ServerResponse, reply: HttpReply): void {
@@ -234,23 +249,21 @@ export class RpcServer {
   }
 }
 
-/** The request body, or 'too-large' past MAX_BODY_SIZE (then the rest is not read: the connection closes). */
-function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+/** The request body; 'too-large' past MAX_BODY_SIZE (the rest is dropped), 'aborted' when the client left. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_SIZE) {
-        req.removeAllListeners('data');
-        req.pause();
+        chunks.length = 0;
         resolve('too-large');
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    // A client gone mid-body: nothing to answer; the empty body keeps the connection's queue moving.
-    req.on('aborted', () => resolve('too-large'));
-    req.on('error', () => resolve('too-large'));
+    req.on('aborted', () => resolve('aborted'));
+    req.on('error', () => resolve('aborted'));
   });
 }
 
