@@ -46,9 +46,11 @@ const TEXT = 'text/html; charset=ISO-8859-1'; // libevent's type for replies wit
 export class RpcServer {
   private readonly servers: http.Server[] = [];
   private readonly bound: { host: string; port: number }[] = [];
-  /** Requests received and not yet answered, per connection: they are answered in order. */
-  private readonly pending = new Map<Socket, number>();
+  /** Per connection, the last request in line: requests on one connection are answered in order. */
   private readonly chains = new WeakMap<Socket, Promise<void>>();
+  /** Connections with a fully received request being served (queued or running): idle timeouts spare them. */
+  private readonly busy = new Map<Socket, number>();
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
   private closing = false;
   private closed?: Promise<void>;
@@ -101,7 +103,7 @@ export class RpcServer {
       });
       // Inactivity (libevent's read/write timeout): close unless a call is being served on it.
       server.on('timeout', (socket: Socket) => {
-        if (!this.pending.get(socket)) socket.destroy();
+        if (!this.busy.has(socket)) socket.destroy();
       });
       // A malformed or oversized head gets libevent's 400; a timed-out one is closed without a word.
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -159,7 +161,6 @@ export class RpcServer {
     if (url !== '/' && !url.startsWith('/wallet/')) return this.send(res, 404, '');
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > MAX_BODY_SIZE) return this.refuseBody(req, res);
-    this.pending.set(socket, (this.pending.get(socket) ?? 0) + 1);
     const body = readBody(req);
     const previous = this.chains.get(socket) ?? Promise.resolve();
     const next = previous.then(() => this.serve(req, res, body)).catch((e: unknown) => {
@@ -167,17 +168,28 @@ export class RpcServer {
       if (!res.headersSent) this.send(res, 500, 'Unhandled request');
     });
     this.chains.set(socket, next);
-    void next.finally(() => {
-      const n = (this.pending.get(socket) ?? 1) - 1;
-      if (n > 0) this.pending.set(socket, n);
-      else this.pending.delete(socket);
-    });
+  }
+
+  private markBusy(socket: Socket, delta: 1 | -1): void {
+    const n = (this.busy.get(socket) ?? 0) + delta;
+    if (n > 0) this.busy.set(socket, n);
+    else this.busy.delete(socket);
+    if (this.busy.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse, body: Promise<Buffer | 'too-large' | 'aborted'>): Promise<void> {
     const text = await body;
     if (text === 'aborted') return;
     if (text === 'too-large') return this.refuseBody(req, res);
+    this.markBusy(req.socket, 1);
+    try {
+      await this.answer(req, res, text);
+    } finally {
+      this.markBusy(req.socket, -1);
+    }
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, text: Buffer): Promise<void> {
     if (req.method !== 'POST') return this.send(res, 405, 'JSONRPC server handles only POST requests');
     const header = req.headers.authorization;
     if (header === undefined) return this.send(res, 401, '', false, true);
@@ -239,7 +251,7 @@ export class RpcServer {
       this.closing = true;
       const stopped = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       for (const s of this.servers) s.closeIdleConnections();
-      await Promise.allSettled([...this.pending.keys()].map((s) => this.chains.get(s)));
+      if (this.busy.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       for (const socket of this.sockets) socket.destroySoon();
       for (const s of this.servers) s.closeAllConnections();
       await Promise.all(stopped);

@@ -124,6 +124,11 @@ test('-rpcservertimeout: an incomplete request is dropped (EOF, no reply) after 
   const took = Date.now() - start;
   assert.equal(c.data, '');
   assert.ok(took >= 900 && took <= 4000, `closed after ${took} ms`);
+  // So is one whose body stops coming.
+  const halfBody = connect(t.port);
+  halfBody.socket.write(`POST / HTTP/1.1\r\nAuthorization: ${cookieAuth(t)}\r\nContent-Length: 50\r\n\r\n{"meth`);
+  await waitFor(() => halfBody.closed);
+  assert.equal(halfBody.data, '');
   // A long call is not cut by the idle timeout.
   const tauth = cookieAuth(t);
   const slow = request(t.port, '{"method":"waitforgate"}', { auth: tauth });
