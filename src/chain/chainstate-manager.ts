@@ -13,12 +13,11 @@
  */
 import { existsSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import type { BlockHeader } from '../primitives/block.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
-import { computeChainstateStats } from '../coins/coins-stats.js';
-import type { Block } from '../primitives/block.js';
 import type { Coin } from '../coins/coin.js';
+import { computeChainstateStats } from '../coins/coins-stats.js';
 import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
 import { BlockStorage, StorageSource } from './block-storage.js';
@@ -42,55 +41,9 @@ import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } f
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
+import { backgroundStatusOf, FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
-export interface ChainstateManagerOptions {
-  /** The network's data directory (holds blocks/ and the chainstate directories). */
-  datadir: string;
-  params: ChainParams;
-  /** Total coins cache budget in bytes (Core's -dbcache); default 450 MiB. */
-  dbcache?: number;
-  log?: Logger;
-  /** Drop a snapshot chainstate (and one set aside as invalid) at startup. */
-  resetSnapshot?: boolean;
-  /** Where background validation runs: 'worker' (default) or this thread. */
-  background?: 'worker' | 'in-process';
-  /** Clock in seconds (header time rule, initial-block-download test). */
-  now?: () => number;
-  maxBlockFileSize?: number;
-}
-
-/** The node cannot go on: Core's fatal errors (a snapshot that failed validation). */
-export class FatalError extends Error {
-  override name = 'FatalError';
-}
-
-/** Startup refused (Core's ChainstateLoadStatus::FAILURE_FATAL). */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
-export interface ChainstateInfo {
-  role: 'normal' | 'snapshot' | 'background';
-  tip: BlockIndexEntry;
-  snapshotBase?: BlockIndexEntry;
-  validated: boolean;
-  coinsDbCacheBytes: number;
-  coinsTipCacheBytes: number;
-}
-
-export interface BackgroundStatus {
-  height: number;
-  tip: BlockIndexEntry;
-  baseHeight: number;
-  /** Transactions from genesis through the background tip (0 while unknown). */
-  chainTxCount: number;
-  /** chainTxCount at the tip ÷ chainTxCount at the base. */
-  progress: number;
-  blocksPerSecond: number;
-  inputsPerSecond: number;
-  /** Seconds left at the current speed, when it is known. */
-  etaSeconds: number | undefined;
-}
+export { FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
 /** Blocks older than this (seconds) mean the node is still catching up (Core's DEFAULT_MAX_TIP_AGE). */
 const MAX_TIP_AGE = 24 * 60 * 60;
@@ -294,20 +247,7 @@ export class ChainstateManager {
   backgroundStatus(): BackgroundStatus | undefined {
     const tip = this.backgroundTip;
     const base = this.snapshotBase;
-    if (!tip || !base) return undefined;
-    const p = this.backgroundProgress;
-    const remainingBlocks = base.height - tip.height;
-    const rate = p?.blocksPerSecond ?? 0;
-    return {
-      height: tip.height,
-      tip,
-      baseHeight: base.height,
-      chainTxCount: tip.chainTxCount,
-      progress: base.chainTxCount > 0 ? tip.chainTxCount / base.chainTxCount : 0,
-      blocksPerSecond: rate,
-      inputsPerSecond: p?.inputsPerSecond ?? 0,
-      etaSeconds: rate > 0 ? remainingBlocks / rate : undefined,
-    };
+    return tip && base ? backgroundStatusOf(tip, base, this.backgroundProgress) : undefined;
   }
 
   /** The background chainstate's tip while it runs. */
@@ -533,16 +473,12 @@ export class ChainstateManager {
   }
 
   /**
-   * Core's FlushStateToDisk(PERIODIC): stored blocks and the block index, then the coins of each
-   * chainstate this thread owns, keeping the caches warm. A background chainstate flushes on its own
-   * (in its worker, or between its steps here) and is left alone.
+   * Core's FlushStateToDisk(PERIODIC): stored blocks and the block index, then the active chainstate's
+   * coins, keeping its cache warm. A background chainstate flushes on its own (in its worker, which owns
+   * its database, or between its steps here) and is left alone.
    */
   flush(): Promise<void> {
-    return this.serial.run(async () => {
-      await this.storage.persist();
-      for (const cs of [this.snapshot, this.normal]) if (cs && cs === this.active) await cs.flush(true);
-      if (this.normal && this.normal !== this.active && !this.background) await this.normal.flush(true);
-    });
+    return this.serial.run(() => this.active.flush(true));
   }
 
   /** gettxout: the unspent coin at txid:vout (txid in internal byte order) in the active chainstate. */
@@ -602,13 +538,4 @@ export class ChainstateManager {
   private async closeQuietly(): Promise<void> {
     await this.close().catch((e) => this.log.error({ err: e }, 'error while closing after a failed start'));
   }
-}
-
-/**
- * Core splits a chainstate's cache between LevelDB's own cache and the in-memory coins cache
- * (CalculateCacheSizes): coins_db = min(total/2, total/4 + 8 MiB), the rest to the coins tip.
- */
-export function splitTipAndDb(total: number): { coinsDb: number; coinsTip: number } {
-  const coinsDb = Math.min(Math.floor(total / 2), Math.floor(total / 4) + (1 << 23));
-  return { coinsDb, coinsTip: total - coinsDb };
 }

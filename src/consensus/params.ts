@@ -12,6 +12,7 @@ import { ASSUMEUTXO_TABLE, withTrustedAssumeutxo } from './assumeutxo.js';
 import type { AssumeutxoEntry } from './assumeutxo.js';
 import { createGenesisBlock, SATOSHI_OUTPUT_SCRIPT, SATOSHI_TIMESTAMP } from './genesis.js';
 import type { PowParams } from './pow.js';
+import { ALWAYS_ACTIVE, NEVER_ACTIVE, NO_TIMEOUT, type Bip9Deployment, type VersionBitsDeployments } from './versionbits.js';
 
 export {
   assumeutxoForHash,
@@ -101,6 +102,8 @@ export interface ChainParams extends PowParams {
   isCustomSignet: boolean;
   bech32Hrp: string;
   assumeutxo: readonly AssumeutxoEntry[];
+  /** Core's vDeployments: the BIP9 deployments (kernel/chainparams.cpp). */
+  versionBits: VersionBitsDeployments;
 }
 
 export const DEFAULT_SIGNET_CHALLENGE =
@@ -110,6 +113,10 @@ const COIN = 100_000_000;
 const ZERO = '0'.repeat(64);
 const TWO_WEEKS = 14 * 24 * 60 * 60;
 const MAIN_POW_LIMIT = BigInt('0x00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff');
+
+/** A deployment in Core's chainparams terms: bit, start, timeout, min activation height, threshold, period. */
+const bip9 = (bit: number, startTime: number, timeout: number, minActivationHeight: number, threshold: number, period: number): Bip9Deployment =>
+  Object.freeze({ bit, startTime, timeout, minActivationHeight, threshold, period });
 
 /** Core's signet message start: the first 4 bytes of SHA256d(CompactSize(len) ‖ challenge). */
 export function signetMessageStart(challenge: Uint8Array): Uint8Array {
@@ -168,6 +175,7 @@ function mainParams(): ChainParams {
     signetChallenge: new Uint8Array(0),
     isCustomSignet: false,
     bech32Hrp: 'bc',
+    versionBits: { testdummy: bip9(28, NEVER_ACTIVE, NO_TIMEOUT, 0, 1815, 2016), taproot: bip9(2, 1619222400, 1628640000, 709632, 1815, 2016) },
   });
 }
 
@@ -199,6 +207,7 @@ function testnet3Params(): ChainParams {
     signetChallenge: new Uint8Array(0),
     isCustomSignet: false,
     bech32Hrp: 'tb',
+    versionBits: { testdummy: bip9(28, NEVER_ACTIVE, NO_TIMEOUT, 0, 1512, 2016), taproot: bip9(2, 1619222400, 1628640000, 0, 1512, 2016) },
   });
 }
 
@@ -238,6 +247,7 @@ function testnet4Params(): ChainParams {
     signetChallenge: new Uint8Array(0),
     isCustomSignet: false,
     bech32Hrp: 'tb',
+    versionBits: { testdummy: bip9(28, NEVER_ACTIVE, NO_TIMEOUT, 0, 1512, 2016), taproot: bip9(2, ALWAYS_ACTIVE, NO_TIMEOUT, 0, 1512, 2016) },
   });
 }
 
@@ -272,6 +282,7 @@ function signetParams(challengeHex?: string): ChainParams {
     signetChallenge: challenge,
     isCustomSignet: custom,
     bech32Hrp: 'tb',
+    versionBits: { testdummy: bip9(28, NEVER_ACTIVE, NO_TIMEOUT, 0, 1815, 2016), taproot: bip9(2, ALWAYS_ACTIVE, NO_TIMEOUT, 0, 1815, 2016) },
   });
 }
 
@@ -303,6 +314,7 @@ function regtestParams(): ChainParams {
     signetChallenge: new Uint8Array(0),
     isCustomSignet: false,
     bech32Hrp: 'bcrt',
+    versionBits: { testdummy: bip9(28, 0, NO_TIMEOUT, 0, 108, 144), taproot: bip9(2, ALWAYS_ACTIVE, NO_TIMEOUT, 0, 108, 144) },
   });
 }
 

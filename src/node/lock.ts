@@ -111,3 +111,25 @@ function lockWithPidFile(dir: string, file: string): DirectoryLock {
   }
   throw heldError(dir);
 }
+
+/**
+ * Core's LockDirectories: the network directory and its blocks directory. Returns one lock for both; throws
+ * LockError with Core's message for the first that is held elsewhere.
+ */
+export async function lockDataDirectories(cfg: { networkDir: string; blocksDir: string }, probeOnly = false): Promise<DirectoryLock> {
+  const net = await lockDirectory(cfg.networkDir, probeOnly);
+  let blocks: DirectoryLock;
+  try {
+    blocks = await lockDirectory(cfg.blocksDir, probeOnly);
+  } catch (e) {
+    if (!probeOnly) await net.release();
+    throw e;
+  }
+  return {
+    dir: cfg.networkDir,
+    release: async () => {
+      await blocks.release();
+      await net.release();
+    },
+  };
+}

@@ -7,11 +7,13 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { ChainParams, CoreChainName, NetworkName } from '../consensus/params.js';
 import { ArgsError, ArgsManager } from './args.js';
 import { BITCOIN_CONF_FILENAME, ConfigError, readNodeConfigFiles } from './config.js';
-import { dataDirBase, defaultDataDir, networkSubdir, quoted, readSettingsFile, SettingsFileError } from './datadir.js';
+import { CLIENT_NAME, dataDirBase, defaultDataDir, networkSubdir, quoted, readSettingsFile, SettingsFileError } from './datadir.js';
 import { resolveDebugCategories, resolveLogLevels, LogConfigError, type NodeLogConfig } from './logging.js';
+import { chainsnapVersion } from './help.js';
 import { OPTIONS } from './option-table.js';
 import { resolveChain, resolveRpc, type RpcConfig } from './node-config-parts.js';
 
@@ -271,4 +273,23 @@ function startupArgsLog(args: ArgsManager, networkDir: string, configPath: strin
     for (const v of values) out.push(`Command-line arg: ${name}=${write(name, v)}`);
   }
   return out;
+}
+
+/**
+ * What Core does once logging starts: the version line, the lines buffered while reading the config, and
+ * each init warning as "Warning: …" on stderr (Core's noui) and in the log. `stderr` defaults to the process's.
+ */
+export function logStartup(cfg: NodeConfig, log: Logger, stderr: (line: string) => void = (l) => process.stderr.write(l)): void {
+  log.info(`${CLIENT_NAME} version v${chainsnapVersion()}`);
+  for (const line of cfg.stderrLines) stderr(line + '\n');
+  for (const line of cfg.startupLog) log.info(line);
+  for (const warning of cfg.initWarnings) {
+    stderr(`Warning: ${warning}\n`);
+    log.warn(warning);
+  }
+}
+
+/** How bitcoind prints a start-up error (noui's "Error: "), for the daemon's main. */
+export function formatInitError(e: NodeConfigError | Error): string {
+  return `Error: ${e.message}\n`;
 }

@@ -86,7 +86,7 @@ const logging: RpcMethod = {
   args: [categoriesArg('include', 'add to', 'include_category'), categoriesArg('exclude', 'remove from', 'exclude_category')],
   result: resultText([
     ['{', '(json object) keys are the logging categories, and values indicates its status'],
-    ['  "category" : true|false,', 'if being debug logged or not. false:inactive, true:active'],
+    ['  "category" : true|false,', '(boolean) if being debug logged or not. false:inactive, true:active'],
     ['  ...', ''],
     ['}', ''],
   ]),

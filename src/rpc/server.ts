@@ -39,14 +39,18 @@ export interface RpcServerOptions {
   authFailDelayMs?: number;
 }
 
+/** How long a refused body is still drained before its connection is closed. */
+const LINGER_MS = 2000;
 const TEXT = 'text/html; charset=ISO-8859-1'; // libevent's type for replies without one
 
 export class RpcServer {
   private readonly servers: http.Server[] = [];
   private readonly bound: { host: string; port: number }[] = [];
-  /** Requests received and not yet answered, per connection: they are answered in order. */
-  private readonly pending = new Map<Socket, number>();
+  /** Per connection, the last request in line: requests on one connection are answered in order. */
   private readonly chains = new WeakMap<Socket, Promise<void>>();
+  /** Connections with a fully received request being served (queued or running): idle timeouts spare them. */
+  private readonly busy = new Map<Socket, number>();
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
   private closing = false;
   private closed?: Promise<void>;
@@ -99,7 +103,7 @@ export class RpcServer {
       });
       // Inactivity (libevent's read/write timeout): close unless a call is being served on it.
       server.on('timeout', (socket: Socket) => {
-        if (!this.pending.get(socket)) socket.destroy();
+        if (!this.busy.has(socket)) socket.destroy();
       });
       // A malformed or oversized head gets libevent's 400; a timed-out one is closed without a word.
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -156,8 +160,7 @@ export class RpcServer {
     const url = req.url ?? '';
     if (url !== '/' && !url.startsWith('/wallet/')) return this.send(res, 404, '');
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > MAX_BODY_SIZE) return this.send(res, 413, '', true);
-    this.pending.set(socket, (this.pending.get(socket) ?? 0) + 1);
+    if (length > MAX_BODY_SIZE) return this.refuseBody(req, res);
     const body = readBody(req);
     const previous = this.chains.get(socket) ?? Promise.resolve();
     const next = previous.then(() => this.serve(req, res, body)).catch((e: unknown) => {
@@ -165,16 +168,28 @@ export class RpcServer {
       if (!res.headersSent) this.send(res, 500, 'Unhandled request');
     });
     this.chains.set(socket, next);
-    void next.finally(() => {
-      const n = (this.pending.get(socket) ?? 1) - 1;
-      if (n > 0) this.pending.set(socket, n);
-      else this.pending.delete(socket);
-    });
   }
 
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse, body: Promise<Buffer | 'too-large'>): Promise<void> {
+  private markBusy(socket: Socket, delta: 1 | -1): void {
+    const n = (this.busy.get(socket) ?? 0) + delta;
+    if (n > 0) this.busy.set(socket, n);
+    else this.busy.delete(socket);
+    if (this.busy.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse, body: Promise<Buffer | 'too-large' | 'aborted'>): Promise<void> {
     const text = await body;
-    if (text === 'too-large') return this.send(res, 413, '', true);
+    if (text === 'aborted') return;
+    if (text === 'too-large') return this.refuseBody(req, res);
+    this.markBusy(req.socket, 1);
+    try {
+      await this.answer(req, res, text);
+    } finally {
+      this.markBusy(req.socket, -1);
+    }
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, text: Buffer): Promise<void> {
     if (req.method !== 'POST') return this.send(res, 405, 'JSONRPC server handles only POST requests');
     const header = req.headers.authorization;
     if (header === undefined) return this.send(res, 401, '', false, true);
@@ -190,6 +205,18 @@ export class RpcServer {
       return this.send(res, 503, 'Work queue depth exceeded');
     }
     this.sendReply(res, reply);
+  }
+
+  /**
+   * 413, then the rest of the body is read and dropped for a moment before the connection is closed, as
+   * libevent's lingering close does: closing at once while the client still sends would reset the
+   * connection and lose the reply.
+   */
+  private refuseBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.removeAllListeners('data');
+    req.resume();
+    this.send(res, 413, '');
+    setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
   }
 
   private sendReply(res: http.ServerResponse, reply: HttpReply): void {
@@ -224,7 +251,7 @@ export class RpcServer {
       this.closing = true;
       const stopped = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       for (const s of this.servers) s.closeIdleConnections();
-      await Promise.allSettled([...this.pending.keys()].map((s) => this.chains.get(s)));
+      if (this.busy.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       for (const socket of this.sockets) socket.destroySoon();
       for (const s of this.servers) s.closeAllConnections();
       await Promise.all(stopped);
@@ -234,23 +261,21 @@ export class RpcServer {
   }
 }
 
-/** The request body, or 'too-large' past MAX_BODY_SIZE (then the rest is not read: the connection closes). */
-function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+/** The request body; 'too-large' past MAX_BODY_SIZE (the rest is dropped), 'aborted' when the client left. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_SIZE) {
-        req.removeAllListeners('data');
-        req.pause();
+        chunks.length = 0;
         resolve('too-large');
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    // A client gone mid-body: nothing to answer; the empty body keeps the connection's queue moving.
-    req.on('aborted', () => resolve('too-large'));
-    req.on('error', () => resolve('too-large'));
+    req.on('aborted', () => resolve('aborted'));
+    req.on('error', () => resolve('aborted'));
   });
 }
 
