@@ -10,15 +10,15 @@ import { ChainstateManager } from '../chain/chainstate-manager.js';
 import { RpcServer } from '../rpc/server.js';
 import { allMethods } from './methods.js';
 import { NodeContext } from './node-context.js';
-import { NodeConfigError, resolveNodeConfig, type NodeConfig } from './node-config.js';
+import { logStartup, NodeConfigError, resolveNodeConfig, type NodeConfig } from './node-config.js';
 import { prepareDataDir, removePidFile, writePidFile } from './datadir.js';
-import { helpText } from './help.js';
-import { lockDirectory, type DirectoryLock } from './lock.js';
+import { daemonChannel, daemonize, type DaemonChannel } from './daemonize.js';
+import { helpText, versionText } from './help.js';
+import { lockDataDirectories, type DirectoryLock } from './lock.js';
 import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
 
-export const VERSION = '0.1.0';
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;
 /** A shutdown that has not finished by then is forced (a stuck worker must not keep the process alive). */
@@ -34,30 +34,42 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   if (cfg.infoRequest) {
-    process.stdout.write(cfg.infoRequest === 'version' ? `chainsnap daemon version v${VERSION}\n` : helpText(VERSION, cfg.infoRequest === 'help-debug'));
+    process.stdout.write(cfg.infoRequest === 'version' ? versionText() : helpText(cfg.infoRequest === 'help-debug'));
     return 0;
   }
-  for (const line of cfg.stderrLines) process.stderr.write(`${line}\n`);
-  for (const w of cfg.initWarnings) process.stderr.write(`Warning: ${w}\n`);
+  // Core probes the lock before forking, so that a held lock is reported in the foreground.
+  try {
+    prepareDataDir(cfg);
+    await lockDataDirectories(cfg, true);
+  } catch (e) {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const parentStatus = await daemonize(cfg);
+  if (parentStatus !== undefined) return parentStatus;
+  const channel = daemonChannel(cfg);
+  const fail = (e: unknown) => {
+    const message = `Error: ${(e as Error).message}`;
+    process.stderr.write(`${message}\n`);
+    channel.fail(message);
+    return 1;
+  };
 
   let lock: DirectoryLock;
   let logger: NodeLogger;
   try {
-    prepareDataDir(cfg);
-    lock = await lockDirectory(cfg.networkDir);
+    lock = await lockDataDirectories(cfg);
   } catch (e) {
-    process.stderr.write(`Error: ${(e as Error).message}\n`);
-    return 1;
+    return fail(e);
   }
   const clock = { ctx: undefined as NodeContext | undefined };
   try {
     logger = createNodeLogger(cfg, { mockTime: () => clock.ctx?.mockTime ?? 0 });
   } catch (e) {
     await lock.release();
-    process.stderr.write(`Error: ${(e as Error).message}\n`);
-    return 1;
+    return fail(e);
   }
-  const node = new Daemon(cfg, logger, lock);
+  const node = new Daemon(cfg, logger, lock, channel);
   clock.ctx = node.ctx;
   return node.run();
 }
@@ -78,6 +90,7 @@ class Daemon {
     private readonly cfg: NodeConfig,
     private readonly logger: NodeLogger,
     private readonly lock: DirectoryLock,
+    private readonly channel: DaemonChannel,
   ) {
     const methods = new Map(allMethods().map((m) => [m.name, m]));
     this.ctx = new NodeContext({
@@ -120,10 +133,7 @@ class Daemon {
     process.on('SIGTERM', this.onSignal);
     let exitCode = 0;
     try {
-      for (const line of cfg.startupLog) log.info(line);
-      for (const w of cfg.initWarnings) log.warn(`Warning: ${w}`);
-      log.info(`chainsnap version v${VERSION}`);
-      log.info(`Using data directory ${cfg.networkDir}`);
+      logStartup(cfg, log);
       log.info(`Using at most ${cfg.rpc.threads} RPC threads; dbcache ${(cfg.dbcacheBytes / (1 << 20)).toFixed(1)} MiB`);
       writePidFile(cfg.pidFile);
       if (cfg.rpc.server) {
@@ -159,6 +169,7 @@ class Daemon {
         this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.server?.setWarmupFinished();
         log.info('init message: Done loading');
+        this.channel.ready();
       }
       await this.stopRequested;
     } catch (e) {
@@ -167,6 +178,7 @@ class Daemon {
       log.error(`Error: ${message}`);
       if (!(e instanceof Error) || e.name === 'Error' || e.name === 'TypeError') log.error({ err: e }, 'unexpected error');
       process.stderr.write(`Error: ${message}\n`);
+      this.channel.fail(`Error: ${message}`);
     }
     if (!(await this.shutdown())) exitCode = 1;
     return exitCode;

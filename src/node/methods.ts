@@ -3,10 +3,12 @@ import type { RpcMethod } from '../rpc/method.js';
 import { blockchainMethods } from '../rpc/blockchain.js';
 import { invalidateMethods } from '../rpc/blockchain-invalidate.js';
 import { controlMethods } from '../rpc/control.js';
+import { miningMethods } from '../rpc/mining.js';
+import { hiddenMethods } from '../rpc/hidden.js';
 import { mempoolMethods } from '../rpc/mempool.js';
 import { netMethods } from '../rpc/net.js';
 import { nodeMethods } from '../rpc/node-methods.js';
 
 export function allMethods(): RpcMethod[] {
-  return [...blockchainMethods, ...invalidateMethods, ...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods];
+  return [...blockchainMethods, ...invalidateMethods, ...miningMethods, ...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods, ...hiddenMethods];
 }
