@@ -102,7 +102,7 @@ class Daemon {
       methods,
       mockTime: cfg.mockTime,
       networkActive: cfg.networkActive,
-      requestShutdown: () => this.requestShutdown(),
+      requestShutdown: () => this.beginShutdown(),
       activeCommands: () => this.server?.activeCommands() ?? [],
     });
   }
@@ -111,7 +111,12 @@ class Daemon {
     return this.logger.log;
   }
 
+  /** Every way to stop goes through the context, so that waiting RPC calls return at once. */
   requestShutdown(): void {
+    this.ctx.requestShutdown();
+  }
+
+  private beginShutdown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.log.info('Shutdown requested. Exiting.');

@@ -1,6 +1,7 @@
 /** Every RPC method the node serves, from the files named after Core's (rpc/blockchain.cpp → rpc/blockchain.ts, …). */
 import type { RpcMethod } from '../rpc/method.js';
 import { blockchainMethods } from '../rpc/blockchain.js';
+import { waitMethods } from '../rpc/blockchain-wait.js';
 import { invalidateMethods } from '../rpc/blockchain-invalidate.js';
 import { controlMethods } from '../rpc/control.js';
 import { miningMethods } from '../rpc/mining.js';
@@ -10,5 +11,5 @@ import { netMethods } from '../rpc/net.js';
 import { nodeMethods } from '../rpc/node-methods.js';
 
 export function allMethods(): RpcMethod[] {
-  return [...blockchainMethods, ...invalidateMethods, ...miningMethods, ...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods, ...hiddenMethods];
+  return [...blockchainMethods, ...invalidateMethods, ...waitMethods, ...miningMethods, ...controlMethods, ...nodeMethods, ...netMethods, ...mempoolMethods, ...hiddenMethods];
 }

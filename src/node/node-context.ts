@@ -29,6 +29,7 @@ export class NodeContext implements RpcContext {
   mockTime: number;
   networkActive: boolean;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly shutdown = new AbortController();
   /** Set once the engine is open; RPC methods only run after that (the server answers "in warm-up" before). */
   private engine: ChainstateManager | undefined;
 
@@ -79,7 +80,12 @@ export class NodeContext implements RpcContext {
     return this.opts.activeCommands();
   }
 
+  get shutdownSignal(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
   requestShutdown(): void {
+    this.shutdown.abort();
     this.opts.requestShutdown();
   }
 }

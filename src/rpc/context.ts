@@ -39,6 +39,8 @@ export interface RpcContext {
   readonly subversion?: string;
   /** Begins the same shutdown as SIGTERM (the stop RPC). */
   requestShutdown(): void;
+  /** Aborted when shutdown begins: long waits (waitforblockheight, …) return then. */
+  readonly shutdownSignal?: AbortSignal;
 }
 
 export interface LoggingControl {
