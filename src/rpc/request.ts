@@ -2,6 +2,7 @@
  * JSON-RPC request objects and replies as Core's rpc/request.cpp reads and writes them: the 1.0 (legacy) and
  * 2.0 forms, ids that may be absent, Core's JSON depth limit, and JSON text with exact numbers (amounts).
  */
+import { randomBytes } from 'node:crypto';
 import { RPC, RpcError } from './errors.js';
 
 export type JsonRpcVersion = 1 | 2;
@@ -125,8 +126,11 @@ export class JsonNumber {
 }
 
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
-const MARK = '\u0000#';
-const MARKED = /"\\u0000#(-?[0-9.eE+]+)\\u0000#"/g;
+// The marker carries a secret drawn per process, so no string a client sends can pass for a number.
+const SECRET = randomBytes(8).toString('hex');
+const MARK = '\u0000' + SECRET;
+const ESCAPED_MARK = '\\u0000' + SECRET;
+const MARKED = new RegExp(`"${ESCAPED_MARK.replace(/\\/g, '\\\\')}(-?[0-9.eE+]+)${ESCAPED_MARK.replace(/\\/g, '\\\\')}"`, 'g');
 
 /** Core's ValueFromAmount: satoshis as a BTC number with eight decimals. */
 export function amountJson(sats: number | bigint): JsonNumber {
@@ -145,5 +149,5 @@ export function writeJson(value: unknown): string {
     if (!(e instanceof TypeError)) throw e;
     text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? MARK + v.toString() + MARK : v));
   }
-  return text.includes('\\u0000#') ? text.replace(MARKED, '$1') : text;
+  return text.includes(ESCAPED_MARK) ? text.replace(MARKED, '$1') : text;
 }

@@ -103,3 +103,14 @@ test('-norpccookiefile with nothing else: every request is refused', async () =>
   await refused(h.port, basic('__cookie__', ''));
   await refused(h.port, basic('', ''));
 });
+
+test('a start that binds nothing fails with Core\'s message and leaves no cookie behind', async () => {
+  const h = await startHarness({ auth: { cookieFile: null } });
+  const file = path.join(h.dir, 'c');
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails.
+  await assert.rejects(startHarness({ binds: [{ host: '192.0.2.1', port: 0 }], auth: { cookieFile: file } }), /Unable to bind any endpoint for RPC server/);
+  assert.equal(existsSync(file), false);
+  // One failing address among working ones is tolerated (as ::1 without IPv6).
+  const ok = await startHarness({ binds: [{ host: '192.0.2.1', port: 0 }, { host: '127.0.0.1', port: 0 }], auth: { cookieFile: null } });
+  assert.deepEqual(ok.server.addresses().map((a) => a.host), ['127.0.0.1']);
+});
