@@ -214,6 +214,11 @@ test('submitblock and submitheader: BIP22 results and Core errors', async () => 
     const sibling = blockFromTemplate({ ...t, coinbasevalue: 1 });
     searchNonce(sibling, m.params, { left: 1_000_000 });
     assert.equal(await node.call('submitblock', toHex(serializeBlock(sibling))), 'inconclusive');
+    // v30 has no "Block does not start with a coinbase" error: CheckBlock's reason comes back instead.
+    const noCoinbase = blockFromTemplate(t);
+    noCoinbase.txs = [spend(good.txs[0], 0, 0)];
+    searchNonce(noCoinbase, m.params, { left: 1_000_000 });
+    assert.equal(await node.call('submitblock', toHex(serializeBlock(noCoinbase))), 'bad-cb-missing');
     // Trailing bytes after a block are ignored, as Core's DecodeHexBlk does.
     assert.equal(await node.call('submitblock', toHex(serializeBlock(good)) + '00'), 'duplicate');
   } finally {
