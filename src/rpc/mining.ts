@@ -68,39 +68,36 @@ async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number
   return hashes;
 }
 
-const generatetoaddress: RpcMethod = {
-  name: 'generatetoaddress',
-  category: 'hidden',
-  description: 'Mine to a specified address and return the block hashes.',
-  args: [
-    { name: 'nblocks', type: 'number', description: 'How many blocks are generated.' },
-    { name: 'address', type: 'string', description: 'The address to send the newly generated bitcoin to.' },
-    { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
-  ],
-  result: '["blockhash", ...]  (hashes of blocks generated)',
-  handler: async (params: RpcParams, ctx: RpcContext) => {
-    const script = decodeAddress(String(params[1]), ctx.params);
-    if (!script) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
-    return generateBlocks(ctx, script, int(params[0], 0), maxTries(params[2]));
-  },
-};
+/**
+ * generatetoaddress and generatetodescriptor: the same arguments but for the names Core gives the first two,
+ * and the same work once the destination is an output script (`toScript` throws Core's error otherwise).
+ */
+function generateTo(name: string, countArg: string, destination: 'address' | 'descriptor', toScript: (s: string, p: ChainParams) => Uint8Array): RpcMethod {
+  return {
+    name,
+    category: 'hidden',
+    description: `Mine to a specified ${destination} and return the block hashes.`,
+    args: [
+      { name: countArg, type: 'number', description: 'How many blocks are generated.' },
+      { name: destination, type: 'string', description: `The ${destination} to send the newly generated bitcoin to.` },
+      { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
+    ],
+    result: '["blockhash", ...]  (hashes of blocks generated)',
+    handler: async (params: RpcParams, ctx: RpcContext) => generateBlocks(ctx, toScript(String(params[1]), ctx.params), int(params[0], 0), maxTries(params[2])),
+  };
+}
 
-const generatetodescriptor: RpcMethod = {
-  name: 'generatetodescriptor',
-  category: 'hidden',
-  description: 'Mine to a specified descriptor and return the block hashes.',
-  args: [
-    { name: 'num_blocks', type: 'number', description: 'How many blocks are generated.' },
-    { name: 'descriptor', type: 'string', description: 'The descriptor to send the newly generated bitcoin to.' },
-    { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
-  ],
-  result: '["blockhash", ...]  (hashes of blocks generated)',
-  handler: async (params: RpcParams, ctx: RpcContext) => {
-    const script = scriptFromDescriptor(String(params[1]), ctx.params);
-    if (!(script instanceof Uint8Array)) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, script.error);
-    return generateBlocks(ctx, script, int(params[0], 0), maxTries(params[2]));
-  },
-};
+const generatetoaddress = generateTo('generatetoaddress', 'nblocks', 'address', (address, params) => {
+  const script = decodeAddress(address, params);
+  if (!script) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
+  return script;
+});
+
+const generatetodescriptor = generateTo('generatetodescriptor', 'num_blocks', 'descriptor', (descriptor, params) => {
+  const script = scriptFromDescriptor(descriptor, params);
+  if (!(script instanceof Uint8Array)) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, script.error);
+  return script;
+});
 
 const GENERATE_MESSAGE = 'has been replaced by the -generate cli option. Refer to -help for more information.';
 
