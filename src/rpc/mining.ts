@@ -23,6 +23,12 @@ import type { RpcMethod, RpcParams } from './method.js';
 /** Core's getblocktemplate waits for a new tip this often while long polling (it is woken instead). */
 const LONGPOLL_CHECK_MS = 100;
 
+/**
+ * Core's regtest-only -blockversion, when the node's context carries it (an optional field the daemon may
+ * add to RpcContext); every template (generate*, generateblock, getblocktemplate) uses it.
+ */
+const blockVersion = (ctx: RpcContext): number | undefined => (ctx as RpcContext & { readonly blockVersion?: number }).blockVersion;
+
 const int = (v: unknown, fallback: number): number => (v === undefined || v === null ? fallback : Math.trunc(Number(v)));
 
 /** maxtries is a uint64 in Core: a negative int wraps to a huge budget. */
@@ -57,7 +63,7 @@ async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number
   while (hashes.length < count) {
     let r;
     try {
-      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now() }));
+      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now(), blockVersion: blockVersion(ctx) }));
     } catch (e) {
       if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
       throw e;
@@ -150,7 +156,7 @@ const generateblock: RpcMethod = {
     const submit = params[2] === undefined || params[2] === null ? true : Boolean(params[2]);
     const block = await ctx.exclusive(async () => {
       try {
-        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now());
+        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now(), blockVersion(ctx));
       } catch (e) {
         if (e instanceof GenerateBlockError) throw new RpcError(e.kind === 'invalid' ? RPC.VERIFY_ERROR : RPC.MISC_ERROR, e.message);
         if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
@@ -220,8 +226,8 @@ const getnetworkhashps: RpcMethod = {
   handler: (params: RpcParams, ctx: RpcContext) => ctx.exclusive(() => hashesPerSecond(ctx, int(params[0], 120), int(params[1], -1))),
 };
 
-/** Core's DEFAULT_BLOCK_MIN_TX_FEE (1 sat/vB) in BTC/kvB. */
-const BLOCK_MIN_TX_FEE_BTC_PER_KVB = 0.00001;
+/** Core's DEFAULT_BLOCK_MIN_TX_FEE: CFeeRate{1}, one satoshi per kvB, shown in BTC/kvB. */
+const BLOCK_MIN_TX_FEE_BTC_PER_KVB = 0.00000001;
 
 const getmininginfo: RpcMethod = {
   name: 'getmininginfo',
@@ -342,7 +348,7 @@ const getblocktemplate: RpcMethod = {
     if (lp !== undefined && lp !== null) await longPoll(ctx, lp);
     return ctx.exclusive(() => {
       try {
-        return blockTemplate(ctx.manager, rules, ctx.now());
+        return blockTemplate(ctx.manager, rules, ctx.now(), blockVersion(ctx));
       } catch (e) {
         if (e instanceof TemplateRequestError) throw new RpcError(RPC.INVALID_PARAMETER, e.message);
         throw e;
