@@ -20,7 +20,10 @@ import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
 import type { RpcMethod, RpcParams } from './method.js';
 
-/** Core's getblocktemplate waits for a new tip this often while long polling (it is woken instead). */
+/**
+ * How often a long-polling getblocktemplate looks at the tip. Core is woken by a tip notification; the
+ * engine has none to offer, so the tip is polled (outside the exclusive section).
+ */
 const LONGPOLL_CHECK_MS = 100;
 
 /**
@@ -38,7 +41,7 @@ const maxTries = (v: unknown): number => {
 };
 
 /**
- * Core's getScriptFromDescriptor: undefined with Core's parse error when it is no descriptor; RPC errors
+ * Core's getScriptFromDescriptor: Core's parse error when it is no descriptor; RPC errors
  * for multipath, ranged and underivable ones. combo() yields P2WPKH (compressed key) or P2PKH.
  */
 function scriptFromDescriptor(descriptor: string, params: ChainParams): Uint8Array | { error: string } {
