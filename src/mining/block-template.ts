@@ -31,8 +31,8 @@ export function longPollId(manager: ChainstateManager): string {
   return `${manager.active.tip.key}0`;
 }
 
-/** The template object for `clientRules` (the request's "rules") at node time `now`. */
-export function blockTemplate(manager: ChainstateManager, clientRules: ReadonlySet<string>, now: number): Record<string, unknown> {
+/** The template object for `clientRules` (the request's "rules") at node time `now` (-blockversion: `blockVersion`). */
+export function blockTemplate(manager: ChainstateManager, clientRules: ReadonlySet<string>, now: number, blockVersion?: number): Record<string, unknown> {
   const params = manager.params;
   if (params.signetBlocks && !clientRules.has('signet')) {
     throw new TemplateRequestError('getblocktemplate must be called with the signet rule set (call with {"rules": ["segwit", "signet"]})');
@@ -41,7 +41,7 @@ export function blockTemplate(manager: ChainstateManager, clientRules: ReadonlyS
     throw new TemplateRequestError('getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})');
   }
   // Core's default BlockCreateOptions pay to OP_TRUE; miners replace the coinbase anyway.
-  const template = createNewBlock(manager, { coinbaseScript: Uint8Array.of(OP_TRUE), now });
+  const template = createNewBlock(manager, { coinbaseScript: Uint8Array.of(OP_TRUE), now, blockVersion });
   const { block, prev } = template;
   updateTime(block.header, prev, params, now);
   block.header.nonce = 0;

@@ -122,8 +122,15 @@ export class GenerateBlockError extends Error {
  * regenerated, TestBlockValidity, the nonce search with a fresh DEFAULT_MAX_TRIES budget, and
  * ProcessNewBlock when `submit`. Returns the block (hash via its header).
  */
-export async function generateBlock(manager: ChainstateManager, script: Uint8Array, txs: Transaction[], submit: boolean, now: number): Promise<Block> {
-  const { block, prev } = createNewBlock(manager, { coinbaseScript: script, now });
+export async function generateBlock(
+  manager: ChainstateManager,
+  script: Uint8Array,
+  txs: Transaction[],
+  submit: boolean,
+  now: number,
+  blockVersion?: number,
+): Promise<Block> {
+  const { block, prev } = createNewBlock(manager, { coinbaseScript: script, now, blockVersion });
   block.txs.push(...txs);
   regenerateCommitments(block, segwitActiveAfter(prev, manager.params));
   try {

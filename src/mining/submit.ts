@@ -18,24 +18,24 @@ export function isHex(s: string): boolean {
   return s.length > 0 && s.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(s);
 }
 
-/** Core's DecodeHexBlk: a block from the start of the bytes; what follows it is ignored. */
-export function decodeHexBlock(hex: string): Block | undefined {
+/** Decodes from the start of the hex bytes, ignoring what follows, as Core's stream reads do. */
+function decodeHexPrefix<T>(hex: string, read: (r: ByteReader) => T): T | undefined {
   if (!isHex(hex)) return undefined;
   try {
-    return parseBlock(new ByteReader(fromHex(hex)));
+    return read(new ByteReader(fromHex(hex)));
   } catch {
     return undefined;
   }
 }
 
+/** Core's DecodeHexBlk: a block from the start of the bytes; what follows it is ignored. */
+export function decodeHexBlock(hex: string): Block | undefined {
+  return decodeHexPrefix(hex, (r) => parseBlock(r));
+}
+
 /** Core's DecodeHexBlockHeader: the first 80 bytes; what follows is ignored. */
 export function decodeHexHeader(hex: string): BlockHeader | undefined {
-  if (!isHex(hex)) return undefined;
-  try {
-    return parseHeader(new ByteReader(fromHex(hex)));
-  } catch {
-    return undefined;
-  }
+  return decodeHexPrefix(hex, parseHeader);
 }
 
 /** Core's BIP22ValidationResult for an invalid block: its reason, or "rejected" when it has none. */

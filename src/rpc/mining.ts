@@ -20,8 +20,17 @@ import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
 import type { RpcMethod, RpcParams } from './method.js';
 
-/** Core's getblocktemplate waits for a new tip this often while long polling (it is woken instead). */
+/**
+ * How often a long-polling getblocktemplate looks at the tip. Core is woken by a tip notification; the
+ * engine has none to offer, so the tip is polled (outside the exclusive section).
+ */
 const LONGPOLL_CHECK_MS = 100;
+
+/**
+ * Core's regtest-only -blockversion, when the node's context carries it (an optional field the daemon may
+ * add to RpcContext); every template (generate*, generateblock, getblocktemplate) uses it.
+ */
+const blockVersion = (ctx: RpcContext): number | undefined => (ctx as RpcContext & { readonly blockVersion?: number }).blockVersion;
 
 const int = (v: unknown, fallback: number): number => (v === undefined || v === null ? fallback : Math.trunc(Number(v)));
 
@@ -32,7 +41,7 @@ const maxTries = (v: unknown): number => {
 };
 
 /**
- * Core's getScriptFromDescriptor: undefined with Core's parse error when it is no descriptor; RPC errors
+ * Core's getScriptFromDescriptor: Core's parse error when it is no descriptor; RPC errors
  * for multipath, ranged and underivable ones. combo() yields P2WPKH (compressed key) or P2PKH.
  */
 function scriptFromDescriptor(descriptor: string, params: ChainParams): Uint8Array | { error: string } {
@@ -57,7 +66,7 @@ async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number
   while (hashes.length < count) {
     let r;
     try {
-      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now() }));
+      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now(), blockVersion: blockVersion(ctx) }));
     } catch (e) {
       if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
       throw e;
@@ -68,39 +77,36 @@ async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number
   return hashes;
 }
 
-const generatetoaddress: RpcMethod = {
-  name: 'generatetoaddress',
-  category: 'hidden',
-  description: 'Mine to a specified address and return the block hashes.',
-  args: [
-    { name: 'nblocks', type: 'number', description: 'How many blocks are generated.' },
-    { name: 'address', type: 'string', description: 'The address to send the newly generated bitcoin to.' },
-    { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
-  ],
-  result: '["blockhash", ...]  (hashes of blocks generated)',
-  handler: async (params: RpcParams, ctx: RpcContext) => {
-    const script = decodeAddress(String(params[1]), ctx.params);
-    if (!script) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
-    return generateBlocks(ctx, script, int(params[0], 0), maxTries(params[2]));
-  },
-};
+/**
+ * generatetoaddress and generatetodescriptor: the same arguments but for the names Core gives the first two,
+ * and the same work once the destination is an output script (`toScript` throws Core's error otherwise).
+ */
+function generateTo(name: string, countArg: string, destination: 'address' | 'descriptor', toScript: (s: string, p: ChainParams) => Uint8Array): RpcMethod {
+  return {
+    name,
+    category: 'hidden',
+    description: `Mine to a specified ${destination} and return the block hashes.`,
+    args: [
+      { name: countArg, type: 'number', description: 'How many blocks are generated.' },
+      { name: destination, type: 'string', description: `The ${destination} to send the newly generated bitcoin to.` },
+      { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
+    ],
+    result: '["blockhash", ...]  (hashes of blocks generated)',
+    handler: async (params: RpcParams, ctx: RpcContext) => generateBlocks(ctx, toScript(String(params[1]), ctx.params), int(params[0], 0), maxTries(params[2])),
+  };
+}
 
-const generatetodescriptor: RpcMethod = {
-  name: 'generatetodescriptor',
-  category: 'hidden',
-  description: 'Mine to a specified descriptor and return the block hashes.',
-  args: [
-    { name: 'num_blocks', type: 'number', description: 'How many blocks are generated.' },
-    { name: 'descriptor', type: 'string', description: 'The descriptor to send the newly generated bitcoin to.' },
-    { name: 'maxtries', type: 'number', optional: true, default: DEFAULT_MAX_TRIES, description: 'How many iterations to try.' },
-  ],
-  result: '["blockhash", ...]  (hashes of blocks generated)',
-  handler: async (params: RpcParams, ctx: RpcContext) => {
-    const script = scriptFromDescriptor(String(params[1]), ctx.params);
-    if (!(script instanceof Uint8Array)) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, script.error);
-    return generateBlocks(ctx, script, int(params[0], 0), maxTries(params[2]));
-  },
-};
+const generatetoaddress = generateTo('generatetoaddress', 'nblocks', 'address', (address, params) => {
+  const script = decodeAddress(address, params);
+  if (!script) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
+  return script;
+});
+
+const generatetodescriptor = generateTo('generatetodescriptor', 'num_blocks', 'descriptor', (descriptor, params) => {
+  const script = scriptFromDescriptor(descriptor, params);
+  if (!(script instanceof Uint8Array)) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, script.error);
+  return script;
+});
 
 const GENERATE_MESSAGE = 'has been replaced by the -generate cli option. Refer to -help for more information.';
 
@@ -153,7 +159,7 @@ const generateblock: RpcMethod = {
     const submit = params[2] === undefined || params[2] === null ? true : Boolean(params[2]);
     const block = await ctx.exclusive(async () => {
       try {
-        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now());
+        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now(), blockVersion(ctx));
       } catch (e) {
         if (e instanceof GenerateBlockError) throw new RpcError(e.kind === 'invalid' ? RPC.VERIFY_ERROR : RPC.MISC_ERROR, e.message);
         if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
@@ -223,8 +229,8 @@ const getnetworkhashps: RpcMethod = {
   handler: (params: RpcParams, ctx: RpcContext) => ctx.exclusive(() => hashesPerSecond(ctx, int(params[0], 120), int(params[1], -1))),
 };
 
-/** Core's DEFAULT_BLOCK_MIN_TX_FEE (1 sat/vB) in BTC/kvB. */
-const BLOCK_MIN_TX_FEE_BTC_PER_KVB = 0.00001;
+/** Core's DEFAULT_BLOCK_MIN_TX_FEE: CFeeRate{1}, one satoshi per kvB, shown in BTC/kvB. */
+const BLOCK_MIN_TX_FEE_BTC_PER_KVB = 0.00000001;
 
 const getmininginfo: RpcMethod = {
   name: 'getmininginfo',
@@ -345,7 +351,7 @@ const getblocktemplate: RpcMethod = {
     if (lp !== undefined && lp !== null) await longPoll(ctx, lp);
     return ctx.exclusive(() => {
       try {
-        return blockTemplate(ctx.manager, rules, ctx.now());
+        return blockTemplate(ctx.manager, rules, ctx.now(), blockVersion(ctx));
       } catch (e) {
         if (e instanceof TemplateRequestError) throw new RpcError(RPC.INVALID_PARAMETER, e.message);
         throw e;

@@ -175,6 +175,12 @@ test('getblocktemplate: rules, version bits, fields, a block built from it, prop
     const other = (await node.call('getblocktemplate', { rules: ['segwit'], longpollid: `${'11'.repeat(32)}0` })) as Record<string, unknown>;
     assert.equal(other.previousblockhash, mined);
     await rejects(node.call('getblocktemplate', { rules: ['segwit'], longpollid: 'abc' }), -8, "longpollid must be of length 64 (not 3, for 'abc')");
+
+    // -blockversion (regtest): the daemon puts it in the context, every template takes it.
+    Object.assign(node.ctx, { blockVersion: 1337 });
+    assert.equal(((await node.call('getblocktemplate', { rules: ['segwit'] })) as Record<string, unknown>).version, 1337);
+    const [v1337] = (await node.call('generatetoaddress', 1, NODE0)) as string[];
+    assert.equal(m.storage.index.get(v1337)!.header.version, 1337);
   } finally {
     await node.close();
   }
@@ -214,6 +220,11 @@ test('submitblock and submitheader: BIP22 results and Core errors', async () => 
     const sibling = blockFromTemplate({ ...t, coinbasevalue: 1 });
     searchNonce(sibling, m.params, { left: 1_000_000 });
     assert.equal(await node.call('submitblock', toHex(serializeBlock(sibling))), 'inconclusive');
+    // v30 has no "Block does not start with a coinbase" error: CheckBlock's reason comes back instead.
+    const noCoinbase = blockFromTemplate(t);
+    noCoinbase.txs = [spend(good.txs[0], 0, 0)];
+    searchNonce(noCoinbase, m.params, { left: 1_000_000 });
+    assert.equal(await node.call('submitblock', toHex(serializeBlock(noCoinbase))), 'bad-cb-missing');
     // Trailing bytes after a block are ignored, as Core's DecodeHexBlk does.
     assert.equal(await node.call('submitblock', toHex(serializeBlock(good)) + '00'), 'duplicate');
   } finally {
@@ -234,6 +245,7 @@ test('getmininginfo and getnetworkhashps', async () => {
     assert.equal((info.difficulty as number).toPrecision(16), '4.656542373906925e-10');
     assert.equal(info.target, '7fffff0000000000000000000000000000000000000000000000000000000000');
     assert.equal(info.pooledtx, 0);
+    assert.equal(info.blockmintxfee, 0.00000001);
     assert.equal(info.chain, 'regtest');
     assert.deepEqual(info.next, { height: 11, bits: '207fffff', difficulty: info.difficulty, target: '7fffff0000000000000000000000000000000000000000000000000000000000' });
     assert.deepEqual(info.warnings, []);
