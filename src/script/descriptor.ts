@@ -9,69 +9,22 @@ import { compareBytes, concatBytes, fromHex } from '../primitives/bytes.js';
 import { hash160, sha256 } from '../primitives/hash.js';
 import { OP_CHECKMULTISIG, p2pk, p2pkh, p2sh, p2tr, p2wpkh, p2wsh, pushData, pushNumber } from '../primitives/script.js';
 import { decodeAddress } from './address.js';
+import { checkChecksum as checksumResult } from './descriptor-checksum.js';
 import { DescriptorError, isCompressed, keyAt, parsePubkey, xOnlyKeyAt, type KeyContext, type KeyExpression } from './descriptor-keys.js';
 import { tweakPublicKey } from './sign.js';
 
 export { DescriptorError } from './descriptor-keys.js';
-
-const INPUT_CHARSET = "0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
-const CHECKSUM_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const GENERATOR = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an, 0x644d626ffdn];
+export { addChecksum, descriptorChecksum } from './descriptor-checksum.js';
 
 /** Core's MAX_PUBKEYS_PER_MULTISIG and MAX_SCRIPT_ELEMENT_SIZE. */
 const MAX_PUBKEYS_PER_MULTISIG = 20;
 const MAX_SCRIPT_ELEMENT_SIZE = 520;
 
-function polyMod(c: bigint, val: number): bigint {
-  const c0 = c >> 35n;
-  c = ((c & 0x7ffffffffn) << 5n) ^ BigInt(val);
-  for (let i = 0; i < 5; i++) if ((c0 >> BigInt(i)) & 1n) c ^= GENERATOR[i];
-  return c;
-}
-
-/** Core's DescriptorChecksum: 8 characters, or '' when the payload has a character outside the input set. */
-export function descriptorChecksum(payload: string): string {
-  let c = 1n;
-  let cls = 0;
-  let clscount = 0;
-  for (const ch of payload) {
-    const pos = INPUT_CHARSET.indexOf(ch);
-    if (pos === -1) return '';
-    c = polyMod(c, pos & 31);
-    cls = cls * 3 + (pos >> 5);
-    if (++clscount === 3) {
-      c = polyMod(c, cls);
-      cls = 0;
-      clscount = 0;
-    }
-  }
-  if (clscount > 0) c = polyMod(c, cls);
-  for (let j = 0; j < 8; j++) c = polyMod(c, 0);
-  c ^= 1n;
-  let out = '';
-  for (let j = 0; j < 8; j++) out += CHECKSUM_CHARSET[Number((c >> BigInt(5 * (7 - j))) & 31n)];
-  return out;
-}
-
-/** Core's AddChecksum. */
-export function addChecksum(payload: string): string {
-  return `${payload}#${descriptorChecksum(payload)}`;
-}
-
 /** Core's CheckChecksum: returns the descriptor without its checksum; throws Core's errors. */
 export function checkChecksum(descriptor: string, requireChecksum: boolean): string {
-  const split = descriptor.split('#');
-  if (split.length > 2) throw new DescriptorError("Multiple '#' symbols");
-  if (split.length === 1 && requireChecksum) throw new DescriptorError('Missing checksum');
-  if (split.length === 2 && split[1].length !== 8) {
-    throw new DescriptorError(`Expected 8 character checksum, not ${split[1].length} characters`);
-  }
-  const checksum = descriptorChecksum(split[0]);
-  if (checksum === '') throw new DescriptorError('Invalid characters in payload');
-  if (split.length === 2 && split[1] !== checksum) {
-    throw new DescriptorError(`Provided checksum '${split[1]}' does not match computed checksum '${checksum}'`);
-  }
-  return split[0];
+  const checked = checksumResult(descriptor, requireChecksum);
+  if ('error' in checked) throw new DescriptorError(checked.error);
+  return checked.payload;
 }
 
 export type OutputDescriptor =
