@@ -17,6 +17,7 @@ export interface OperationView {
   total: number;
   unit: string;
   state: string;
+  error?: { message: string };
 }
 
 export interface ProgressView {

@@ -1,6 +1,8 @@
 /**
  * `chainsnap status`: a few readable lines from getblockchaininfo, getchainstates and getprogress.
  */
+import type { OperationView } from './node-progress.js';
+
 interface ChainstateView {
   blocks: number;
   bestblockhash: string;
@@ -9,21 +11,10 @@ interface ChainstateView {
   validated: boolean;
 }
 
-interface OperationLine {
-  id: number;
-  kind: string;
-  target: string;
-  done: number;
-  total: number;
-  unit: string;
-  state: string;
-  error?: { message: string };
-}
-
 export function formatStatus(r: Record<string, unknown>): string {
   const info = (r.getblockchaininfo ?? {}) as { chain?: string; blocks?: number; headers?: number; bestblockhash?: string; initialblockdownload?: boolean };
   const states = ((r.getchainstates ?? {}) as { chainstates?: ChainstateView[] }).chainstates ?? [];
-  const ops = ((r.getprogress ?? {}) as { operations?: OperationLine[] }).operations ?? [];
+  const ops = ((r.getprogress ?? {}) as { operations?: OperationView[] }).operations ?? [];
   const lines = [
     `chain: ${info.chain}  blocks: ${info.blocks}  headers: ${info.headers}${info.initialblockdownload ? '  (initial block download)' : ''}`,
     `best block: ${info.bestblockhash}`,
