@@ -1,5 +1,6 @@
 /**
- * `--source-blocks DIR`: blocks from a Bitcoin Core blocks directory (blk*.dat, with or without xor.dat).
+ * `--source-blocks DIR`: blocks from a Bitcoin Core blocks directory (blk*.dat, with or without xor.dat), or
+ * from one file of blk framing (e.g. snapshots/regtest-h200-blocks.dat).
  * Blocks sit there in arrival order, not chain order, so the source first scans every file for headers and
  * positions only, links them by parent hash, feeds the headers in chain order, and then feeds the blocks
  * the download plan asks for (the snapshot chainstate's first, then the background's), reading each block
@@ -10,7 +11,7 @@ import { ByteReader } from '../../primitives/bytes.js';
 import { hashToHex } from '../../primitives/hash.js';
 import { ValidationError } from '../../consensus/validation-error.js';
 import type { BlockIndexEntry } from '../../chain/block-index.js';
-import { BlkReader, blkFiles, findBlocksDir, readXorKey, scanBlkFile, type BlkRecord } from './blk-files.js';
+import { BlkReader, findBlkFiles, scanBlkFile, type BlkRecord } from './blk-files.js';
 import { SourceRunner, type SourceSink } from './source.js';
 
 export interface BlkDirSourceOptions {
@@ -47,14 +48,12 @@ export class BlkDirSource extends SourceRunner {
 
   protected async run(): Promise<void> {
     const { params, log } = this.sink;
-    const blocksDir = findBlocksDir(this.dir, params);
-    const key = readXorKey(blocksDir);
-    const files = blkFiles(blocksDir);
-    log.info(`[blocks-dir] scanning ${files.length} block files in ${blocksDir}${key.some((b) => b !== 0) ? ' (obfuscated with xor.dat)' : ''}`);
+    const set = findBlkFiles(this.dir, params);
+    log.info(`[blocks-dir] scanning ${set.files.length} block files in ${set.where}${set.key.some((b) => b !== 0) ? ' (obfuscated with xor.dat)' : ''}`);
     const found = new Map<string, Located>();
     const children = new Map<string, Located[]>();
-    for (const file of files) {
-      for await (const rec of scanBlkFile(blocksDir, file, params.messageStart, key)) {
+    for (let file = 0; file < set.files.length; file++) {
+      for await (const rec of scanBlkFile(set, file, params.messageStart)) {
         if (this.stopping) return;
         const header = parseHeader(new ByteReader(rec.header));
         const located: Located = { ...rec, key: hashToHex(blockHash(header)), prevKey: hashToHex(header.prevHash) };
@@ -65,12 +64,12 @@ export class BlkDirSource extends SourceRunner {
         else children.set(located.prevKey, [located]);
       }
     }
-    log.info(`[blocks-dir] found ${found.size} blocks in ${files.length} files`);
+    log.info(`[blocks-dir] found ${found.size} blocks in ${set.files.length} files`);
     this.state = 'headers';
     await this.feedHeaders(found, children);
     children.clear();
     this.state = 'blocks';
-    const reader = new BlkReader(blocksDir, key);
+    const reader = new BlkReader(set);
     try {
       await this.feedBlocks(found, reader);
     } finally {
@@ -78,7 +77,7 @@ export class BlkDirSource extends SourceRunner {
     }
     if (!this.stopping) {
       this.state = 'done';
-      log.info(`[blocks-dir] done: ${this.status().blocksReceived} blocks fed from ${blocksDir}`);
+      log.info(`[blocks-dir] done: ${this.status().blocksReceived} blocks fed from ${set.where}`);
     }
   }
 
