@@ -77,6 +77,8 @@ export class RpcBlockSource extends SourceRunner {
   }
 
   protected async run(): Promise<void> {
+    // Every source's network and tip up front, so a misconfigured one shows in the log at once.
+    await Promise.all(this.endpoints.map((ep) => this.check(ep)));
     while (!this.stopping) {
       const ep = await this.pick();
       if (!ep) {
@@ -139,9 +141,11 @@ export class RpcBlockSource extends SourceRunner {
   private failed(ep: Endpoint, e: Error): void {
     if (ep.down) return;
     ep.down = true;
-    const next = this.endpoints.find((x) => !x.down && !x.rejected);
-    this.sink.log.warn(`[rpc-source] ${ep.display} failed: ${e.message}${next ? `; switching to ${next.display}` : '; no other source is up'}`);
     if (this.endpoints[this.current] === ep) this.current = (this.current + 1) % this.endpoints.length;
+    // The one pick() will try next: in rotation order from the current position.
+    const n = this.endpoints.length;
+    const next = Array.from({ length: n }, (_, i) => this.endpoints[(this.current + i) % n]).find((x) => !x.down && !x.rejected);
+    this.sink.log.warn(`[rpc-source] ${ep.display} failed: ${e.message}${next ? `; switching to ${next.display}` : '; no other source is up'}`);
   }
 
   /** Headers from where our best header meets the source's chain up to the source's tip. */
