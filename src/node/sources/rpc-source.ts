@@ -128,7 +128,7 @@ export class RpcBlockSource extends SourceRunner {
       const info = await ep.client.call<{ chain?: string; blocks?: number; bestblockhash?: string }>('getblockchaininfo');
       ep.tipHeight = info.blocks ?? -1;
       ep.checked = true;
-      log.info(`[rpc-source] using ${ep.display}: chain=${info.chain} tip height=${info.blocks} hash=${info.bestblockhash}`);
+      log.info(`[rpc-source] ${ep.display}: chain=${info.chain} tip height=${info.blocks} hash=${info.bestblockhash}`);
       return true;
     } catch (e) {
       if (!isConnectionFailure(e) && !(e instanceof RpcError)) throw e;

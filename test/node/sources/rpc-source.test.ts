@@ -51,7 +51,7 @@ test('failover: the source in use dies mid-sync, the next one completes the same
   assert.ok(servedByA >= 60, 'the first source served part of the chain before it died');
   assert.ok(lines.some((l) => l.includes(`http://127.0.0.1:${mainnet.port} is on another network`)), lines.join('\n'));
   assert.ok(lines.some((l) => l.includes(`http://127.0.0.1:${a.port} failed`) && l.includes(`switching to http://127.0.0.1:${b.port}`)), lines.join('\n'));
-  assert.ok(lines.some((l) => /using http:\/\/127\.0\.0\.1:\d+: chain=regtest tip height=300/.test(l)));
+  assert.ok(lines.some((l) => /^\[rpc-source\] http:\/\/127\.0\.0\.1:\d+: chain=regtest tip height=300 hash=[0-9a-f]{64}$/.test(l)));
   assert.equal(source.status().url, `http://127.0.0.1:${b.port}`);
 
   b.extend(blocks.slice(301, 311));
