@@ -108,7 +108,9 @@ export async function* scanBlkFile(set: BlkFileSet, file: number, magic: Uint8Ar
     while (await ensure(pos, 8)) {
       const i = pos - bufStart;
       if (buf[i] !== magic[0] || buf[i + 1] !== magic[1] || buf[i + 2] !== magic[2] || buf[i + 3] !== magic[3]) {
-        pos++;
+        // Jump to the next possible start in this chunk (preallocated files end in megabytes of zeros).
+        const next = buf.indexOf(magic[0], i + 1);
+        pos = next >= 0 ? bufStart + next : bufStart + buf.length;
         continue;
       }
       const len = readU32LE(buf, i + 4);
