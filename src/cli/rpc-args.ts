@@ -31,8 +31,9 @@ const OPTIONS: Record<string, boolean> = {
   // The node-command options (chainsnap dumptxoutset FILE --rollback H).
   rollback: true,
 };
-/** Options that take the next argument as their value when written without '=' (node commands only). */
-const SPACED_VALUE = new Set(['rollback']);
+/** Options that take the next argument as their value when written without '=' (node commands only, where
+ * `--datadir DIR` is as natural as in chainsnap's other commands). */
+const SPACED_VALUE = new Set(['rollback', 'datadir', 'conf', 'chain', 'rpcconnect', 'rpcport', 'rpcuser', 'rpcpassword', 'rpccookiefile', 'rpcclienttimeout', 'rpcwaittimeout', 'rpcwallet']);
 const NETWORK_FLAGS = ['regtest', 'testnet', 'testnet4', 'signet'] as const;
 const NETWORK_DIRS: Record<NetworkName, string> = { main: '', testnet3: 'testnet3', testnet4: 'testnet4', signet: 'signet', regtest: 'regtest' };
 const DEFAULT_WAIT_CLIENT_TIMEOUT = 0;
@@ -76,7 +77,7 @@ export function parseCliArgs(argv: string[], anywhere = false): CliArgs {
       if (!OPTIONS[key]) throw new CliError(`Error parsing command line arguments: Negating of -${key} is meaningless and therefore forbidden`, true);
       // -nofoo=0 is a double negative: foo=1.
       value = value === undefined || isTrue(value) ? '0' : '1';
-    } else if (value === undefined && SPACED_VALUE.has(key) && i + 1 < argv.length && !argv[i + 1].startsWith('-')) {
+    } else if (anywhere && value === undefined && SPACED_VALUE.has(key) && i + 1 < argv.length && !argv[i + 1].startsWith('-')) {
       value = argv[++i];
     }
     options.set(key, [...(options.get(key) ?? []), value ?? '']);

@@ -181,6 +181,10 @@ test('node commands: loadtxoutset shows progress from getprogress, dumptxoutset 
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).params, [path.resolve('out.dat'), 'rollback', { rollback: 100 }]);
 
+  r = await chainsnap(['getchainstates', '--chain', 'regtest', '--rpcport', String(server.port), '--rpcuser', 'u', '--rpcpassword', 'p']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).headers, 20);
+
   r = await chainsnap(['status', ...opts]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^chain: regtest {2}blocks: 20 {2}headers: 20\n/);
