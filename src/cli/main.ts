@@ -4,9 +4,15 @@
 import yargs from 'yargs';
 import { chainstateCommands } from './chainstate-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
+import { CLIENT_COMMANDS, isClientCommand, runClientCommand } from './rpc-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  // bitcoin-cli's single-dash options are not yargs syntax: the client commands parse their own.
+  if (isClientCommand(argv)) return runClientCommand(argv);
+  const y = yargs(argv);
+  // Listed for --help only; never reached by yargs.
+  for (const [command, describe] of CLIENT_COMMANDS) y.command(command, describe);
+  await y
     .scriptName('chainsnap')
     .usage('$0 <command> [options]\n\nA Bitcoin chainstate engine built around assumeutxo, compatible with Bitcoin Core.')
     .command('snapshot', 'Offline tools for UTXO snapshot files (dumptxoutset format, version 2)', (y) => snapshotCommands(y))

@@ -190,18 +190,26 @@ function connectionError(e: NodeJS.ErrnoException, endpoint: string): RpcConnect
   return new RpcConnectionError(`cannot reach ${endpoint}: ${e.message}`, e.code);
 }
 
-/** The reply's JSON, or an RpcHttpError for answers that carry none, in bitcoin-cli's order of checks. */
+/** The reply's JSON, or an RpcHttpError for answers that carry none. */
 function parseReply(reply: HttpReply): unknown {
+  checkReply(reply);
+  try {
+    return JSON.parse(reply.body);
+  } catch {
+    throw new RpcHttpError(reply.status, reply.body, "couldn't parse reply from server");
+  }
+}
+
+/**
+ * Throws RpcHttpError for an HTTP answer that cannot hold a JSON-RPC reply, with bitcoin-cli's messages and
+ * in its order of checks: 400, 404 and 500 may carry one (JSON-RPC 1.0 errors), other 4xx/5xx never do.
+ */
+export function checkReply(reply: HttpReply): void {
   const { status, body } = reply;
   if (status === 401) throw new RpcHttpError(401, body, 'Authorization failed: Incorrect rpcuser or rpcpassword');
   if (status === 503) throw new RpcHttpError(503, body, `Server response: ${body}`);
   if (status >= 400 && status !== 400 && status !== 404 && status !== 500) throw new RpcHttpError(status, body);
   if (body === '') throw new RpcHttpError(status, body, 'no response from server');
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new RpcHttpError(status, body, "couldn't parse reply from server");
-  }
 }
 
 export function toRpcError(e: unknown): RpcError {

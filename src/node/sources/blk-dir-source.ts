@@ -1,5 +1,6 @@
 /**
- * `--source-blocks DIR`: blocks from a Bitcoin Core blocks directory (blk*.dat, with or without xor.dat).
+ * `--source-blocks DIR`: blocks from a Bitcoin Core blocks directory (blk*.dat, with or without xor.dat), or
+ * from one file of blk framing (e.g. snapshots/regtest-h200-blocks.dat).
  * Blocks sit there in arrival order, not chain order, so the source first scans every file for headers and
  * positions only, links them by parent hash, feeds the headers in chain order, and then feeds the blocks
  * the download plan asks for (the snapshot chainstate's first, then the background's), reading each block
@@ -10,9 +11,8 @@ import { ByteReader } from '../../primitives/bytes.js';
 import { hashToHex } from '../../primitives/hash.js';
 import { ValidationError } from '../../consensus/validation-error.js';
 import type { BlockIndexEntry } from '../../chain/block-index.js';
-import { BlkReader, blkFiles, findBlocksDir, readXorKey, scanBlkFile, type BlkRecord } from './blk-files.js';
-import { DownloadPlanner } from './download-plan.js';
-import { Waker, type BlockSourceRunner, type SourceSink, type SourceState, type SourceStatus } from './source.js';
+import { BlkReader, findBlkFiles, scanBlkFile, type BlkRecord } from './blk-files.js';
+import { SourceRunner, type SourceSink } from './source.js';
 
 export interface BlkDirSourceOptions {
   /** Bytes of blocks read ahead and held in memory at once (default 32 MiB). */
@@ -28,61 +28,32 @@ interface Located extends BlkRecord {
 
 const HEADERS_PER_CALL = 2000;
 
-export class BlkDirSource implements BlockSourceRunner {
+export class BlkDirSource extends SourceRunner {
   readonly name = 'blocks-dir';
-  private state: SourceState = 'starting';
-  private stopping = false;
-  private readonly waker = new Waker();
-  private loop: Promise<void> | undefined;
-  private blocksReceived = 0;
-  private bytesReceived = 0;
-  private lastActivity = 0;
   private tipHeight = -1;
   private readonly batchBytes: number;
-  private readonly planner: DownloadPlanner;
-  private resolveFinished!: () => void;
-  /** Resolves when every block the files can supply was fed (or the source stopped or failed). */
-  readonly finished = new Promise<void>((r) => (this.resolveFinished = r));
 
   constructor(
-    private readonly sink: SourceSink,
+    sink: SourceSink,
     readonly dir: string,
     opts: BlkDirSourceOptions = {},
   ) {
+    super(sink, opts.window);
     this.batchBytes = opts.batchBytes ?? 32 << 20;
-    this.planner = new DownloadPlanner(sink.manager, opts.window);
   }
 
-  async start(): Promise<void> {
-    this.loop = this.run()
-      .catch((e) => {
-        this.state = 'failed';
-        this.sink.log.error({ err: e }, `[blocks-dir] ${this.dir}: ${(e as Error).message}`);
-      })
-      .finally(() => this.resolveFinished());
+  protected where() {
+    return { url: this.dir, tipHeight: this.tipHeight };
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.waker.wakeUp();
-    await this.loop;
-    if (this.state !== 'failed') this.state = 'stopped';
-  }
-
-  status(): SourceStatus {
-    return { name: this.name, url: this.dir, tipHeight: this.tipHeight, blocksReceived: this.blocksReceived, bytesReceived: this.bytesReceived, lastActivity: this.lastActivity, state: this.state };
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { params, log } = this.sink;
-    const blocksDir = findBlocksDir(this.dir, params);
-    const key = readXorKey(blocksDir);
-    const files = blkFiles(blocksDir);
-    log.info(`[blocks-dir] scanning ${files.length} block files in ${blocksDir}${key.some((b) => b !== 0) ? ' (obfuscated with xor.dat)' : ''}`);
+    const set = findBlkFiles(this.dir, params);
+    log.info(`[blocks-dir] scanning ${set.files.length} block files in ${set.where}${set.key.some((b) => b !== 0) ? ' (obfuscated with xor.dat)' : ''}`);
     const found = new Map<string, Located>();
     const children = new Map<string, Located[]>();
-    for (const file of files) {
-      for await (const rec of scanBlkFile(blocksDir, file, params.messageStart, key)) {
+    for (let file = 0; file < set.files.length; file++) {
+      for await (const rec of scanBlkFile(set, file, params.messageStart)) {
         if (this.stopping) return;
         const header = parseHeader(new ByteReader(rec.header));
         const located: Located = { ...rec, key: hashToHex(blockHash(header)), prevKey: hashToHex(header.prevHash) };
@@ -93,12 +64,12 @@ export class BlkDirSource implements BlockSourceRunner {
         else children.set(located.prevKey, [located]);
       }
     }
-    log.info(`[blocks-dir] found ${found.size} blocks in ${files.length} files`);
+    log.info(`[blocks-dir] found ${found.size} blocks in ${set.files.length} files`);
     this.state = 'headers';
     await this.feedHeaders(found, children);
     children.clear();
     this.state = 'blocks';
-    const reader = new BlkReader(blocksDir, key);
+    const reader = new BlkReader(set);
     try {
       await this.feedBlocks(found, reader);
     } finally {
@@ -106,7 +77,7 @@ export class BlkDirSource implements BlockSourceRunner {
     }
     if (!this.stopping) {
       this.state = 'done';
-      log.info(`[blocks-dir] done: ${this.blocksReceived} blocks fed from ${blocksDir}`);
+      log.info(`[blocks-dir] done: ${this.status().blocksReceived} blocks fed from ${set.where}`);
     }
   }
 
@@ -174,9 +145,7 @@ export class BlkDirSource implements BlockSourceRunner {
           log.warn(`[blocks-dir] block ${take[i].key} refused: ${e.message}`);
           refused.add(take[i].key);
         }
-        this.blocksReceived++;
-        this.bytesReceived += take[i].size;
-        this.lastActivity = Date.now();
+        this.received(take[i].size);
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Reading another node's blk*.dat files without loading them: where they are (a datadir, a network dir or
- * the blocks dir itself), Core 28+'s xor.dat obfuscation, a streaming scan of the framing (magic ‖ u32 LE
+ * Reading another node's blk*.dat files without loading them: where they are (a datadir, a network dir,
+ * the blocks dir itself, or one file of blk framing), Core 28+'s xor.dat obfuscation, a streaming scan of the framing (magic ‖ u32 LE
  * size ‖ block) that keeps only each block's header and position, and reading one block back.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -35,6 +35,27 @@ export function blkPath(dir: string, n: number): string {
   return path.join(dir, `blk${String(n).padStart(5, '0')}.dat`);
 }
 
+export interface BlkFileSet {
+  /** The blocks dir, or the one file. */
+  where: string;
+  files: string[];
+  /** The xor.dat key that applies (all zero when none does). */
+  key: Uint8Array;
+}
+
+/**
+ * The blk files to read: those of the blocks dir under `dirOrFile`, or the file itself (a blkNNNNN.dat
+ * keeps the xor.dat of its directory; any other file, e.g. a framed export, is read as it is).
+ */
+export function findBlkFiles(dirOrFile: string, params: ChainParams): BlkFileSet {
+  if (existsSync(dirOrFile) && statSync(dirOrFile).isFile()) {
+    const key = BLK_FILE.test(path.basename(dirOrFile)) ? readXorKey(path.dirname(dirOrFile)) : new Uint8Array(8);
+    return { where: dirOrFile, files: [dirOrFile], key };
+  }
+  const dir = findBlocksDir(dirOrFile, params);
+  return { where: dir, files: blkFiles(dir).map((n) => blkPath(dir, n)), key: readXorKey(dir) };
+}
+
 /** Core 28+'s 8-byte key (all zero when xor.dat is absent, as for older nodes). */
 export function readXorKey(dir: string): Uint8Array {
   const file = path.join(dir, 'xor.dat');
@@ -51,6 +72,7 @@ export function unxor(buf: Uint8Array, fileOffset: number, key: Uint8Array): voi
 }
 
 export interface BlkRecord {
+  /** Index of the file in its BlkFileSet. */
   file: number;
   /** Offset of the block's first byte (after magic and size). */
   offset: number;
@@ -66,8 +88,9 @@ const CHUNK = 4 << 20;
  * so preallocated zeros and junk are skipped; a frame with an impossible size is skipped, and one cut short
  * by the end of the file ends the scan. Reads in chunks and jumps over block bodies.
  */
-export async function* scanBlkFile(dir: string, file: number, magic: Uint8Array, key: Uint8Array): AsyncGenerator<BlkRecord> {
-  const h = await open(blkPath(dir, file), 'r');
+export async function* scanBlkFile(set: BlkFileSet, file: number, magic: Uint8Array): AsyncGenerator<BlkRecord> {
+  const key = set.key;
+  const h = await open(set.files[file], 'r');
   try {
     const size = (await h.stat()).size;
     let buf: Uint8Array = new Uint8Array(0);
@@ -85,7 +108,9 @@ export async function* scanBlkFile(dir: string, file: number, magic: Uint8Array,
     while (await ensure(pos, 8)) {
       const i = pos - bufStart;
       if (buf[i] !== magic[0] || buf[i + 1] !== magic[1] || buf[i + 2] !== magic[2] || buf[i + 3] !== magic[3]) {
-        pos++;
+        // Jump to the next possible start in this chunk (preallocated files end in megabytes of zeros).
+        const next = buf.indexOf(magic[0], i + 1);
+        pos = next >= 0 ? bufStart + next : bufStart + buf.length;
         continue;
       }
       const len = readU32LE(buf, i + 4);
@@ -109,19 +134,16 @@ export async function* scanBlkFile(dir: string, file: number, magic: Uint8Array,
 export class BlkReader {
   private readonly handles = new Map<number, Promise<FileHandle>>();
 
-  constructor(
-    readonly dir: string,
-    private readonly key: Uint8Array,
-  ) {}
+  constructor(private readonly set: BlkFileSet) {}
 
   async read(rec: Pick<BlkRecord, 'file' | 'offset' | 'size'>): Promise<Uint8Array> {
     let h = this.handles.get(rec.file);
     if (!h) {
-      h = open(blkPath(this.dir, rec.file), 'r');
+      h = open(this.set.files[rec.file], 'r');
       this.handles.set(rec.file, h);
     }
     const bytes = await readAt(await h, rec.offset, rec.size);
-    unxor(bytes, rec.offset, this.key);
+    unxor(bytes, rec.offset, this.set.key);
     return bytes;
   }
 

@@ -14,8 +14,7 @@ import { ValidationError } from '../../consensus/validation-error.js';
 import { getAncestor, type BlockIndexEntry } from '../../chain/block-index.js';
 import { RpcClient, RpcConnectionError, RpcHttpError } from '../../rpc/client.js';
 import { RpcError } from '../../rpc/errors.js';
-import { DownloadPlanner } from './download-plan.js';
-import { Waker, type BlockSourceRunner, type SourceSink, type SourceState, type SourceStatus } from './source.js';
+import { SourceRunner, type SourceSink } from './source.js';
 
 export interface RpcSourceOptions {
   /** How often to ask for a new tip once synced (default 2 s). */
@@ -49,58 +48,37 @@ class SourceChanged extends Error {}
 /** The source could not do its part: a connection failure, or an answer it should not have given. */
 const isConnectionFailure = (e: unknown) => e instanceof RpcConnectionError || e instanceof RpcHttpError;
 
-export class RpcBlockSource implements BlockSourceRunner {
-  readonly name = 'rpc';
+export class RpcBlockSource extends SourceRunner {
+  readonly name = 'rpc-source';
   private readonly endpoints: Endpoint[];
   private current = 0;
-  private state: SourceState = 'starting';
-  private stopping = false;
-  private readonly waker = new Waker();
-  private loop: Promise<void> | undefined;
-  private blocksReceived = 0;
-  private bytesReceived = 0;
-  private lastActivity = 0;
-  private readonly planner: DownloadPlanner;
   private readonly opts: Required<Omit<RpcSourceOptions, 'window'>>;
   /** Blocks no source would give us this round (cleared at each poll). */
   private readonly refused = new Set<string>();
   private readonly triedBy = new Map<string, Set<Endpoint>>();
 
-  constructor(
-    private readonly sink: SourceSink,
-    urls: string[],
-    opts: RpcSourceOptions = {},
-  ) {
+  constructor(sink: SourceSink, urls: string[], opts: RpcSourceOptions = {}) {
+    super(sink, opts.window);
     if (urls.length === 0) throw new Error('--source-rpc needs at least one URL');
     this.opts = { pollMs: 2000, concurrency: 8, headersPerBatch: 2000, timeoutMs: 60_000, retryMs: 1000, ...opts };
-    this.planner = new DownloadPlanner(sink.manager, opts.window);
     this.endpoints = urls.map((url) => {
       const client = new RpcClient({ url, port: sink.params.rpcPort, timeoutMs: this.opts.timeoutMs });
       return { display: `http://${client.endpoint}`, client, checked: false, rejected: false, down: false, tipHeight: -1 };
     });
   }
 
-  async start(): Promise<void> {
-    this.loop = this.run().catch((e) => {
-      this.state = 'failed';
-      this.sink.log.error({ err: e }, `[rpc-source] stopped: ${(e as Error).message}`);
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.waker.wakeUp();
+  protected override interrupt(): void {
     for (const ep of this.endpoints) ep.client.close();
-    await this.loop;
-    if (this.state !== 'failed') this.state = 'stopped';
   }
 
-  status(): SourceStatus {
+  protected where() {
     const ep = this.endpoints[this.current];
-    return { name: this.name, url: ep.display, tipHeight: ep.tipHeight, blocksReceived: this.blocksReceived, bytesReceived: this.bytesReceived, lastActivity: this.lastActivity, state: this.state };
+    return { url: ep.display, tipHeight: ep.tipHeight };
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
+    // Every source's network and tip up front, so a misconfigured one shows in the log at once.
+    await Promise.all(this.endpoints.map((ep) => this.check(ep)));
     while (!this.stopping) {
       const ep = await this.pick();
       if (!ep) {
@@ -150,7 +128,7 @@ export class RpcBlockSource implements BlockSourceRunner {
       const info = await ep.client.call<{ chain?: string; blocks?: number; bestblockhash?: string }>('getblockchaininfo');
       ep.tipHeight = info.blocks ?? -1;
       ep.checked = true;
-      log.info(`[rpc-source] using ${ep.display}: chain=${info.chain} tip height=${info.blocks} hash=${info.bestblockhash}`);
+      log.info(`[rpc-source] ${ep.display}: chain=${info.chain} tip height=${info.blocks} hash=${info.bestblockhash}`);
       return true;
     } catch (e) {
       if (!isConnectionFailure(e) && !(e instanceof RpcError)) throw e;
@@ -163,9 +141,11 @@ export class RpcBlockSource implements BlockSourceRunner {
   private failed(ep: Endpoint, e: Error): void {
     if (ep.down) return;
     ep.down = true;
-    const next = this.endpoints.find((x) => !x.down && !x.rejected);
-    this.sink.log.warn(`[rpc-source] ${ep.display} failed: ${e.message}${next ? `; switching to ${next.display}` : '; no other source is up'}`);
     if (this.endpoints[this.current] === ep) this.current = (this.current + 1) % this.endpoints.length;
+    // The one pick() will try next: in rotation order from the current position.
+    const n = this.endpoints.length;
+    const next = Array.from({ length: n }, (_, i) => this.endpoints[(this.current + i) % n]).find((x) => !x.down && !x.rejected);
+    this.sink.log.warn(`[rpc-source] ${ep.display} failed: ${e.message}${next ? `; switching to ${next.display}` : '; no other source is up'}`);
   }
 
   /** Headers from where our best header meets the source's chain up to the source's tip. */
@@ -261,9 +241,7 @@ export class RpcBlockSource implements BlockSourceRunner {
   private async fetchAndFeed(ep: Endpoint, e: BlockIndexEntry): Promise<void> {
     const hex = await ep.client.call<string>('getblock', [e.key, 0]);
     const bytes = fromHex(hex);
-    this.blocksReceived++;
-    this.bytesReceived += bytes.length;
-    this.lastActivity = Date.now();
+    this.received(bytes.length);
     try {
       await this.sink.exclusive(() => this.sink.manager.processBlock(bytes));
     } catch (err) {

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { ChainParams } from '../../consensus/params.js';
 import type { ChainstateManager } from '../../chain/chainstate-manager.js';
+import { DownloadPlanner } from './download-plan.js';
 
 export interface SourceSink {
   params: ChainParams;
@@ -54,5 +55,62 @@ export class Waker {
 
   wakeUp(): void {
     for (const done of [...this.sleepers]) done();
+  }
+}
+
+/** What every source runner shares: its run loop, stopping, counters, status, and its download plan. */
+export abstract class SourceRunner implements BlockSourceRunner {
+  abstract readonly name: string;
+  protected state: SourceState = 'starting';
+  protected stopping = false;
+  protected readonly waker = new Waker();
+  protected readonly planner: DownloadPlanner;
+  private loop: Promise<void> | undefined;
+  private blocksReceived = 0;
+  private bytesReceived = 0;
+  protected lastActivity = 0;
+  private resolveFinished!: () => void;
+  /** Resolves when the source has no more work for good (blocks dir done), or stopped, or failed. */
+  readonly finished = new Promise<void>((r) => (this.resolveFinished = r));
+
+  constructor(
+    protected readonly sink: SourceSink,
+    window?: number,
+  ) {
+    this.planner = new DownloadPlanner(sink.manager, window);
+  }
+
+  /** The source's work until it is done or stopping; a throw fails the source. */
+  protected abstract run(): Promise<void>;
+  /** The source in use and its tip height, for status(). */
+  protected abstract where(): { url?: string; tipHeight: number };
+  /** Cuts short what a stop must not wait for (open connections). */
+  protected interrupt(): void {}
+
+  async start(): Promise<void> {
+    this.loop = this.run()
+      .catch((e) => {
+        this.state = 'failed';
+        this.sink.log.error({ err: e }, `[${this.name}] stopped: ${(e as Error).message}`);
+      })
+      .finally(() => this.resolveFinished());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wakeUp();
+    this.interrupt();
+    await this.loop;
+    if (this.state !== 'failed') this.state = 'stopped';
+  }
+
+  status(): SourceStatus {
+    return { name: this.name, ...this.where(), blocksReceived: this.blocksReceived, bytesReceived: this.bytesReceived, lastActivity: this.lastActivity, state: this.state };
+  }
+
+  protected received(bytes: number): void {
+    this.blocksReceived++;
+    this.bytesReceived += bytes;
+    this.lastActivity = Date.now();
   }
 }

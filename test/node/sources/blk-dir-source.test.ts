@@ -84,3 +84,18 @@ test('shuffled, obfuscated regtest blk files: the snapshot chainstate first, the
   await source.stop();
   await m.close();
 });
+
+const SHIPPED_BLOCKS = path.resolve('snapshots/regtest-h200-blocks.dat');
+
+test('one framed file (the demo\'s shipped blocks 1..210) is a source too', { skip: existsSync(SHIPPED_BLOCKS) ? false : 'no snapshots/regtest-h200-blocks.dat' }, async () => {
+  const params = getChainParams('regtest');
+  const m = await ChainstateManager.open({ datadir: scratchDir(), params, now: () => 2_000_000_000 });
+  const source = new BlkDirSource(makeSink(m), SHIPPED_BLOCKS);
+  await source.start();
+  await source.finished;
+  assert.equal(source.status().state, 'done');
+  assert.equal(m.active.tip.height, 210);
+  assert.equal(m.active.tip.key, hashToHex(buildH200Chain(210).blocks[209].hash));
+  await source.stop();
+  await m.close();
+});

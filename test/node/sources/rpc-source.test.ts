@@ -4,6 +4,8 @@
  * tips are picked up by polling, and a sync resumes when a source comes back after all were down.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { buildH200Chain } from '../../../contrib/chaingen/spec-chains.js';
 import { getChainParams } from '../../../src/consensus/params.js';
@@ -19,7 +21,7 @@ const params = getChainParams('regtest');
 const chain = buildH200Chain(320);
 const blocks = [serializeBlock(params.genesis), ...chain.blocks.map((b) => b.bytes)];
 // Made at file level: their removal then runs after the tests' own clean-up (engines closed first).
-const datadirs = [scratchDir(), scratchDir()];
+const datadirs = [scratchDir(), scratchDir(), scratchDir()];
 const hashAt = (h: number) => hashToHex(chain.blocks[h - 1].hash);
 
 test('failover: the source in use dies mid-sync, the next one completes the same chain; new tips are polled', async (t) => {
@@ -49,7 +51,7 @@ test('failover: the source in use dies mid-sync, the next one completes the same
   assert.ok(servedByA >= 60, 'the first source served part of the chain before it died');
   assert.ok(lines.some((l) => l.includes(`http://127.0.0.1:${mainnet.port} is on another network`)), lines.join('\n'));
   assert.ok(lines.some((l) => l.includes(`http://127.0.0.1:${a.port} failed`) && l.includes(`switching to http://127.0.0.1:${b.port}`)), lines.join('\n'));
-  assert.ok(lines.some((l) => /using http:\/\/127\.0\.0\.1:\d+: chain=regtest tip height=300/.test(l)));
+  assert.ok(lines.some((l) => /^\[rpc-source\] http:\/\/127\.0\.0\.1:\d+: chain=regtest tip height=300 hash=[0-9a-f]{64}$/.test(l)));
   assert.equal(source.status().url, `http://127.0.0.1:${b.port}`);
 
   b.extend(blocks.slice(301, 311));
@@ -77,4 +79,26 @@ test('all sources down: the sync waits, and resumes when one comes back', async 
   assert.equal(m.active.tip.key, hashAt(120));
   await source.stop();
   await back.kill();
+});
+
+const SNAPSHOT = path.resolve('snapshots/regtest-h200.dat');
+
+test('with a snapshot loaded: blocks above the base come first, then the background chainstate\'s up to the base', { skip: existsSync(SNAPSHOT) ? false : 'no snapshots/regtest-h200.dat' }, async (t) => {
+  const server = await new StandinBitcoind({ blocks: blocks.slice(0, 216), user: 'u', password: 'p' }).listen();
+  const m = await ChainstateManager.open({ datadir: datadirs[2], params, background: 'worker', now: () => 2_000_000_000 });
+  for (const b of chain.blocks.slice(0, 215)) m.processHeader(b.block.header);
+  await m.loadSnapshot(SNAPSHOT);
+  const source = new RpcBlockSource(makeSink(m), [server.url], { pollMs: 50, window: 32, concurrency: 1 }); // one at a time: the order is the plan's
+  await source.start();
+  t.after(async () => {
+    await source.stop();
+    await m.close();
+    await server.kill();
+  });
+  await waitFor(() => m.validity === 'validated' && m.active.tip.height === 215, 'background validation to the base');
+  assert.equal(m.active.tip.key, hashAt(215));
+  const seq = (h: number) => m.storage.index.get(chain.blocks[h - 1].hash)!.sequenceId;
+  const above = Array.from({ length: 15 }, (_, i) => seq(201 + i));
+  const below = Array.from({ length: 200 }, (_, i) => seq(1 + i));
+  assert.ok(Math.max(...above) < Math.min(...below), 'snapshot chainstate served first');
 });
