@@ -9,7 +9,13 @@ import { CLIENT_COMMANDS, isClientCommand, runClientCommand } from './rpc-comman
 export async function main(argv: string[]): Promise<void> {
   // bitcoin-cli's single-dash options are not yargs syntax: the client commands parse their own.
   if (isClientCommand(argv)) return runClientCommand(argv);
+  // The daemon takes bitcoind's command line as it is (chainsnapd is the same program).
+  if (argv[0] === 'node') {
+    const { daemonMain } = await import('../node/main.js');
+    return daemonMain(argv.slice(1));
+  }
   const y = yargs(argv);
+  y.command('node', 'Run the node: a bitcoind-compatible daemon (also installed as chainsnapd; see chainsnap node -help)');
   // Listed for --help only; never reached by yargs.
   for (const [command, describe] of CLIENT_COMMANDS) y.command(command, describe);
   await y

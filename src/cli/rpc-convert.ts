@@ -82,7 +82,8 @@ const CONVERT: readonly Row[] = [
   ['stop', 0, 'wait'],
   ['loadtxoutset', 0, 'path', 'string'],
   // chainsnap's own.
-  ['getprogress', 0, 'id'],
+  ['loadtxoutset', 1, 'wait'],
+  ['getprogress', 0, 'operation'],
 ];
 
 interface Param {
