@@ -128,3 +128,21 @@ export function getNextWorkRequired(last: PowBlock, newTime: number, params: Pow
 export function nextWorkFromArray(chain: readonly PowBlock[], newTime: number, params: PowParams): number {
   return getNextWorkRequired(chain[chain.length - 1], newTime, params, (h) => chain[h]);
 }
+
+/**
+ * Core's GetDifficulty: how many times harder than the minimum target of difficulty 1 (0x1d00ffff) the bits
+ * are, computed in doubles step by step as Core does, so the printed numbers come out equal.
+ */
+export function getDifficulty(bits: number): number {
+  let shift = (bits >>> 24) & 0xff;
+  let diff = 0x0000ffff / (bits & 0x00ffffff);
+  while (shift < 29) {
+    diff *= 256.0;
+    shift++;
+  }
+  while (shift > 29) {
+    diff /= 256.0;
+    shift--;
+  }
+  return diff;
+}

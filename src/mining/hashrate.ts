@@ -4,22 +4,10 @@
  */
 import { getAncestor, type BlockIndexEntry } from '../chain/block-index.js';
 import type { ChainParams } from '../consensus/params.js';
-import { difficultyAdjustmentInterval } from '../consensus/pow.js';
+import { difficultyAdjustmentInterval, getDifficulty } from '../consensus/pow.js';
 
-/** Core's GetDifficulty: how many times harder than the minimum target (of 0x1d00ffff) the bits are. */
-export function difficulty(bits: number): number {
-  let shift = (bits >>> 24) & 0xff;
-  let diff = 0x0000ffff / (bits & 0x00ffffff);
-  while (shift < 29) {
-    diff *= 256.0;
-    shift++;
-  }
-  while (shift > 29) {
-    diff /= 256.0;
-    shift--;
-  }
-  return diff;
-}
+/** Core's GetDifficulty (the name the mining RPCs use). */
+export const difficulty = getDifficulty;
 
 /** Core's arith_uint256::getdouble: the 32-bit words summed with growing powers of 2^32. */
 function toDouble(n: bigint): number {

@@ -150,20 +150,7 @@ export function jsonStringify(value: unknown, space?: number): string {
   return text === undefined ? 'null' : text.replace(NUMBER_RE, '$1');
 }
 
-/** Core's GetDifficulty: the target of difficulty 1 (0x1d00ffff) over this one, in doubles as Core computes it. */
-export function getDifficulty(bits: number): number {
-  let shift = (bits >>> 24) & 0xff;
-  let diff = 0x0000ffff / (bits & 0x00ffffff);
-  while (shift < 29) {
-    diff *= 256.0;
-    shift++;
-  }
-  while (shift > 29) {
-    diff /= 256.0;
-    shift--;
-  }
-  return diff;
-}
+export { getDifficulty } from '../consensus/pow.js';
 
 /** A 256-bit number as uint256::GetHex: 64 hex digits. */
 export function uint256Hex(n: bigint): string {
