@@ -21,6 +21,8 @@ import { StatusReporter } from './status.js';
 
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;
+/** How often the daemon looks for a fatal engine error (the engine reports it through `manager.fatal`). */
+const FATAL_CHECK_MS = 200;
 /** A shutdown that has not finished by then is forced (a stuck worker must not keep the process alive). */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 
@@ -81,6 +83,9 @@ class Daemon {
   private sources: RunningSources | undefined;
   private status: StatusReporter | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private fatalTimer: NodeJS.Timeout | undefined;
+  /** Core's AbortNode: a fatal engine error (a snapshot that failed validation) ends the node with status 1. */
+  private fatalMessage: string | undefined;
   private shuttingDown = false;
   private signals = 0;
   private resolveStop!: () => void;
@@ -172,6 +177,7 @@ class Daemon {
         this.sources = await startSources(cfg, this.ctx);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
         this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
+        this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
         this.server?.setWarmupFinished();
         log.info('init message: Done loading');
         this.channel.ready();
@@ -186,7 +192,19 @@ class Daemon {
       this.channel.fail(`Error: ${message}`);
     }
     if (!(await this.shutdown())) exitCode = 1;
+    if (this.fatalMessage !== undefined) {
+      process.stderr.write(`Error: ${this.fatalMessage}\n`);
+      exitCode = 1;
+    }
     return exitCode;
+  }
+
+  private checkFatal(): void {
+    const fatal = this.manager?.fatal;
+    if (!fatal || this.fatalMessage !== undefined) return;
+    this.fatalMessage = fatal.message;
+    this.log.error(`Fatal error: ${fatal.message}`);
+    this.requestShutdown();
   }
 
   private periodicFlush(): void {
@@ -215,6 +233,7 @@ class Daemon {
     };
     log.info('Shutdown: In progress...');
     clearInterval(this.flushTimer);
+    clearInterval(this.fatalTimer);
     this.status?.stop();
     await step('stopping the RPC server', () => this.server?.close());
     await step('stopping block sources', () => this.sources?.stop());

@@ -93,7 +93,7 @@ implemented('rpc', 'rpcthreads=<n>', 'Set the number of threads to service RPC c
 implemented('rpc', 'rpcuser=<user>', 'Username for JSON-RPC connections', S);
 implemented('rpc', 'rpcworkqueue=<n>', 'Set the maximum depth of the work queue to service RPC calls (default: 64)', D);
 implemented('rpc', 'server', 'Accept command line and JSON-RPC commands');
-implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.');
+implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.', S);
 implemented('chainsnap', 'source-blocks=<dir>', 'Read blocks from the blk*.dat files of a Bitcoin Core blocks directory (xor.dat obfuscation supported)');
 implemented('chainsnap', 'assumeutxo=<height>:<blockhash>:<hash_serialized_3>:<chain_tx_count>', 'Trust an extra snapshot (regtest and custom signets only). Can be specified multiple times');
 implemented('chainsnap', 'background=<mode>', 'Where background validation runs: worker (a worker thread, default) or in-process');

@@ -36,7 +36,8 @@ export class StatusReporter {
     const bg = m.backgroundStatus();
     if (tip.height === this.lastHeight && !bg) return;
     const now = Date.now();
-    const rate = ((tip.height - this.lastHeight) * 1000) / Math.max(1, now - this.lastTime);
+    // A reorganisation down (invalidateblock) is not negative speed.
+    const rate = (Math.max(0, tip.height - this.lastHeight) * 1000) / Math.max(1, now - this.lastTime);
     this.lastHeight = tip.height;
     this.lastTime = now;
     const best = m.storage.index.bestHeader;
