@@ -183,7 +183,7 @@ export function resolveMining(args: ArgsManager, network: NetworkName, params: C
 }
 
 /** BIP14's characters allowed in a user agent comment (Core's SAFE_CHARS_UA_COMMENT). */
-const SAFE_UA_COMMENT = /^[a-zA-Z0-9 .,;\-_/:?@()]*$/;
+const SAFE_UA_COMMENT = /^[a-zA-Z0-9 .,;\-_?@]*$/;
 const MAX_SUBVERSION_LENGTH = 256;
 
 /** Core's strSubVersion: FormatSubVersion of our name and version with the -uacomment values, checked as Core does. */

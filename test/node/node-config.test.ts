@@ -201,7 +201,7 @@ test('-blockversion and -test=bip94 on regtest, -uacomment in the user agent, re
   const plain = resolveNodeConfig(frameworkArgs(frameworkDatadir()), {});
   assert.equal(plain.blockVersion, undefined);
   assert.equal(plain.params.enforceBIP94, false);
-  refused([`-datadir=${frameworkDatadir()}`, '-uacomment=a<b'], 'User Agent comment (a<b) contains unsafe characters.');
+  refused([`-datadir=${frameworkDatadir()}`, '-uacomment=a/b'], 'User Agent comment (a/b) contains unsafe characters.');
   const home = scratchDir();
   refused([`-datadir=${home}`, '-test=bip94'], '-test=<option> can only be used with regtest');
   assert.equal(resolveNodeConfig([`-datadir=${home}`, '-blockversion=5'], {}).blockVersion, undefined, 'main ignores it, as Core');
