@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { getChainParams, parseNetworkName, withTrustedAssumeutxo, type ChainParams, type NetworkName } from '../consensus/params.js';
 import type { ArgsManager } from './args.js';
+import { parseRpcWhitelist, type RpcWhitelist } from '../rpc/whitelist.js';
 
 /** Thrown as the node's config error by the caller (kept apart to avoid an import cycle). */
 export class ConfigValueError extends Error {
@@ -28,6 +29,8 @@ export interface RpcConfig {
   workQueue: number;
   /** Seconds. */
   serverTimeout: number;
+  /** -rpcwhitelist and -rpcwhitelistdefault. */
+  whitelist: RpcWhitelist;
 }
 
 /** Core's uint256::FromUserHex: optional 0x, up to 64 hex digits, left-padded. Returns display hex. */
@@ -153,6 +156,7 @@ export function resolveRpc(args: ArgsManager, params: ChainParams, networkDir: s
     threads: Math.max(args.getIntArg('rpcthreads') ?? 16, 1),
     workQueue: Math.max(args.getIntArg('rpcworkqueue') ?? 64, 1),
     serverTimeout: args.getIntArg('rpcservertimeout') ?? 30,
+    whitelist: parseRpcWhitelist(args.getArgs('rpcwhitelist'), args.getBoolArg('rpcwhitelistdefault')),
   };
 }
 

@@ -95,6 +95,8 @@ implemented('rpc', 'rpcservertimeout=<n>', 'Timeout during HTTP requests (defaul
 implemented('rpc', 'rpcthreads=<n>', 'Set the number of threads to service RPC calls (default: 16)');
 implemented('rpc', 'rpcuser=<user>', 'Username for JSON-RPC connections', S);
 implemented('rpc', 'rpcworkqueue=<n>', 'Set the maximum depth of the work queue to service RPC calls (default: 64)', D);
+implemented('rpc', 'rpcwhitelist=<whitelist>', 'Set a whitelist to filter incoming RPC calls for a specific user. The field <whitelist> comes in the format: <USERNAME>:<rpc 1>,<rpc 2>,...,<rpc n>. If multiple whitelists are set for a given user, they are set-intersected. See -rpcwhitelistdefault documentation for information on default whitelist behavior.');
+implemented('rpc', 'rpcwhitelistdefault', 'Sets default behavior for rpc whitelisting. Unless rpcwhitelistdefault is set to 0, if any -rpcwhitelist is set, the rpc server acts as if all rpc users are subject to empty-unless-otherwise-specified whitelists. If rpcwhitelistdefault is set to 1 and no -rpcwhitelist is set, rpc server acts as if all rpc users are subject to empty whitelists.');
 implemented('rpc', 'server', 'Accept command line and JSON-RPC commands');
 implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.');
 implemented('chainsnap', 'source-blocks=<dir>', 'Read blocks from the blk*.dat files of a Bitcoin Core blocks directory (xor.dat obfuscation supported)');
@@ -140,7 +142,7 @@ ignored(['torpassword=<pass>'], S);
 refused(['alertnotify=<cmd>', 'blocksdir=<dir>', 'blocknotify=<cmd>', 'loadblock=<file>', 'prune=<n>', 'reindex',
   'reindex-chainstate', 'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
   'stopafterblockimport', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
-  'rest', 'rpcwhitelist=<whitelist>', 'rpcwhitelistdefault']);
+  'rest']);
 
 export const OPTIONS: ReadonlyMap<string, OptionSpec> = table;
 
