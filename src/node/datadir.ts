@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { ArgsManager, SettingValue } from './args.js';
 
 /** Core's CLIENT_NAME, in the messages where Core names itself. */
@@ -62,6 +63,9 @@ export interface DataDirLayout {
  * writes it. Returns the settings that were read, for logging.
  */
 export function prepareDataDir(cfg: DataDirLayout): void {
+  // Core's SetupEnvironment: umask 077 for the whole process, so the datadir, debug.log, the cookie and every
+  // database file are private to the user (feature_posix_fs_permissions.py). Workers cannot change it.
+  if (isMainThread) process.umask(0o077);
   if (!existsSync(cfg.datadir)) mkdirSync(path.join(cfg.datadir, 'wallets'), { recursive: true });
   if (!existsSync(cfg.networkDir)) mkdirSync(path.join(cfg.networkDir, 'wallets'), { recursive: true });
   mkdirSync(cfg.blocksDir, { recursive: true });

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { getChainParams, parseNetworkName, withTrustedAssumeutxo, type ChainParams, type NetworkName } from '../consensus/params.js';
 import type { ArgsManager } from './args.js';
+import { parseRpcWhitelist, type RpcWhitelist } from '../rpc/whitelist.js';
 
 /** Thrown as the node's config error by the caller (kept apart to avoid an import cycle). */
 export class ConfigValueError extends Error {
@@ -28,6 +29,8 @@ export interface RpcConfig {
   workQueue: number;
   /** Seconds. */
   serverTimeout: number;
+  /** -rpcwhitelist and -rpcwhitelistdefault. */
+  whitelist: RpcWhitelist;
 }
 
 /** Core's uint256::FromUserHex: optional 0x, up to 64 hex digits, left-padded. Returns display hex. */
@@ -153,5 +156,51 @@ export function resolveRpc(args: ArgsManager, params: ChainParams, networkDir: s
     threads: Math.max(args.getIntArg('rpcthreads') ?? 16, 1),
     workQueue: Math.max(args.getIntArg('rpcworkqueue') ?? 64, 1),
     serverTimeout: args.getIntArg('rpcservertimeout') ?? 30,
+    whitelist: parseRpcWhitelist(args.getArgs('rpcwhitelist'), args.getBoolArg('rpcwhitelistdefault')),
   };
+}
+
+/** Core's TEST_OPTIONS_DOC names; chainsnap acts on bip94 only (the others configure addrman and reindexing). */
+const TEST_OPTIONS = ['addrman', 'reindex_after_failure_noninteractive_yes', 'bip94'];
+
+export interface MiningConfig {
+  /** The chain parameters with -test=bip94 applied. */
+  params: ChainParams;
+  /** Regtest's -blockversion override for mined blocks (Core's MineBlocksOnDemand only); undefined: versionbits. */
+  blockVersion?: number;
+  /** Core's InitWarning for each -test option it does not know. */
+  warnings: string[];
+}
+
+/** -test=<option> (AppInitParameterInteraction, ReadRegTestArgs) and -blockversion (BlockAssembler). */
+export function resolveMining(args: ArgsManager, network: NetworkName, params: ChainParams): MiningConfig {
+  const tests = args.getArgs('test');
+  const warnings: string[] = [];
+  if (tests.length > 0 && network !== 'regtest') throw new ConfigValueError('-test=<option> can only be used with regtest');
+  for (const option of tests) {
+    if (!TEST_OPTIONS.includes(option)) warnings.push(`Unrecognised option "${option}" provided in -test=<option>.`);
+  }
+  if (tests.includes('bip94')) params = Object.freeze({ ...params, enforceBIP94: true });
+  const version = network === 'regtest' ? args.getIntArg('blockversion') : undefined;
+  // CBlockHeader::nVersion is an int32_t: Core's assignment from int64 keeps the low 32 bits.
+  return { params, blockVersion: version === undefined ? undefined : version | 0, warnings };
+}
+
+/** BIP14's characters allowed in a user agent comment (Core's SAFE_CHARS_UA_COMMENT). */
+const SAFE_UA_COMMENT = /^[a-zA-Z0-9 .,;\-_?@]*$/;
+const MAX_SUBVERSION_LENGTH = 256;
+
+/** Core's strSubVersion: FormatSubVersion of our name and version with the -uacomment values, checked as Core does. */
+export function resolveSubversion(args: ArgsManager, base: string): string {
+  const comments = args.getArgs('uacomment');
+  for (const c of comments) {
+    if (!SAFE_UA_COMMENT.test(c)) throw new ConfigValueError(`User Agent comment (${c}) contains unsafe characters.`);
+  }
+  const sub = comments.length === 0 ? base : `${base.slice(0, -1)}(${comments.join('; ')})/`;
+  if (sub.length > MAX_SUBVERSION_LENGTH) {
+    throw new ConfigValueError(
+      `Total length of network version string (${sub.length}) exceeds maximum length (${MAX_SUBVERSION_LENGTH}). Reduce the number or size of uacomments.`,
+    );
+  }
+  return sub;
 }

@@ -15,7 +15,8 @@ import { CLIENT_NAME, dataDirBase, defaultDataDir, networkSubdir, quoted, readSe
 import { resolveDebugCategories, resolveLogLevels, LogConfigError, type NodeLogConfig } from './logging.js';
 import { chainsnapVersion } from './help.js';
 import { OPTIONS } from './option-table.js';
-import { resolveChain, resolveRpc, type RpcConfig } from './node-config-parts.js';
+import { resolveChain, resolveMining, resolveRpc, resolveSubversion, type RpcConfig } from './node-config-parts.js';
+import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
 export type { RpcConfig } from './node-config-parts.js';
 
@@ -26,8 +27,12 @@ export class NodeConfigError extends Error {
 export interface NodeConfig extends NodeLogConfig {
   network: NetworkName;
   coreChain: CoreChainName;
-  /** With the trusted -assumeutxo entries and -minimumchainwork applied. */
+  /** With the trusted -assumeutxo entries, -minimumchainwork and -test=bip94 applied. */
   params: ChainParams;
+  /** Regtest's -blockversion: the version of every mined block; undefined for versionbits' (RpcContext.blockVersion). */
+  blockVersion?: number;
+  /** The user agent with the -uacomment values (RpcContext.subversion, getnetworkinfo). */
+  subversion: string;
   datadir: string;
   networkDir: string;
   blocksDir: string;
@@ -186,7 +191,10 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const debug = wrap(() => resolveDebugCategories(args.getArgs('debug'), args.getArgs('debugexclude')));
   const logLevel = wrap(() => resolveLogLevels(args.getArgs('loglevel')));
   const chain = wrap(() => resolveChain(args, coreChain));
-  const rpc = wrap(() => resolveRpc(args, chain.params, networkDir, startupLog));
+  const mining = wrap(() => resolveMining(args, chain.network, chain.params));
+  initWarnings.push(...mining.warnings);
+  const subversion = wrap(() => resolveSubversion(args, DEFAULT_SUBVERSION));
+  const rpc = wrap(() => resolveRpc(args, mining.params, networkDir, startupLog));
 
   const daemon = args.getBoolArg('daemon') ?? false;
   const pathIn = (dir: string, name: string, def: string): string | undefined => {
@@ -204,6 +212,9 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
 
   return {
     ...chain,
+    params: mining.params,
+    blockVersion: mining.blockVersion,
+    subversion,
     coreChain,
     datadir,
     networkDir,

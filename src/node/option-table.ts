@@ -70,6 +70,9 @@ implemented('debug', 'logtimemicros', 'Add microsecond precision to debug timest
 implemented('debug', 'loglevelalways', 'Always prepend a category and level (default: 0)');
 implemented('debug', 'printtoconsole', 'Send trace/debug info to console (default: 1 when no -daemon. To disable logging to file, set -nodebuglogfile)');
 implemented('debug', 'shrinkdebugfile', 'Shrink debug.log file on client startup (default: 1 when no -debug)');
+implemented('debug', 'uacomment=<cmt>', 'Append comment to the user agent string');
+implemented('debug', 'test=<option>', 'Pass a test-only option. Options include : addrman (use deterministic addrman), reindex_after_failure_noninteractive_yes (When asked for a reindex after failure interactively, simulate as-if answered with \'yes\'), bip94 (enforce BIP94 consensus rules).', D);
+implemented('debug', 'blockversion=<n>', 'Override block version to test forking scenarios', D);
 implemented('debug', 'stopatheight', 'Stop running after reaching the given height in the main chain (default: 0)', D);
 implemented('debug', 'mocktime=<n>', 'Replace actual time with UNIX epoch time (default: 0)', D);
 implemented('debug', 'maxtipage=<n>', 'Maximum tip age in seconds to consider node in initial block download (default: 86400)', D);
@@ -92,6 +95,8 @@ implemented('rpc', 'rpcservertimeout=<n>', 'Timeout during HTTP requests (defaul
 implemented('rpc', 'rpcthreads=<n>', 'Set the number of threads to service RPC calls (default: 16)');
 implemented('rpc', 'rpcuser=<user>', 'Username for JSON-RPC connections', S);
 implemented('rpc', 'rpcworkqueue=<n>', 'Set the maximum depth of the work queue to service RPC calls (default: 64)', D);
+implemented('rpc', 'rpcwhitelist=<whitelist>', 'Set a whitelist to filter incoming RPC calls for a specific user. The field <whitelist> comes in the format: <USERNAME>:<rpc 1>,<rpc 2>,...,<rpc n>. If multiple whitelists are set for a given user, they are set-intersected. See -rpcwhitelistdefault documentation for information on default whitelist behavior.');
+implemented('rpc', 'rpcwhitelistdefault', 'Sets default behavior for rpc whitelisting. Unless rpcwhitelistdefault is set to 0, if any -rpcwhitelist is set, the rpc server acts as if all rpc users are subject to empty-unless-otherwise-specified whitelists. If rpcwhitelistdefault is set to 1 and no -rpcwhitelist is set, rpc server acts as if all rpc users are subject to empty whitelists.');
 implemented('rpc', 'server', 'Accept command line and JSON-RPC commands');
 implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.', S);
 implemented('chainsnap', 'source-blocks=<dir>', 'Read blocks from the blk*.dat files of a Bitcoin Core blocks directory (xor.dat obfuscation supported)');
@@ -114,7 +119,7 @@ ignored(['blocksxor', 'blockreconstructionextratxn=<n>', 'blocksonly', 'coinstat
   'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
   'limitancestorcount=<n>', 'limitancestorsize=<n>', 'limitdescendantcount=<n>', 'limitdescendantsize=<n>',
   'limitclustercount=<n>', 'limitclustersize=<n>', 'capturemessages', 'maxsigcachesize=<n>', 'printpriority',
-  'uacomment=<cmt>', 'acceptnonstdtxn', 'incrementalrelayfee=<amt>', 'dustrelayfee=<amt>', 'acceptstalefeeestimates',
+  'acceptnonstdtxn', 'incrementalrelayfee=<amt>', 'dustrelayfee=<amt>', 'acceptstalefeeestimates',
   'bytespersigop', 'datacarrier', 'datacarriersize', 'permitbaremultisig', 'minrelaytxfee=<amt>', 'whitelistforcerelay',
   'whitelistrelay', 'blockmaxweight=<n>', 'blockreservedweight=<n>', 'blockmintxfee=<amt>', 'rpcdoccheck',
   'logips', 'logthreadnames', 'logsourcelocations', 'logratelimit', 'signetseednode',
@@ -136,8 +141,8 @@ ignored(['torpassword=<pass>'], S);
 // ---- Refused: ignoring them would mislead ---------------------------------------------------------------------
 refused(['alertnotify=<cmd>', 'blocksdir=<dir>', 'blocknotify=<cmd>', 'loadblock=<file>', 'prune=<n>', 'reindex',
   'reindex-chainstate', 'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
-  'stopafterblockimport', 'test=<option>', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
-  'blockversion=<n>', 'rest', 'rpcwhitelist=<whitelist>', 'rpcwhitelistdefault']);
+  'stopafterblockimport', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
+  'rest']);
 
 export const OPTIONS: ReadonlyMap<string, OptionSpec> = table;
 

@@ -54,7 +54,7 @@ export function lookupBlock(ctx: RpcContext, hash: Uint8Array): BlockIndexEntry 
 }
 
 /** Core's CheckBlockDataAvailability + ReadRawBlock. chainsnap never prunes, so missing data was never downloaded. */
-async function rawBlockChecked(ctx: RpcContext, entry: BlockIndexEntry): Promise<Uint8Array> {
+export async function rawBlockChecked(ctx: RpcContext, entry: BlockIndexEntry): Promise<Uint8Array> {
   if (!entry.status.haveData || !entry.dataPos) throw new RpcError(RPC.MISC_ERROR, 'Block not available (not fully downloaded)');
   try {
     return await ctx.manager.storage.store.readBlock(entry.dataPos);

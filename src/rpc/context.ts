@@ -37,6 +37,8 @@ export interface RpcContext {
   readonly logging: LoggingControl;
   /** The user agent getnetworkinfo reports (Core's strSubVersion, with -uacomment); a default when absent. */
   readonly subversion?: string;
+  /** Regtest's -blockversion: the version of every block mined here; undefined for the versionbits version. */
+  readonly blockVersion?: number;
   /** Begins the same shutdown as SIGTERM (the stop RPC). */
   requestShutdown(): void;
   /** Aborted when shutdown begins: long waits (waitforblockheight, …) return then. */

@@ -6,7 +6,7 @@ import { RPC, RpcError } from './errors.js';
 import { exampleCli, exampleRpc, resultText } from './help.js';
 import type { RpcMethod } from './method.js';
 import { INCREMENTAL_RELAY_FEE_PER_KVB, MIN_RELAY_FEE_PER_KVB } from './net.js';
-import { amountJson } from './request.js';
+import { valueFromAmount } from './util.js';
 
 /** Core's DEFAULT_MAX_MEMPOOL_SIZE_MB, MAX_OP_RETURN_RELAY, DEFAULT_CLUSTER_LIMIT, DEFAULT_CLUSTER_SIZE_LIMIT_KVB. */
 const MAX_MEMPOOL_BYTES = 300_000_000;
@@ -25,11 +25,11 @@ const getmempoolinfo: RpcMethod = {
     size: 0,
     bytes: 0,
     usage: 0,
-    total_fee: amountJson(0),
+    total_fee: valueFromAmount(0),
     maxmempool: MAX_MEMPOOL_BYTES,
-    mempoolminfee: amountJson(MIN_RELAY_FEE_PER_KVB),
-    minrelaytxfee: amountJson(MIN_RELAY_FEE_PER_KVB),
-    incrementalrelayfee: amountJson(INCREMENTAL_RELAY_FEE_PER_KVB),
+    mempoolminfee: valueFromAmount(MIN_RELAY_FEE_PER_KVB),
+    minrelaytxfee: valueFromAmount(MIN_RELAY_FEE_PER_KVB),
+    incrementalrelayfee: valueFromAmount(INCREMENTAL_RELAY_FEE_PER_KVB),
     unbroadcastcount: 0,
     fullrbf: true,
     permitbaremultisig: true,

@@ -26,12 +26,6 @@ import type { RpcMethod, RpcParams } from './method.js';
  */
 const LONGPOLL_CHECK_MS = 100;
 
-/**
- * Core's regtest-only -blockversion, when the node's context carries it (an optional field the daemon may
- * add to RpcContext); every template (generate*, generateblock, getblocktemplate) uses it.
- */
-const blockVersion = (ctx: RpcContext): number | undefined => (ctx as RpcContext & { readonly blockVersion?: number }).blockVersion;
-
 const int = (v: unknown, fallback: number): number => (v === undefined || v === null ? fallback : Math.trunc(Number(v)));
 
 /** maxtries is a uint64 in Core: a negative int wraps to a huge budget. */
@@ -66,7 +60,7 @@ async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number
   while (hashes.length < count) {
     let r;
     try {
-      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now(), blockVersion: blockVersion(ctx) }));
+      r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now(), blockVersion: ctx.blockVersion }));
     } catch (e) {
       if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
       throw e;
@@ -159,7 +153,7 @@ const generateblock: RpcMethod = {
     const submit = params[2] === undefined || params[2] === null ? true : Boolean(params[2]);
     const block = await ctx.exclusive(async () => {
       try {
-        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now(), blockVersion(ctx));
+        return await generateBlock(ctx.manager, coinbaseScript, txs, submit, ctx.now(), ctx.blockVersion);
       } catch (e) {
         if (e instanceof GenerateBlockError) throw new RpcError(e.kind === 'invalid' ? RPC.VERIFY_ERROR : RPC.MISC_ERROR, e.message);
         if (e instanceof BlockNotAcceptedError) throw new RpcError(RPC.INTERNAL_ERROR, e.message);
@@ -351,7 +345,7 @@ const getblocktemplate: RpcMethod = {
     if (lp !== undefined && lp !== null) await longPoll(ctx, lp);
     return ctx.exclusive(() => {
       try {
-        return blockTemplate(ctx.manager, rules, ctx.now(), blockVersion(ctx));
+        return blockTemplate(ctx.manager, rules, ctx.now(), ctx.blockVersion);
       } catch (e) {
         if (e instanceof TemplateRequestError) throw new RpcError(RPC.INVALID_PARAMETER, e.message);
         throw e;

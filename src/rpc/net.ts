@@ -2,7 +2,7 @@
  * Network methods from Core's rpc/net.cpp. chainsnap has no P2P yet: no peers, no traffic, nothing offered
  * to the network; the fields and their types are Core's so clients read them unchanged.
  */
-import { amountJson } from './request.js';
+import { valueFromAmount } from './util.js';
 import { exampleCli, exampleRpc, resultText } from './help.js';
 import type { RpcMethod } from './method.js';
 
@@ -97,8 +97,8 @@ const getnetworkinfo: RpcMethod = {
     connections_in: 0,
     connections_out: 0,
     networks: networks(),
-    relayfee: amountJson(MIN_RELAY_FEE_PER_KVB),
-    incrementalfee: amountJson(INCREMENTAL_RELAY_FEE_PER_KVB),
+    relayfee: valueFromAmount(MIN_RELAY_FEE_PER_KVB),
+    incrementalfee: valueFromAmount(INCREMENTAL_RELAY_FEE_PER_KVB),
     localaddresses: [],
     warnings: [],
   }),

@@ -113,15 +113,20 @@ function withinDepth(text: string): boolean {
 }
 
 /**
- * A number written exactly as given, e.g. Core's amounts with eight decimals ("0.00001000"): JSON.stringify
- * cannot write those, and clients that keep decimals (Python's Decimal, bitcoin-cli) see the difference.
+ * A number whose JSON text must be Core's (UniValue's), not JavaScript's shortest form: amounts with eight
+ * decimals ("0.00001000", ValueFromAmount) and doubles with 16 significant digits (setprecision(16)).
+ * Clients that keep decimals (Python's Decimal, bitcoin-cli) see the difference. writeJson writes `text`;
+ * plain JSON.stringify sees the number's value (toJSON), so nothing else ever meets a marker.
  */
 export class JsonNumber {
   constructor(readonly text: string) {
     if (!NUMBER.test(text)) throw new Error(`not a JSON number: ${text}`);
   }
-  toJSON(): string {
-    return MARK + this.text + MARK;
+  toJSON(): number {
+    return Number(this.text);
+  }
+  toString(): string {
+    return this.text;
   }
 }
 
@@ -130,24 +135,23 @@ const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 const SECRET = randomBytes(8).toString('hex');
 const MARK = '\u0000' + SECRET;
 const ESCAPED_MARK = '\\u0000' + SECRET;
-const MARKED = new RegExp(`"${ESCAPED_MARK.replace(/\\/g, '\\\\')}(-?[0-9.eE+]+)${ESCAPED_MARK.replace(/\\/g, '\\\\')}"`, 'g');
+const MARKED = new RegExp(`"${ESCAPED_MARK.replace(/\\/g, '\\\\')}(-?[0-9.eE+-]+)${ESCAPED_MARK.replace(/\\/g, '\\\\')}"`, 'g');
 
-/** Core's ValueFromAmount: satoshis as a BTC number with eight decimals. */
-export function amountJson(sats: number | bigint): JsonNumber {
-  const n = BigInt(sats);
-  const abs = n < 0n ? -n : n;
-  const frac = (abs % 100_000_000n).toString().padStart(8, '0');
-  return new JsonNumber(`${n < 0n ? '-' : ''}${abs / 100_000_000n}.${frac}`);
-}
-
-/** JSON text as Core's UniValue::write() makes it (compact), with JsonNumber and bigint written as numbers. */
-export function writeJson(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value);
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? MARK + v.toString() + MARK : v));
-  }
+/**
+ * JSON text as Core's UniValue::write() makes it: compact (or indented by `space`, as bitcoin-cli prints),
+ * with JsonNumber written as its text and bigint as a number. The one writer of RPC replies.
+ */
+export function writeJson(value: unknown, space?: number): string {
+  const text = JSON.stringify(
+    value,
+    function (this: Record<string, unknown>, key: string, v: unknown) {
+      // JSON.stringify has already applied toJSON to `v`; the holder still has the JsonNumber itself.
+      const original = this[key];
+      if (original instanceof JsonNumber) return MARK + original.text + MARK;
+      return typeof v === 'bigint' ? MARK + v.toString() + MARK : v;
+    },
+    space,
+  );
+  if (text === undefined) return 'null';
   return text.includes(ESCAPED_MARK) ? text.replace(MARKED, '$1') : text;
 }

@@ -12,6 +12,9 @@ import { checkCredentials, deleteAuthCookie, parseBasicAuth, setupAuth, type Aut
 import type { RpcContext } from './context.js';
 import { RpcDispatcher, type HttpReply, type MethodStats } from './dispatch.js';
 import type { RpcMethod } from './method.js';
+import { newRequest, parseJson, replyObject, writeJson } from './request.js';
+import { checkWhitelist, whitelistActive, type RpcWhitelist } from './whitelist.js';
+import { RPC } from './errors.js';
 
 /** Core's MAX_SIZE: the largest request body. */
 export const MAX_BODY_SIZE = 0x02000000;
@@ -26,6 +29,8 @@ export interface RpcServerOptions {
   /** -rpcallowip, beyond loopback (always allowed). */
   allowIps: string[];
   auth: RpcAuthConfig;
+  /** -rpcwhitelist / -rpcwhitelistdefault; undefined: every authenticated user may call every method. */
+  whitelist?: RpcWhitelist;
   /** -rpcthreads: calls executing at once. */
   threads: number;
   /** -rpcworkqueue: calls waiting beyond those; more get 503. */
@@ -199,7 +204,20 @@ export class RpcServer {
       await new Promise((r) => setTimeout(r, this.opts.authFailDelayMs ?? 250));
       return this.send(res, 401, '', false, true);
     }
-    const reply = await this.queue.run(() => this.dispatcher.handleBody(text.toString('utf8')));
+    const body = text.toString('utf8');
+    if (whitelistActive(this.opts.whitelist)) {
+      const user = creds.user.toString('utf8');
+      const verdict = checkWhitelist(this.opts.whitelist, user, parseJson(body));
+      if ('invalidBatch' in verdict) {
+        const error = { code: RPC.INVALID_REQUEST, message: 'Invalid Request object' };
+        return this.send(res, 400, writeJson(replyObject(null, error, newRequest())) + '\n', false, false, 'application/json');
+      }
+      if (!verdict.allowed) {
+        this.opts.log.info(verdict.method === undefined ? `RPC User ${user} not allowed to call any methods` : `RPC User ${user} not allowed to call method ${verdict.method}`);
+        return this.send(res, 403, '');
+      }
+    }
+    const reply = await this.queue.run(() => this.dispatcher.handleBody(body));
     if (reply === undefined) {
       this.opts.log.warn('WARNING: request rejected because http work queue depth exceeded, it can be increased with the -rpcworkqueue= setting');
       return this.send(res, 503, 'Work queue depth exceeded');

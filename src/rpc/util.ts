@@ -8,6 +8,7 @@ import { targetFromBits } from '../consensus/pow.js';
 import { hexToHash } from '../primitives/hash.js';
 import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
+import { JsonNumber } from './request.js';
 
 /** Core treats a missing argument and JSON null alike (UniValue::isNull). */
 export function isNull(v: unknown): v is null | undefined {
@@ -77,77 +78,25 @@ export function parseVerbosity(v: unknown, defaultVerbosity: number, allowBool: 
   return getInt(v);
 }
 
-/**
- * A number whose JSON text must be Core's, not JavaScript's shortest form. JSON.stringify sees a plain
- * number (toJSON); jsonStringify writes `text()`.
- */
-export abstract class CoreNumber {
-  abstract text(): string;
-
-  toJSON(): number {
-    return Number(this.text());
-  }
-
-  toString(): string {
-    return this.text();
-  }
+/** Core's ValueFromAmount: satoshis as a BTC number with exactly eight decimals ("%s%d.%08d"). */
+export function valueFromAmount(sats: number | bigint): JsonNumber {
+  const n = BigInt(sats);
+  const abs = n < 0n ? -n : n;
+  return new JsonNumber(`${n < 0n ? '-' : ''}${abs / 100_000_000n}.${(abs % 100_000_000n).toString().padStart(8, '0')}`);
 }
-
-/** An amount in satoshis, shown as Core's ValueFromAmount: exactly 8 decimals ("%s%d.%08d"). */
-export class BtcAmount extends CoreNumber {
-  constructor(readonly sats: bigint) {
-    super();
-  }
-
-  text(): string {
-    const neg = this.sats < 0n;
-    const a = neg ? -this.sats : this.sats;
-    return `${neg ? '-' : ''}${a / 100_000_000n}.${(a % 100_000_000n).toString().padStart(8, '0')}`;
-  }
-}
-
-export function valueFromAmount(sats: number | bigint): BtcAmount {
-  return new BtcAmount(BigInt(sats));
-}
-
-/** A double as UniValue writes it: C++ stream precision 16, i.e. printf's %.16g. */
-export class CoreReal extends CoreNumber {
-  constructor(readonly value: number) {
-    super();
-  }
-
-  text(): string {
-    const v = this.value;
-    if (v === 0 || !Number.isFinite(v)) return Number.isFinite(v) ? '0' : 'null';
-    const [mantissa, expText] = v.toExponential(15).split('e');
-    const exp = Number(expText);
-    const trim = (t: string) => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
-    if (exp < -4 || exp >= 16) return `${trim(mantissa)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-    return trim(v.toFixed(15 - exp));
-  }
-}
-
-export function coreReal(v: number): CoreReal {
-  return new CoreReal(v);
-}
-
-const NUMBER_MARK = `\u0001number${Math.random().toString(36).slice(2)}:`;
-const NUMBER_RE = new RegExp(`"\\\\u0001${NUMBER_MARK.slice(1)}([-+.0-9a-z]+)"`, 'g');
 
 /**
- * JSON text of an RPC result with Core's number formats: amounts with 8 decimals (50.00000000, not 50)
- * and doubles with 16 significant digits. Servers and clients using JSON.stringify get the same values.
+ * A double as UniValue::setFloat writes it: `ostream << setprecision(16)`, i.e. printf's %.16g (16
+ * significant digits, trailing zeros dropped, exponent form below 1e-4 and from 1e16). Not finite: null.
  */
-export function jsonStringify(value: unknown, space?: number): string {
-  const text = JSON.stringify(
-    value,
-    function (this: Record<string, unknown>, key: string, v: unknown) {
-      const original = this[key];
-      return original instanceof CoreNumber ? NUMBER_MARK + original.text() : v;
-    },
-    space,
-  );
-  return text === undefined ? 'null' : text.replace(NUMBER_RE, '$1');
+export function coreReal(v: number): JsonNumber | null {
+  if (!Number.isFinite(v)) return null;
+  if (v === 0) return new JsonNumber('0');
+  const [mantissa, expText] = v.toExponential(15).split('e');
+  const exp = Number(expText);
+  const trim = (t: string) => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
+  if (exp < -4 || exp >= 16) return new JsonNumber(`${trim(mantissa)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`);
+  return new JsonNumber(trim(v.toFixed(15 - exp)));
 }
 
 export { getDifficulty } from '../consensus/pow.js';

@@ -43,6 +43,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Lines for bitcoin.conf (written when the file does not exist yet). */
   conf?: string[];
+  /** regtest (the default) or main, whose files live in the data directory itself. */
+  network?: 'regtest' | 'main';
 }
 
 export class DaemonProcess {
@@ -55,6 +57,7 @@ export class DaemonProcess {
     readonly datadir: string,
     readonly port: number,
     args: string[],
+    readonly network: 'regtest' | 'main' = 'regtest',
   ) {
     this.child = spawn(process.execPath, ['--no-warnings', DAEMON, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.stdout += d));
@@ -68,19 +71,20 @@ export class DaemonProcess {
     );
   }
 
-  /** Starts a regtest daemon and waits until its RPC answers outside warm-up. */
+  /** Starts a daemon (regtest unless told otherwise) and waits until its RPC answers outside warm-up. */
   static async start(opts: DaemonOptions): Promise<DaemonProcess> {
     mkdirSync(opts.datadir, { recursive: true });
     const port = await freePort();
+    const network = opts.network ?? 'regtest';
     const conf = path.join(opts.datadir, 'bitcoin.conf');
-    if (!existsSync(conf)) writeFileSync(conf, ['regtest=1', ...(opts.conf ?? [])].join('\n') + '\n');
-    const d = new DaemonProcess(opts.datadir, port, [`-datadir=${opts.datadir}`, `-rpcport=${port}`, ...(opts.args ?? [])]);
+    if (!existsSync(conf)) writeFileSync(conf, [network === 'regtest' ? 'regtest=1' : 'chain=main', ...(opts.conf ?? [])].join('\n') + '\n');
+    const d = new DaemonProcess(opts.datadir, port, [`-datadir=${opts.datadir}`, `-rpcport=${port}`, ...(opts.args ?? [])], network);
     await d.waitForRpc();
     return d;
   }
 
   get networkDir(): string {
-    return path.join(this.datadir, 'regtest');
+    return this.network === 'main' ? this.datadir : path.join(this.datadir, 'regtest');
   }
 
   private cookie(): string | undefined {

@@ -1,6 +1,6 @@
 /** prepareDataDir: Core's layout (wallets/, blocks/, settings.json exactly as Core writes it) and the pid file. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { prepareDataDir, removePidFile, writePidFile, writeUniValue } from '../../src/node/datadir.js';
@@ -18,6 +18,9 @@ test('a new default datadir gets wallets/, the network dir its own wallets/ and 
   assert.deepEqual(readdirSync(base).sort(), ['regtest', 'wallets']);
   assert.deepEqual(readdirSync(path.join(base, 'regtest')).sort(), ['blocks', 'settings.json', 'wallets']);
   assert.deepEqual(readdirSync(path.join(base, 'regtest', 'wallets')), []);
+  // Core's umask 077: private directories and files.
+  assert.equal(statSync(path.join(base, 'regtest')).mode & 0o777, 0o700);
+  assert.equal(statSync(path.join(base, 'regtest', 'settings.json')).mode & 0o777, 0o600);
   // UniValue's pretty print with indent 4, then a newline, as Core's WriteSettings.
   assert.equal(readFileSync(path.join(base, 'regtest', 'settings.json'), 'utf8'), `{\n    "_warning_": "${WARNING}"\n}\n`);
   // Idempotent.

@@ -57,7 +57,7 @@ test('Core\'s functional-test framework start: regtest, its ports, its logging, 
   assert.equal(cfg.pidFile, path.join(dir, 'regtest', 'bitcoind.pid'));
   assert.equal(cfg.settingsFile, path.join(dir, 'regtest', 'settings.json'));
   assert.deepEqual(cfg.initWarnings, []);
-  for (const name of ['uacomment', 'disablewallet', 'logthreadnames', 'bind', 'connect', 'keypool', 'fallbackfee']) {
+  for (const name of ['disablewallet', 'logthreadnames', 'bind', 'connect', 'keypool', 'fallbackfee']) {
     assert.ok(cfg.ignored.includes(name), name);
     assert.ok(cfg.startupLog.includes(`Option -${name} has no effect in chainsnap`), name);
   }
@@ -189,4 +189,20 @@ test('-checkpoints warns as Core; -help, -h, -?, -help-debug and -version are re
   assert.equal(resolveNodeConfig(['-help-debug'], home).infoRequest, 'help-debug');
   assert.equal(resolveNodeConfig(['-version'], home).infoRequest, 'version');
   assert.equal(resolveNodeConfig(['-regtest'], home).infoRequest, undefined);
+});
+
+test('-blockversion and -test=bip94 on regtest, -uacomment in the user agent, refused and warned as Core does', () => {
+  const dir = frameworkDatadir();
+  const cfg = resolveNodeConfig([...frameworkArgs(dir), '-blockversion=1337', '-test=bip94', '-test=nosuch', '-uacomment=two'], {});
+  assert.equal(cfg.blockVersion, 1337);
+  assert.equal(cfg.params.enforceBIP94, true);
+  assert.deepEqual(cfg.initWarnings, ['Unrecognised option "nosuch" provided in -test=<option>.']);
+  assert.match(cfg.subversion, /^\/chainsnap:[^(]+\(testnode0; two\)\/$/);
+  const plain = resolveNodeConfig(frameworkArgs(frameworkDatadir()), {});
+  assert.equal(plain.blockVersion, undefined);
+  assert.equal(plain.params.enforceBIP94, false);
+  refused([`-datadir=${frameworkDatadir()}`, '-uacomment=a/b'], 'User Agent comment (a/b) contains unsafe characters.');
+  const home = scratchDir();
+  refused([`-datadir=${home}`, '-test=bip94'], '-test=<option> can only be used with regtest');
+  assert.equal(resolveNodeConfig([`-datadir=${home}`, '-blockversion=5'], {}).blockVersion, undefined, 'main ignores it, as Core');
 });

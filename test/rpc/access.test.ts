@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { allowList, clientAllowed, parseSubnet, rpcBinds, splitHostPort } from '../../src/rpc/access.js';
-import { amountJson, JsonNumber, writeJson } from '../../src/rpc/request.js';
+import { JsonNumber, writeJson } from '../../src/rpc/request.js';
+import { valueFromAmount } from '../../src/rpc/util.js';
 
 test('loopback is always allowed, IPv4-mapped addresses count as IPv4, others only when listed', () => {
   const base = allowList([]);
@@ -49,8 +50,8 @@ test('-rpcbind counts only with -rpcallowip; host:port forms', () => {
 });
 
 test('amounts are written with eight decimals; bigints as numbers; strings are never turned into numbers', () => {
-  assert.equal(writeJson({ a: amountJson(100), b: amountJson(-5_000_000_000n), c: amountJson(0) }), '{"a":0.00000100,"b":-50.00000000,"c":0.00000000}');
+  assert.equal(writeJson({ a: valueFromAmount(100), b: valueFromAmount(-5_000_000_000n), c: valueFromAmount(0) }), '{"a":0.00000100,"b":-50.00000000,"c":0.00000000}');
   assert.equal(writeJson([1n << 70n, 'x']), '[1180591620717411303424,"x"]');
-  for (const s of ['\u0000#12\u0000#', '\u000012\u0000', '\\u0000#12\\u0000#']) assert.equal(writeJson([s, amountJson(1)]), `[${JSON.stringify(s)},0.00000001]`);
+  for (const s of ['\u0000#12\u0000#', '\u000012\u0000', '\\u0000#12\\u0000#']) assert.equal(writeJson([s, valueFromAmount(1)]), `[${JSON.stringify(s)},0.00000001]`);
   assert.throws(() => new JsonNumber('1; drop'), /not a JSON number/);
 });

@@ -6,7 +6,7 @@ import { RpcError } from '../../src/rpc/errors.js';
 import type { RpcMethod } from '../../src/rpc/method.js';
 import { Operations } from '../../src/rpc/operations.js';
 import { blockchainMethods } from '../../src/rpc/blockchain.js';
-import { jsonStringify } from '../../src/rpc/util.js';
+import { writeJson } from '../../src/rpc/request.js';
 import assert from 'node:assert/strict';
 
 export interface TestContext extends RpcContext {
@@ -42,7 +42,7 @@ export function testContext(manager: ChainstateManager, networkDir: string): Tes
     async call(method, ...params) {
       const m = methods.get(method);
       if (!m) throw new Error(`no method ${method}`);
-      return JSON.parse(jsonStringify(await m.handler(params, ctx)));
+      return JSON.parse(writeJson(await m.handler(params, ctx)));
     },
     async rejects(code, message, method, ...params) {
       await assert.rejects(ctx.call(method, ...params), (e: unknown) => {

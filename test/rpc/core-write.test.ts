@@ -10,7 +10,8 @@ import { getChainParams } from '../../src/consensus/params.js';
 import { fromHex } from '../../src/primitives/bytes.js';
 import { transactionFromHex, type Transaction } from '../../src/primitives/transaction.js';
 import { scriptToAsmStr, scriptToUniv, txToUniv } from '../../src/rpc/core-write.js';
-import { coreReal, jsonStringify, valueFromAmount } from '../../src/rpc/util.js';
+import { writeJson } from '../../src/rpc/request.js';
+import { coreReal, valueFromAmount } from '../../src/rpc/util.js';
 import { addChecksum, checkChecksum, descriptorChecksum } from '../../src/script/descriptor-checksum.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/core-functional/test/functional/data');
@@ -46,9 +47,9 @@ test("bitcoin-tx -json outputs: TxToUniv field for field, amounts with 8 decimal
     const want = JSON.parse(text) as { hex?: string };
     if (typeof want.hex !== 'string') continue;
     const got = txToUniv(decodeTx(want.hex), main, { includeHex: true });
-    assert.deepEqual(JSON.parse(jsonStringify(got)), want, name);
+    assert.deepEqual(JSON.parse(writeJson(got)), want, name);
     // Core's JSON text, amounts included, apart from indentation.
-    assert.equal(jsonStringify(got), JSON.stringify(want).replace(/"value":([0-9.e-]+)/g, (_m, v: string) => `"value":${Number(v).toFixed(8)}`), name);
+    assert.equal(writeJson(got), JSON.stringify(want).replace(/"value":([0-9.e-]+)/g, (_m, v: string) => `"value":${Number(v).toFixed(8)}`), name);
     checked++;
   }
   assert.ok(checked >= 20, `checked ${checked} transactions`);
@@ -82,9 +83,9 @@ test('descriptor checksum: as test_framework/descriptors.py; CheckChecksum error
 });
 
 test("JSON numbers as Core writes them: amounts with 8 decimals, doubles as %.16g", () => {
-  assert.equal(jsonStringify({ a: valueFromAmount(5_000_000_000), b: valueFromAmount(-1), c: [valueFromAmount(0)] }), '{"a":50.00000000,"b":-0.00000001,"c":[0.00000000]}');
+  assert.equal(writeJson({ a: valueFromAmount(5_000_000_000), b: valueFromAmount(-1), c: [valueFromAmount(0)] }), '{"a":50.00000000,"b":-0.00000001,"c":[0.00000000]}');
   assert.equal(JSON.stringify({ a: valueFromAmount(5_000_000_000) }), '{"a":50}');
-  const real = (v: number) => jsonStringify(coreReal(v));
+  const real = (v: number) => writeJson(coreReal(v));
   assert.equal(real(4.6565423739069247e-10), '4.656542373906925e-10');
   assert.equal(real(1), '1');
   assert.equal(real(0.004975124378109453), '0.004975124378109453');
@@ -92,4 +93,8 @@ test("JSON numbers as Core writes them: amounts with 8 decimals, doubles as %.16
   assert.equal(real(1e16), '1e+16');
   assert.equal(real(123456.5), '123456.5');
   assert.equal(real(0), '0');
+  assert.equal(real(0.1), '0.1', '16 digits, not the 17 that would show 0.10000000000000001');
+  assert.equal(real(2 / 3), '0.6666666666666666');
+  assert.equal(real(Infinity), 'null');
+  assert.equal(writeJson(valueFromAmount(1)), '0.00000001', 'a number at the root');
 });
