@@ -107,6 +107,7 @@ class Daemon {
       methods,
       mockTime: cfg.mockTime,
       networkActive: cfg.networkActive,
+      blockVersion: cfg.blockVersion,
       requestShutdown: () => this.beginShutdown(),
       activeCommands: () => this.server?.activeCommands() ?? [],
     });

@@ -19,6 +19,8 @@ export interface NodeContextOptions {
   methods: ReadonlyMap<string, RpcMethod>;
   mockTime: number;
   networkActive: boolean;
+  /** Regtest's -blockversion for mined blocks. */
+  blockVersion?: number;
   requestShutdown: () => void;
   activeCommands: () => { method: string; duration: number }[];
 }
@@ -36,6 +38,10 @@ export class NodeContext implements RpcContext {
   constructor(private readonly opts: NodeContextOptions) {
     this.mockTime = opts.mockTime;
     this.networkActive = opts.networkActive;
+  }
+
+  get blockVersion(): number | undefined {
+    return this.opts.blockVersion;
   }
 
   get manager(): ChainstateManager {
