@@ -4,6 +4,7 @@
  * stores it; `persist` makes stored data durable before the index may point at it.
  */
 import path from 'node:path';
+import { toHex } from '../primitives/bytes.js';
 import type { Logger } from 'pino';
 import { parseBlock, serializeBlock, type Block } from '../primitives/block.js';
 import { hasWitness } from '../primitives/transaction.js';
@@ -20,6 +21,8 @@ export interface BlockStorageOptions {
   now?: () => number;
   /** Smaller blk files (tests). */
   maxFileSize?: number;
+  /** Core's -blocksxor for a fresh blocks dir (see BlockStoreOptions.obfuscate). */
+  obfuscate?: boolean;
   log?: Logger;
 }
 
@@ -43,9 +46,11 @@ export class BlockStorage {
       const store = await BlockStore.open(dir, {
         magic: params.messageStart,
         maxFileSize: opts.maxFileSize,
+        obfuscate: opts.obfuscate,
         files: await db.fileInfos(),
         lastFile: await db.lastFile(),
       });
+      opts.log?.info(`Using obfuscation key for blocksdir *.dat files (${dir}): '${toHex(store.xorKey)}'`);
       const storage = new BlockStorage(params, index, store, db, dir);
       await storage.loadGenesisBlock();
       return storage;

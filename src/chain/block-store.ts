@@ -6,7 +6,8 @@
  * `await sync()` before writing index entries that point at new data, and persist the file infos it returns
  * in the same index batch. Also reads a stopped Core node's blocks/ dir, undoing its xor.dat obfuscation.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { FileHandle, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { equalBytes, readU32LE, toHex, writeU32LE } from '../primitives/bytes.js';
@@ -45,13 +46,54 @@ export interface BlockStoreOptions {
   /** File infos and last file from the block index DB, when there is one. */
   files?: ReadonlyMap<number, BlockFileInfo>;
   lastFile?: number;
-  /** Required for a Core blocks dir with a non-zero xor.dat key: writing obfuscated files is not supported. */
   readOnly?: boolean;
+  /**
+   * Core's -blocksxor: a fresh blocks dir gets a random xor.dat key and its files are obfuscated with it, so
+   * that anti-virus software does not trip over block data. Off: a zero key (no obfuscation). An existing
+   * xor.dat always wins; one with a non-zero key cannot be turned off (Core's error). Unset (library use):
+   * no new key, and any existing one is used.
+   */
+  obfuscate?: boolean;
 }
 
 const emptyInfo = (): BlockFileInfo => ({ blocks: 0, size: 0, undoSize: 0, heightFirst: 0, heightLast: 0, timeFirst: 0, timeLast: 0 });
 const fileName = (kind: 'blk' | 'rev', n: number) => `${kind}${String(n).padStart(5, '0')}.dat`;
 const posString = (pos: FilePos) => `FlatFilePos(nFile=${pos.file}, nPos=${pos.offset})`;
+
+const XOR_FILE = 'xor.dat';
+
+function readXorKey(dir: string): Uint8Array {
+  const file = path.join(dir, XOR_FILE);
+  const key = existsSync(file) ? new Uint8Array(readFileSync(file)) : new Uint8Array(8);
+  if (key.length !== 8) throw new Error(`${file}: expected an 8-byte key, found ${key.length} bytes`);
+  return key;
+}
+
+/**
+ * Core's InitBlocksdirXorKey: a random key only on the very first start (no block files yet), written
+ * durably before any block; a blocks dir from before obfuscation gets a zero key file.
+ */
+function initXorKey(dir: string, obfuscate: boolean | undefined): Uint8Array {
+  const file = path.join(dir, XOR_FILE);
+  if (!existsSync(file)) {
+    const fresh = !readdirSync(dir).some((f) => /^(blk|rev)\d{5,}\.dat$/.test(f));
+    const key = obfuscate && fresh ? new Uint8Array(randomBytes(8)) : new Uint8Array(8);
+    const fd = openSync(file, 'wx');
+    try {
+      writeSync(fd, key);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const key = readXorKey(dir);
+  if (obfuscate === false && key.some((b) => b !== 0)) {
+    throw new Error(
+      `The blocksdir XOR-key can not be disabled when a random key was already stored! Stored key: '${toHex(key)}', stored path: '${file}'.`,
+    );
+  }
+  return key;
+}
 
 export class BlockStore {
   private readonly handles = new Map<string, Promise<FileHandle>>();
@@ -79,12 +121,7 @@ export class BlockStore {
   static async open(dir: string, opts: BlockStoreOptions): Promise<BlockStore> {
     const readOnly = opts.readOnly ?? false;
     if (!readOnly) mkdirSync(dir, { recursive: true });
-    const xorPath = path.join(dir, 'xor.dat');
-    const xorKey = existsSync(xorPath) ? new Uint8Array(readFileSync(xorPath)) : new Uint8Array(8);
-    if (xorKey.length !== 8) throw new Error(`${xorPath}: expected an 8-byte key, found ${xorKey.length} bytes`);
-    if (!readOnly && xorKey.some((b) => b !== 0)) {
-      throw new Error(`${dir} is obfuscated with xor.dat key ${toHex(xorKey)}; only read-only access is supported`);
-    }
+    const xorKey = readOnly ? readXorKey(dir) : initXorKey(dir, opts.obfuscate);
     const files = new Map<number, BlockFileInfo>();
     for (const [n, info] of opts.files ?? []) files.set(n, { ...info });
     const onDisk = existsSync(dir) ? readdirSync(dir).flatMap((f) => /^blk(\d{5,})\.dat$/.exec(f)?.[1] ?? []).map(Number) : [];
@@ -233,6 +270,7 @@ export class BlockStore {
     head.set(this.magic);
     writeU32LE(head, 4, parts[0].length);
     const buf = Buffer.concat([head, ...parts]);
+    this.xor(buf, at);
     const h = await this.handle(name);
     let done = 0;
     while (done < buf.length) done += (await h.write(buf, done, buf.length - done, at + done)).bytesWritten;

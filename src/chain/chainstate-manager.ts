@@ -101,7 +101,7 @@ export class ChainstateManager {
     }
     if (existsSync(invalidSnapshotDir(datadir))) throw new StartupError(MSG_FAILED_AT_STARTUP);
     log.warn('Scripts are not executed yet: every script is assumed valid (the script interpreter is a later issue).');
-    const storage = await BlockStorage.open(datadir, opts.params, { now: opts.now, maxFileSize: opts.maxBlockFileSize, log });
+    const storage = await BlockStorage.open(datadir, opts.params, { now: opts.now, maxFileSize: opts.maxBlockFileSize, obfuscate: opts.blocksXor, log });
     const manager = new ChainstateManager(opts, storage);
     try {
       await manager.start();

@@ -21,6 +21,8 @@ export interface ChainstateManagerOptions {
   /** Clock in seconds (header time rule, initial-block-download test). */
   now?: () => number;
   maxBlockFileSize?: number;
+  /** Core's -blocksxor: obfuscate a fresh blocks dir with a random xor.dat key (the daemon's default). */
+  blocksXor?: boolean;
 }
 
 /** The node cannot go on: Core's fatal errors (a snapshot that failed validation). */

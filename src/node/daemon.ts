@@ -169,6 +169,7 @@ class Daemon {
         dbcache: cfg.dbcacheBytes,
         log,
         background: cfg.background,
+        blocksXor: cfg.args.getBoolArg('blocksxor') ?? true,
         now: () => this.ctx.now(),
       });
       this.ctx.attach(this.manager);

@@ -55,6 +55,7 @@ implemented('options', 'datadir=<dir>', 'Specify data directory', NN);
 implemented('options', 'includeconf=<file>', 'Specify additional configuration file, relative to the -datadir path (only useable from configuration file, not command line)');
 implemented('options', 'allowignoredconf', 'For backwards compatibility, treat an unused bitcoin.conf file in the datadir as a warning, not an error.');
 implemented('options', 'assumevalid=<hex>', 'If this block is in the chain assume that it and its ancestors are valid and potentially skip their script verification (0 to verify all)');
+implemented('options', 'blocksxor', 'Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an existing blocksdir or when `-blocksxor=0` is set, and random for a freshly initialized blocksdir. (default: 1)');
 implemented('options', 'dbcache=<n>', 'Maximum database cache size <n> MiB (minimum 4, default: 450). Make sure you have enough RAM.');
 implemented('options', 'par=<n>', 'Set the number of script verification threads (0 = auto, up to 15, <0 = leave that many cores free, default: 0)');
 implemented('options', 'pid=<file>', 'Specify pid file. Relative paths will be prefixed by a net-specific datadir location. (default: bitcoind.pid)');
@@ -109,7 +110,7 @@ add('implemented', 'hidden', 'checkpoints');
 
 // ---- Ignored: harmless without the feature ------------------------------------------------------------------
 ignored(['webport=<port>'], 0, 'chainsnap');
-ignored(['blocksxor', 'blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
+ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
   'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'bantime=<n>',
   'cjdnsreachable', 'discover', 'dns', 'dnsseed', 'externalip=<ip>', 'fixedseeds', 'forcednsseed', 'listen',
   'listenonion', 'maxconnections=<n>', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
