@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../node/fixtures/free-port.js';
 import type { RpcBenchOptions, RpcBenchResult } from './rpc.bench.js';
 
 export interface BenchDaemon {
@@ -18,17 +18,6 @@ export interface BenchDaemon {
   url: string;
   call<T = unknown>(method: string, ...params: unknown[]): Promise<T>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `bin/chainsnapd.js` on a regtest data directory and waits for its RPC. */

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { Prng } from '../../contrib/chaingen/prng.js';
 import { getChainParams } from '../../src/consensus/params.js';
 import { toHex } from '../../src/primitives/bytes.js';
 import { blockHash, parseBlock, readFramedBlocks } from '../../src/primitives/block.js';
@@ -24,19 +25,9 @@ import { rpcUrl, servingNode, utxoStats, waitFor, waitForValidatedTip, type Chai
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test(`SIGKILL during snapshot load, sync and background validation; restarts end with the never-killed node's hashes (CRASH_SEED=${SEED})`, async (t) => {
-  const random = prng(SEED);
+  const prng = new Prng(`crash-restart-${SEED}`);
+  const random = () => prng.u32() / 2 ** 32;
   const chain = wholenodeChain();
   const { node: server } = await servingNode(chain);
   const datadir = scratchDir();

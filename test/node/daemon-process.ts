@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after } from 'node:test';
+import { freePort } from './fixtures/free-port.js';
 
 const ROOT = process.cwd();
 const DAEMON = path.join(ROOT, 'bin', 'chainsnapd.js');
@@ -26,17 +26,7 @@ export class RpcCallError extends Error {
   }
 }
 
-/** A port nobody listens on right now (the daemon binds it a moment later; tests retry a start on EADDRINUSE). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface DaemonOptions {
   datadir: string;
