@@ -163,7 +163,7 @@ export async function benchOwnServer(method = 'getconnectioncount', seconds = 5,
   }
 }
 
-if (process.argv[1]?.endsWith('rpc.bench.js')) {
+if (path.basename(process.argv[1] ?? '') === 'rpc.bench.js') {
   const [mode, seconds, clients] = process.argv.slice(2);
   if (mode === 'serve') await serve();
   else {

@@ -39,3 +39,9 @@ const m = await benchMuhash({ coins: 500_000 });
 console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records)`);
 console.log('goals       verify >= 4,000,000 coins/s; writer >= 2,000,000 coins/s; muhash >= 390,000 coins/s; peak RSS < 150 MB');
 if (process.env.BENCH_ENGINE !== '0') await (await import('./engine-run.js')).benchEngine(coins);
+if (process.env.BENCH_NODE !== '0') {
+  const { benchNodeRpc } = await import('./node-rpc.bench.js');
+  for (const r of await benchNodeRpc()) console.log(`node rpc    ${fmt(r.requestsPerSec)} requests/s for ${r.method} with ${r.clients} keep-alive clients against the daemon (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms)`);
+  const { benchNodeSync } = await import('./node-sync.bench.js');
+  for (const r of (await benchNodeSync(Number(process.env.BENCH_SYNC_BLOCKS ?? 2000))).results) console.log(`node sync   ${fmt(r.blocksPerSec)} blocks/s, ${fmt(r.mbPerSec, 1)} MB/s from ${r.source} (${r.blocks} blocks in ${fmt(r.seconds, 1)} s)`);
+}
