@@ -173,7 +173,7 @@ test('options whose effect chainsnap lacks are refused when asked for, accepted 
   refused(['-regtest', '-prune=550'], '-prune is not supported by chainsnap.', home);
   refused(['-regtest', '-txindex'], '-txindex is not supported by chainsnap.', home);
   refused(['-regtest', '-blocksdir=/tmp'], '-blocksdir is not supported by chainsnap.', home);
-  refused(['-regtest', '-rpcwhitelist=u:getblockcount'], '-rpcwhitelist is not supported by chainsnap.', home);
+  refused(['-regtest', '-reindex'], '-reindex is not supported by chainsnap.', home);
   for (const off of ['-prune=0', '-notxindex', '-txindex=0', '-rest=0']) assert.doesNotThrow(() => resolveNodeConfig(['-regtest', off], home), off);
 });
 
