@@ -108,6 +108,7 @@ class Daemon {
       mockTime: cfg.mockTime,
       networkActive: cfg.networkActive,
       blockVersion: cfg.blockVersion,
+      subversion: cfg.subversion,
       requestShutdown: () => this.beginShutdown(),
       activeCommands: () => this.server?.activeCommands() ?? [],
     });
@@ -156,6 +157,7 @@ class Daemon {
             threads: cfg.rpc.threads,
             workQueue: cfg.rpc.workQueue,
             serverTimeoutSeconds: cfg.rpc.serverTimeout,
+            whitelist: cfg.rpc.whitelist,
             log,
           },
           this.ctx.methods,

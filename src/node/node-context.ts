@@ -21,6 +21,8 @@ export interface NodeContextOptions {
   networkActive: boolean;
   /** Regtest's -blockversion for mined blocks. */
   blockVersion?: number;
+  /** The user agent getnetworkinfo reports (-uacomment). */
+  subversion?: string;
   requestShutdown: () => void;
   activeCommands: () => { method: string; duration: number }[];
 }
@@ -42,6 +44,10 @@ export class NodeContext implements RpcContext {
 
   get blockVersion(): number | undefined {
     return this.opts.blockVersion;
+  }
+
+  get subversion(): string | undefined {
+    return this.opts.subversion;
   }
 
   get manager(): ChainstateManager {
