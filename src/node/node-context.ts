@@ -32,6 +32,8 @@ export class NodeContext implements RpcContext {
   readonly operations = new Operations();
   mockTime: number;
   networkActive: boolean;
+  blockVersion: number | undefined;
+  subversion: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly shutdown = new AbortController();
   /** Set once the engine is open; RPC methods only run after that (the server answers "in warm-up" before). */
@@ -40,14 +42,8 @@ export class NodeContext implements RpcContext {
   constructor(private readonly opts: NodeContextOptions) {
     this.mockTime = opts.mockTime;
     this.networkActive = opts.networkActive;
-  }
-
-  get blockVersion(): number | undefined {
-    return this.opts.blockVersion;
-  }
-
-  get subversion(): string | undefined {
-    return this.opts.subversion;
+    this.blockVersion = opts.blockVersion;
+    this.subversion = opts.subversion;
   }
 
   get manager(): ChainstateManager {

@@ -4,7 +4,8 @@ import type { ChainstateManager } from '../../src/chain/chainstate-manager.js';
 import type { RpcContext } from '../../src/rpc/context.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import type { RpcMethod } from '../../src/rpc/method.js';
-import { Operations } from '../../src/rpc/operations.js';
+import type { ChainParams } from '../../src/consensus/params.js';
+import { NodeContext } from '../../src/node/node-context.js';
 import { blockchainMethods } from '../../src/rpc/blockchain.js';
 import { writeJson } from '../../src/rpc/request.js';
 import assert from 'node:assert/strict';
@@ -16,35 +17,33 @@ export interface TestContext extends RpcContext {
   rejects(code: number, message: string | RegExp, method: string, ...params: unknown[]): Promise<void>;
 }
 
-export function testContext(manager: ChainstateManager, networkDir: string): TestContext {
-  const methods = new Map<string, RpcMethod>(blockchainMethods.map((m) => [m.name, m]));
-  let queue: Promise<unknown> = Promise.resolve();
-  const ctx: TestContext = {
-    manager,
-    params: manager.params,
+/** The daemon's own context (serialising queue, mock time, operations) without a daemon around it. */
+export function nodeContext(params: ChainParams, networkDir: string, methods: ReadonlyMap<string, RpcMethod>, mockTime = 0): NodeContext {
+  return new NodeContext({
+    params,
     networkDir,
     log: pino({ level: 'silent' }),
-    startTime: Math.floor(Date.now() / 1000),
-    mockTime: 0,
-    now: () => (ctx.mockTime || Math.floor(Date.now() / 1000)),
-    networkActive: true,
-    exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-      const run = queue.then(fn, fn);
-      queue = run.catch(() => undefined);
-      return run;
-    },
-    operations: new Operations(),
-    methods,
-    activeCommands: () => [],
     logPath: '',
     logging: { categories: () => ({}), update: () => {} },
+    methods,
+    mockTime,
+    networkActive: true,
     requestShutdown: () => {},
-    async call(method, ...params) {
+    activeCommands: () => [],
+  });
+}
+
+export function testContext(manager: ChainstateManager, networkDir: string): TestContext {
+  const methods = new Map<string, RpcMethod>(blockchainMethods.map((m) => [m.name, m]));
+  const node = nodeContext(manager.params, networkDir, methods);
+  node.attach(manager);
+  const ctx: TestContext = Object.assign(node, {
+    async call(method: string, ...params: unknown[]) {
       const m = methods.get(method);
       if (!m) throw new Error(`no method ${method}`);
       return JSON.parse(writeJson(await m.handler(params, ctx)));
     },
-    async rejects(code, message, method, ...params) {
+    async rejects(code: number, message: string | RegExp, method: string, ...params: unknown[]) {
       await assert.rejects(ctx.call(method, ...params), (e: unknown) => {
         assert.ok(e instanceof RpcError, `${method}: expected an RpcError, got ${String(e)}`);
         assert.equal(e.code, code, `${method}: code (${e.message})`);
@@ -53,6 +52,6 @@ export function testContext(manager: ChainstateManager, networkDir: string): Tes
         return true;
       });
     },
-  };
+  });
   return ctx;
 }
