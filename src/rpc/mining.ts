@@ -270,6 +270,7 @@ async function tipChanged(ctx: RpcContext, watched: string, ms: number): Promise
   const deadline = Date.now() + ms;
   for (;;) {
     if (ctx.manager.active.tip.key !== watched || ctx.manager.fatal) return true;
+    if (ctx.shutdownSignal?.aborted) throw new RpcError(RPC.CLIENT_NOT_CONNECTED, 'Shutting down');
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, LONGPOLL_CHECK_MS));
   }
