@@ -57,7 +57,8 @@ function scriptFromDescriptor(descriptor: string, params: ChainParams): Uint8Arr
 async function generateBlocks(ctx: RpcContext, script: Uint8Array, count: number, tries: number): Promise<string[]> {
   const budget: TryBudget = { left: tries };
   const hashes: string[] = [];
-  while (hashes.length < count) {
+  // Core stops generating when the node is interrupted and returns what it mined.
+  while (hashes.length < count && !ctx.shutdownSignal?.aborted) {
     let r;
     try {
       r = await ctx.exclusive(() => mineOne(ctx.manager, script, budget, { now: () => ctx.now(), blockVersion: ctx.blockVersion }));
