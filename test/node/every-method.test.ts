@@ -36,6 +36,7 @@ const CALLS: Record<string, (tip: Tip) => unknown[]> = {
   getblockchaininfo: () => [],
   getblockcount: () => [],
   getblockhash: (t) => [t.height],
+  getblockstats: (t) => [t.height],
   getblockheader: (t) => [t.hash, true],
   getchainstates: () => [],
   getchaintips: () => [],
