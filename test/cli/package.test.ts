@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { scratchDir } from '../helpers.js';
@@ -104,4 +104,15 @@ test('the packed tarball installs and its CLI and library work', { skip: NPM_SKI
       cwd: app,
     });
   });
+});
+
+test('the launcher of an unbuilt checkout says in one line to build', () => {
+  const dir = scratchDir('chainsnap-unbuilt-');
+  mkdirSync(path.join(dir, 'bin'));
+  copyFileSync(path.join(ROOT, 'bin/chainsnap.js'), path.join(dir, 'bin/chainsnap.js'));
+  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  const r = spawnSync(process.execPath, [path.join(dir, 'bin/chainsnap.js'), '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'chainsnap: not built yet: run `npm run build` in the chainsnap directory first\n');
 });
