@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/src/node/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('chainsnapd: not built yet: run `npm run build` (or `npm ci`) in the chainsnap directory first\n');
+  process.stderr.write('chainsnapd: not built yet: run `npm run build` in the chainsnap directory first\n');
   process.exit(1);
 }
 const { daemonMain } = await import(entry.href);
