@@ -3,6 +3,7 @@
  * stay clean. Shows coins, MB/s, coins/s and the ETA by bytes (the only measure known in advance).
  */
 import cliProgress from 'cli-progress';
+import { onExit } from './errors.js';
 
 export interface Progress {
   update(coins: number, bytes: number): void;
@@ -23,13 +24,18 @@ export function fileProgress(label: string, totalBytes: number, enabled = proces
     cliProgress.Presets.shades_classic,
   );
   bar.start(totalBytes, 0, { coins: 0, mbps: '0.0', cps: 0 });
+  // The bar hides the cursor: give the terminal back on every way out, Ctrl-C included.
+  const restore = onExit(() => {
+    bar.stop();
+    process.stderr.write('\r\x1b[K\x1b[?25h');
+  });
   return {
     update(coins, bytes) {
       const secs = Math.max((Date.now() - started) / 1000, 1e-3);
       bar.update(bytes, { coins: coins.toLocaleString('en-US'), mbps: (bytes / 1e6 / secs).toFixed(1), cps: Math.round(coins / secs).toLocaleString('en-US') });
     },
     stop() {
-      bar.stop();
+      restore();
     },
   };
 }
