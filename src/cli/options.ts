@@ -108,7 +108,7 @@ export function checkOptionValues(argv: string[]): void {
     if (name !== token) value = token.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      value = next === undefined || (next.startsWith('-') && next !== '-') ? undefined : next;
+      value = next === undefined || (next.startsWith('-') && !/^-(\d|$)/.test(next)) ? undefined : next;
       if (value !== undefined) i++;
     }
     if (value === undefined || value === '') throw new UserError(`option ${name} needs a value`, 2);
