@@ -3,7 +3,6 @@
  * stay clean. Shows coins, MB/s, coins/s and the ETA by bytes (the only measure known in advance).
  */
 import cliProgress from 'cli-progress';
-import { onExit } from './errors.js';
 
 export interface Progress {
   update(coins: number, bytes: number): void;
@@ -17,18 +16,22 @@ export function fileProgress(label: string, totalBytes: number, enabled = proces
     {
       stream: process.stderr,
       format: `${label} [{bar}] {percentage}% | {coins} coins | {mbps} MB/s | {cps} coins/s | ETA {eta_formatted}`,
-      hideCursor: true,
+      // Nothing that would outlive a Ctrl-C: a hidden cursor or disabled line wrapping would stay so, since
+      // the reader's pass does not yield to the event loop and no signal handler could run to restore them.
+      hideCursor: false,
+      linewrap: true, // trims the line to the terminal's width instead of turning wrapping off
       clearOnComplete: true,
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
   );
   bar.start(totalBytes, 0, { coins: 0, mbps: '0.0', cps: 0 });
-  // The bar hides the cursor: give the terminal back on every way out, Ctrl-C included.
-  const restore = onExit(() => {
+  // Any other way out (process.exit, an uncaught error) still ends the bar's line.
+  const restore = () => {
+    process.off('exit', restore);
     bar.stop();
-    process.stderr.write('\r\x1b[K\x1b[?25h');
-  });
+  };
+  process.on('exit', restore);
   return {
     update(coins, bytes) {
       const secs = Math.max((Date.now() - started) / 1000, 1e-3);
