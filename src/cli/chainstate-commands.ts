@@ -45,6 +45,7 @@ async function stats(args: StatsArgs): Promise<number> {
   try {
     const db = await CoinsDB.open(args.dir, { readOnly: true });
     try {
+      refuseNonChainstate(db, args.dir);
       s = await computeChainstateStats(db, { muhash: args.muhash, threads });
     } finally {
       await db.close();
@@ -84,4 +85,18 @@ async function stats(args: StatsArgs): Promise<number> {
   const w = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join(''));
   return 0;
+}
+
+/**
+ * Any LevelDB opens as a CoinsDB (Core's blocks/index would read as an empty coin set): a chainstate is
+ * recognised by the two records every chainstate has, the obfuscation key and the best block.
+ */
+function refuseNonChainstate(db: CoinsDB, dir: string): void {
+  const missing = [
+    ...(db.obfuscationKey.every((b) => b === 0) ? ['obfuscation key'] : []),
+    ...(db.bestBlock() === undefined ? ['best block'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new UserError(`${dir} is not a chainstate database: it has no ${missing.join(' or ')} record (a node's chainstate is <datadir>/chainstate)`);
+  }
 }
