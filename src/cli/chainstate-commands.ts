@@ -11,11 +11,12 @@ import { formatBtc } from '../coins/utxo-stats.js';
 import { DeserializeError } from '../primitives/errors.js';
 import { hashToHex } from '../primitives/hash.js';
 import { runCommand, UserError } from './errors.js';
+import { parseThreads } from './options.js';
 
 interface StatsArgs {
   dir: string;
   muhash?: boolean;
-  threads?: number;
+  threads?: string;
   json?: boolean;
 }
 
@@ -28,7 +29,7 @@ export function chainstateCommands(y: Argv): Argv {
         a
           .positional('dir', { type: 'string', demandOption: true, describe: 'The chainstate directory (e.g. ~/.bitcoin/regtest/chainstate)' })
           .option('muhash', { type: 'boolean', describe: 'Also compute the MuHash of the set (on worker threads)' })
-          .option('threads', { type: 'number', describe: 'Worker threads for MuHash (default: one per core)' })
+          .option('threads', { type: 'string', describe: 'Worker threads for MuHash (default: one per core)' })
           .option('json', { type: 'boolean', describe: 'Print one JSON object' }),
       (args) => runCommand(() => stats(args as unknown as StatsArgs)),
     )
@@ -36,16 +37,16 @@ export function chainstateCommands(y: Argv): Argv {
 }
 
 async function stats(args: StatsArgs): Promise<number> {
-  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 0 && args.threads <= 256)) {
-    throw new UserError(`--threads must be a whole number from 0 to 256, got ${args.threads}`, 2);
-  }
-  if (!existsSync(args.dir) || !statSync(args.dir).isDirectory()) throw new UserError(`${args.dir}: no such directory`);
+  const threads = parseThreads(args.threads);
+  if (!existsSync(args.dir)) throw new UserError(`${args.dir}: no such directory`);
+  if (!statSync(args.dir).isDirectory()) throw new UserError(`${args.dir} is not a directory (give the chainstate directory, e.g. ~/.bitcoin/chainstate)`);
   const started = performance.now();
   let s: ChainstateStats;
   try {
     const db = await CoinsDB.open(args.dir, { readOnly: true });
     try {
-      s = await computeChainstateStats(db, { muhash: args.muhash, threads: args.threads });
+      refuseNonChainstate(db, args.dir);
+      s = await computeChainstateStats(db, { muhash: args.muhash, threads });
     } finally {
       await db.close();
     }
@@ -84,4 +85,18 @@ async function stats(args: StatsArgs): Promise<number> {
   const w = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join(''));
   return 0;
+}
+
+/**
+ * Any LevelDB opens as a CoinsDB (Core's blocks/index would read as an empty coin set): a chainstate is
+ * recognised by the two records every chainstate has, the obfuscation key and the best block.
+ */
+function refuseNonChainstate(db: CoinsDB, dir: string): void {
+  const missing = [
+    ...(db.obfuscationKey.every((b) => b === 0) ? ['obfuscation key'] : []),
+    ...(db.bestBlock() === undefined ? ['best block'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new UserError(`${dir} is not a chainstate database: it has no ${missing.join(' or ')} record (a node's chainstate is <datadir>/chainstate)`);
+  }
 }

@@ -3,6 +3,8 @@
  */
 import yargs from 'yargs';
 import { chainstateCommands } from './chainstate-commands.js';
+import { UserError } from './errors.js';
+import { checkOptionValues } from './options.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { CLIENT_COMMANDS, isClientCommand, runClientCommand } from './rpc-commands.js';
 
@@ -14,6 +16,12 @@ export async function main(argv: string[]): Promise<void> {
     const { daemonMain } = await import('../node/main.js');
     return daemonMain(argv.slice(1));
   }
+  try {
+    checkUsage(argv);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return usageError(e.message);
+  }
   const y = yargs(argv);
   y.command('node', 'Run the node: a bitcoind-compatible daemon (also installed as chainsnapd; see chainsnap node -help)');
   // Listed for --help only; never reached by yargs.
@@ -23,16 +31,35 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nA Bitcoin chainstate engine built around assumeutxo, compatible with Bitcoin Core.')
     .command('snapshot', 'Offline tools for UTXO snapshot files (dumptxoutset format, version 2)', (y) => snapshotCommands(y))
     .command('chainstate', 'Offline tools for chainstate databases (chainsnap\'s or Bitcoin Core\'s)', (y) => chainstateCommands(y))
-    .demandCommand(1, 'Name a command (try --help).')
+    .demandCommand(1, 'no command given')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`chainsnap: error: ${msg} (see chainsnap --help)\n`);
-      process.exit(2);
+      usageError(msg);
     })
     .help()
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .parseAsync();
+}
+
+/** The offline commands, for "unknown command" before yargs guesses a near name. */
+const OFFLINE_COMMANDS: Record<string, string[]> = { snapshot: ['info', 'verify', 'export'], chainstate: ['stats'] };
+
+function checkUsage(argv: string[]): void {
+  const [group, command] = argv;
+  if (group !== undefined && !group.startsWith('-') && group !== 'node' && !(group in OFFLINE_COMMANDS)) {
+    throw new UserError(`unknown command ${group}`, 2);
+  }
+  const known = OFFLINE_COMMANDS[group];
+  if (known && command !== undefined && !command.startsWith('-') && !known.includes(command)) {
+    throw new UserError(`unknown command ${group} ${command}`, 2);
+  }
+  checkOptionValues(argv);
+}
+
+function usageError(msg: string): never {
+  process.stderr.write(`chainsnap: error: ${msg} (see chainsnap --help)\n`);
+  process.exit(2);
 }

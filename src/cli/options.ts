@@ -77,3 +77,52 @@ function wrap<T>(f: () => T): T {
     throw new UserError((e as Error).message, 2);
   }
 }
+
+/** Options that take exactly one value, by every name they answer to (yargs would silently make an array). */
+const SINGLE_VALUE = [
+  ['--network', '--chain'],
+  ['--signetchallenge'],
+  ['--conf'],
+  ['--datadir'],
+  ['--threads'],
+  ['--format'],
+  ['--output', '-o'],
+];
+/** Options that take a value each time they are given. */
+const NEEDS_VALUE = [...SINGLE_VALUE, ['--assumeutxo']];
+
+/**
+ * Checks the raw command line before yargs sees it: a value-taking option with no value, or a single-value
+ * option given twice, is a usage error naming the option (yargs would ignore the first and crash on the second).
+ */
+export function checkOptionValues(argv: string[]): void {
+  const seen = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') break;
+    const eq = token.indexOf('=');
+    const name = token.startsWith('-') && eq > 0 ? token.slice(0, eq) : token;
+    const names = NEEDS_VALUE.find((n) => n.includes(name));
+    if (!names) continue;
+    let value: string | undefined;
+    if (name !== token) value = token.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      value = next === undefined || (next.startsWith('-') && !/^-(\d|$)/.test(next)) ? undefined : next;
+      if (value !== undefined) i++;
+    }
+    if (value === undefined || value === '') throw new UserError(`option ${name} needs a value`, 2);
+    if (!SINGLE_VALUE.includes(names)) continue;
+    const first = seen.get(names[0]);
+    if (first !== undefined) throw new UserError(`option ${name} given more than once (${first} ... ${name})`, 2);
+    seen.set(names[0], name);
+  }
+}
+
+/** --threads as the user typed it: a whole number, 0 meaning "hash on the main thread". */
+export function parseThreads(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 256)) throw new UserError(`--threads must be a positive whole number (at most 256, or 0 for none), got '${raw}'`, 2);
+  return n;
+}

@@ -2,7 +2,8 @@
  * `chainsnap snapshot info|verify|export`: the offline snapshot tools. They read a file the way a node
  * loading it would (every check, Core's messages) but touch no datadir.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { assumeutxoForHash, availableAssumeutxoHeights, coreChainName, type NetworkName } from '../consensus/params.js';
@@ -13,8 +14,8 @@ import { formatBtc } from '../coins/utxo-stats.js';
 import { MSG } from '../snapshot/errors.js';
 import { SnapshotReader } from '../snapshot/reader.js';
 import { verifySnapshot, type VerifyResult } from '../snapshot/verify.js';
-import { runCommand, UserError } from './errors.js';
-import { loadConfig, networkFromArgs, paramsFor, withParamsOptions, type ParamsArgs } from './options.js';
+import { fileError, onExit, runCommand, UserError } from './errors.js';
+import { loadConfig, networkFromArgs, paramsFor, parseThreads, withParamsOptions, type ParamsArgs } from './options.js';
 import { fileProgress } from './progress.js';
 
 export function snapshotCommands(y: Argv): Argv {
@@ -33,7 +34,7 @@ export function snapshotCommands(y: Argv): Argv {
           a
             .positional('file', { type: 'string', demandOption: true })
             .option('muhash', { type: 'boolean', describe: 'Also compute the MuHash of the set (on worker threads)' })
-            .option('threads', { type: 'number', describe: 'Worker threads for MuHash (default: one per core)' })
+            .option('threads', { type: 'string', describe: 'Worker threads for MuHash (default: one per core)' })
             .option('json', { type: 'boolean', describe: 'Print one JSON object' }),
         ),
       (args) => runCommand(() => verify(args as VerifyArgs)),
@@ -59,7 +60,7 @@ interface InfoArgs extends ParamsArgs {
 }
 interface VerifyArgs extends InfoArgs {
   muhash?: boolean;
-  threads?: number;
+  threads?: string;
 }
 interface ExportArgs extends ParamsArgs {
   file: string;
@@ -74,6 +75,7 @@ function context(args: ParamsArgs) {
 }
 
 async function info(args: InfoArgs): Promise<number> {
+  checkInputFile(args.file);
   const { network, resolve } = context(args);
   const expected = network ? resolve(network) : undefined;
   const reader = SnapshotReader.open(args.file, { expectedMessageStart: expected?.messageStart, expectedNetwork: network, allowUnknownNetwork: !network });
@@ -108,9 +110,8 @@ async function info(args: InfoArgs): Promise<number> {
 }
 
 async function verify(args: VerifyArgs): Promise<number> {
-  if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 0 && args.threads <= 256)) {
-    throw new UserError(`--threads must be a whole number from 0 to 256, got ${args.threads}`, 2);
-  }
+  const threads = parseThreads(args.threads);
+  checkInputFile(args.file);
   const { network, resolve } = context(args);
   let progress = fileProgress('verifying', 1);
   const started = performance.now();
@@ -118,7 +119,7 @@ async function verify(args: VerifyArgs): Promise<number> {
     network,
     resolveParams: resolve,
     muhash: args.muhash,
-    muhashThreads: args.threads,
+    muhashThreads: threads,
     onOpen: (reader) => {
       progress.stop();
       progress = fileProgress('verifying', reader.fileSize);
@@ -188,12 +189,22 @@ function verifyReport(r: VerifyResult, seconds: number): string {
 }
 
 async function exportCoins(args: ExportArgs): Promise<number> {
+  const input = checkInputFile(args.file);
   const { network, resolve } = context(args);
   const params = network ? resolve(network) : undefined;
+  const target = args.output === undefined ? undefined : exportTarget(args.file, input, args.output);
   const reader = SnapshotReader.open(args.file, { expectedMessageStart: params?.messageStart, expectedNetwork: network });
   const entry = assumeutxoForHash(params ?? resolve(reader.metadata.network!), hashToHex(reader.metadata.baseHash));
   reader.baseHeight = entry?.height;
-  const out: Writable = args.output ? createWriteStream(args.output) : process.stdout;
+  const out: Writable = target ? createWriteStream(target.writePath) : process.stdout;
+  // Until the last coin is written the output is incomplete: a temporary file is removed, and stdout
+  // (which cannot be taken back) gets a last word on stderr so a partial CSV is never taken for a whole one.
+  let done = false;
+  const cleanup = onExit((signal) => {
+    if (done) return;
+    if (target && target.writePath !== target.finalPath) rmSync(target.writePath, { force: true });
+    if (signal) process.stderr.write(`chainsnap: error: export interrupted by ${signal}: ${target ? `${target.finalPath} not written` : 'the output is incomplete'}\n`);
+  });
   const csv = args.format === 'csv';
   let pending = csv ? 'txid,vout,value,coinbase,height,script_pubkey\n' : '';
   try {
@@ -210,11 +221,66 @@ async function exportCoins(args: ExportArgs): Promise<number> {
       pending = '';
     });
     await write(out, pending);
+    if (target) {
+      await endStream(out);
+      if (target.writePath !== target.finalPath) renameSync(target.writePath, target.finalPath);
+    }
+    done = true;
+  } catch (e) {
+    throw target ? fileError(target.finalPath, e) : e;
   } finally {
     reader.close();
-    if (args.output) await new Promise<void>((res) => out.end(res));
+    // The temporary file is removed only once the stream has let go of it (its open may still be under way).
+    if (!done && target && !out.closed) await new Promise((res) => out.once('close', res).destroy());
+    cleanup();
   }
   return 0;
+}
+
+/** Where an export to a file writes: a temporary name beside a regular file, the file itself otherwise. */
+function exportTarget(inputPath: string, input: Stats, output: string): { finalPath: string; writePath: string } {
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(output);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && (sameFile(existing, input) || realpathSync(output) === realpathSync(inputPath))) {
+    throw new UserError(`${output} is the input snapshot ${inputPath}: refusing to overwrite it`, 2);
+  }
+  if (existing?.isDirectory()) throw new UserError(`${output}: is a directory`);
+  // Devices and pipes (/dev/stdout, a FIFO) cannot be renamed onto; they are written as they are.
+  if (existing && !existing.isFile()) return { finalPath: output, writePath: output };
+  const writePath = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.tmp`);
+  return { finalPath: output, writePath };
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** The input snapshot exists and is a non-empty file; otherwise one line that names it. */
+function checkInputFile(file: string): Stats {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`Couldn't open file ${file} for reading.${code === 'ENOENT' ? ' No such file.' : ''}`);
+  }
+  if (st.isDirectory()) throw new UserError(`${file} is a directory, not a snapshot file`);
+  if (st.isFile() && st.size === 0) throw new UserError(`${file} is empty, not a snapshot file`);
+  return st;
+}
+
+function endStream(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => {
+      out.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 function write(out: Writable, text: string): Promise<void> {

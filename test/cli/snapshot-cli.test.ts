@@ -99,7 +99,7 @@ test('bad input: one clear line, non-zero exit', { skip: H200_SKIP }, () => {
 
   r = run('snapshot', 'verify', H200, '--threads', '-1');
   assert.equal(r.status, 2);
-  oneLineError(r.stderr, /--threads must be a whole number/);
+  oneLineError(r.stderr, /--threads must be a positive whole number.*'-1'/);
 
   r = run('snapshot', 'verify', H200, '--network', 'signet', '--signetchallenge', '51');
   assert.equal(r.status, 1);
