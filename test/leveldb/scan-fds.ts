@@ -1,6 +1,7 @@
 /**
  * Child process for the scan's file-descriptor test: scans the database in argv[2] and prints, as JSON,
- * this process's open descriptors before and after the scan and the tables it held open while running.
+ * this process's open descriptors before and after a full scan and after one its visitor stops with an
+ * error, and the tables it held open while running.
  * It runs apart from the test because descriptors are per process, and the test's own LevelDB opens
  * and closes files on its background thread (compaction outputs, directory syncs) at any moment.
  */
@@ -28,4 +29,12 @@ const entries = await scanLevelDB(dir, () => {
   duringTables ??= openFiles().filter((f) => f.includes('/chainsnap-scan-'));
 });
 const after = openFiles();
-process.stdout.write(JSON.stringify({ before, after, duringTables: duringTables ?? [], entries }));
+// A visitor that throws at the first entry: the scan gives up with every cursor's first table open.
+const stopped = await scanLevelDB(dir, () => {
+  throw new Error('stop');
+}).then(
+  () => false,
+  () => true,
+);
+const afterStopped = openFiles();
+process.stdout.write(JSON.stringify({ before, after, duringTables: duringTables ?? [], entries, stopped, afterStopped }));

@@ -150,10 +150,12 @@ test('every file the scan opened is closed', { skip: existsSync('/proc/self/fd')
     // background thread opens and closes files at any moment, so this process's descriptors say nothing
     // exact about the scan's.
     const { stdout } = await run(process.execPath, [SCAN_FDS, dir]);
-    const { before, after, duringTables, entries } = JSON.parse(stdout) as { before: string[]; after: string[]; duringTables: string[]; entries: number };
-    assert.equal(entries, 40 * 300);
-    assert.ok(duringTables.length > 0, 'the scan held tables open while it ran (so the count below can see them)');
-    assert.deepEqual(after, before, 'every file the scan opened is closed');
+    const seen = JSON.parse(stdout) as { before: string[]; after: string[]; duringTables: string[]; entries: number; stopped: boolean; afterStopped: string[] };
+    assert.equal(seen.entries, 40 * 300);
+    assert.ok(seen.duringTables.length > 0, 'the scan held tables open while it ran (so the count below can see them)');
+    assert.deepEqual(seen.after, seen.before, 'every file the scan opened is closed');
+    assert.ok(seen.stopped, 'a visitor that throws stops the scan');
+    assert.deepEqual(seen.afterStopped, seen.before, 'every file a stopped scan opened is closed');
   } finally {
     await db.close();
   }
