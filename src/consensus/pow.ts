@@ -146,3 +146,8 @@ export function getDifficulty(bits: number): number {
   }
   return diff;
 }
+
+/** Core's GetTarget printed as arith_uint256::GetHex: the target nBits encodes, as 64 hex digits. */
+export function targetHex(bits: number): string {
+  return targetFromBits(bits).target.toString(16).padStart(64, '0');
+}

@@ -7,7 +7,7 @@ import type { ChainstateManager } from '../chain/chainstate-manager.js';
 import { MAX_BLOCK_SERIALIZED_SIZE } from '../primitives/block.js';
 import { toHex } from '../primitives/bytes.js';
 import { OP_TRUE } from '../primitives/script.js';
-import { targetFromBits } from '../consensus/pow.js';
+import { targetHex } from '../consensus/pow.js';
 import { MAX_BLOCK_SIGOPS_COST, MAX_BLOCK_WEIGHT, WITNESS_SCALE_FACTOR } from '../consensus/sigops.js';
 import { createNewBlock, miningState, minimumTime, segwitActiveAfter, updateTime } from './assembler.js';
 
@@ -21,10 +21,7 @@ function ruleValue(name: string, optional: boolean): string {
   return optional ? name : `!${name}`;
 }
 
-/** Target as Core's arith_uint256::GetHex prints it: 64 hex digits, most significant first. */
-export function targetHex(bits: number): string {
-  return targetFromBits(bits).target.toString(16).padStart(64, '0');
-}
+export { targetHex };
 
 /** Core's longpollid: the tip hash followed by the mempool's transactions-updated counter (always 0 here). */
 export function longPollId(manager: ChainstateManager): string {

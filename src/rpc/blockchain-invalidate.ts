@@ -7,18 +7,11 @@ import type { BlockIndexEntry } from '../chain/block-index.js';
 import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
 import type { RpcMethod, RpcParams } from './method.js';
-
-/** Core's ParseHashV: 64 hex digits, with Core's two messages. */
-function parseHash(value: unknown, name: string): string {
-  const hex = String(value);
-  if (/^[0-9a-fA-F]{64}$/.test(hex)) return hex.toLowerCase();
-  if (hex.length !== 64) throw new RpcError(RPC.INVALID_PARAMETER, `${name} must be of length 64 (not ${hex.length}, for '${hex}')`);
-  throw new RpcError(RPC.INVALID_PARAMETER, `${name} must be hexadecimal string (not '${hex}')`);
-}
+import { parseHashV } from './util.js';
 
 /** Looks the block up and runs the engine call in the node's exclusive section. */
 async function withBlock(params: RpcParams, ctx: RpcContext, run: (entry: BlockIndexEntry) => Promise<void>): Promise<null> {
-  const hash = parseHash(params[0], 'blockhash');
+  const { hex: hash } = parseHashV(params[0], 'blockhash');
   await ctx.exclusive(async () => {
     const entry = ctx.manager.storage.index.get(hash);
     if (!entry) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Block not found');

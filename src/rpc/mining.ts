@@ -18,6 +18,7 @@ import { difficulty, HashrateArgumentError, networkHashPerSecond } from '../mini
 import { checkProposal, decodeHexBlock, decodeHexHeader, isHex, submitBlock, submitHeader } from '../mining/submit.js';
 import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
+import { parseHashV } from './util.js';
 import type { RpcMethod, RpcParams } from './method.js';
 
 /**
@@ -259,13 +260,6 @@ const getmininginfo: RpcMethod = {
     }),
 };
 
-/** Core's ParseHashV for getblocktemplate's longpollid. */
-function parseLongPollHash(hex: string): string {
-  if (/^[0-9a-fA-F]{64}$/.test(hex)) return hex.toLowerCase();
-  if (hex.length !== 64) throw new RpcError(RPC.INVALID_PARAMETER, `longpollid must be of length 64 (not ${hex.length}, for '${hex}')`);
-  throw new RpcError(RPC.INVALID_PARAMETER, `longpollid must be hexadecimal string (not '${hex}')`);
-}
-
 /** Waits up to `ms` for the active tip to differ from `watched`; true when it does. */
 async function tipChanged(ctx: RpcContext, watched: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -286,7 +280,7 @@ async function longPoll(ctx: RpcContext, lp: unknown): Promise<void> {
   let watched = ctx.manager.active.tip.key;
   let counter = 0;
   if (typeof lp === 'string') {
-    watched = parseLongPollHash(lp.slice(0, 64));
+    watched = parseHashV(lp.slice(0, 64), 'longpollid').hex;
     counter = Number.parseInt(lp.slice(64), 10) || 0;
   }
   let waitMs = 60_000;

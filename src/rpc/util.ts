@@ -4,7 +4,6 @@
  * targets, and verification progress.
  */
 import type { ChainParams, NetworkName } from '../consensus/params.js';
-import { targetFromBits } from '../consensus/pow.js';
 import { hexToHash } from '../primitives/hash.js';
 import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
@@ -111,10 +110,7 @@ export function hex32(n: number): string {
   return (n >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Core's GetTarget: the target nBits encodes, as 64 hex digits. */
-export function targetHex(bits: number): string {
-  return uint256Hex(targetFromBits(bits).target);
-}
+export { targetHex } from '../consensus/pow.js';
 
 /** Core's ChainTxData (kernel/chainparams.cpp): transactions at a recent block and the rate since. */
 interface ChainTxData {
