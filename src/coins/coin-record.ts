@@ -9,6 +9,7 @@
  */
 import { compactSizeLength, readU32LE, writeCompactSizeInto, writeI64LE, writeU32LE } from '../primitives/bytes.js';
 import { DeserializeError, END_OF_DATA, VARINT_TOO_LARGE } from '../primitives/errors.js';
+import { orderByKeys } from './vout-order.js';
 import { decompressAmount, decompressScriptInto, MAX_SCRIPT_SIZE, SPECIAL_SCRIPTS, specialScriptSize } from './compressor.js';
 
 export const RECORD_TXID = 0;
@@ -55,19 +56,36 @@ export function recordValue(buf: Uint8Array, off: number): number {
  * of the UTXO hashes (keys and snapshots order them by the bytes of VARINT(vout) instead).
  */
 export function sortRecordsByVout(buf: Uint8Array, from: number, to: number): void {
-  const recs: { vout: number; start: number; len: number }[] = [];
-  for (let off = from; off < to; ) {
-    const len = recordLength(buf, off);
-    recs.push({ vout: recordVout(buf, off), start: off, len });
-    off += len;
+  let n = 0;
+  for (let off = from; off < to; off += recordLength(buf, off)) {
+    if (n + 1 >= sortOffsets.length) growSortScratch();
+    sortOffsets[n] = off;
+    sortKeys[n++] = recordVout(buf, off);
   }
-  recs.sort((a, b) => a.vout - b.vout);
-  const copy = new Uint8Array(buf.subarray(from, to)); // a copy (Buffer.slice would be a view)
-  let p = from;
-  for (const r of recs) {
-    buf.set(copy.subarray(r.start - from, r.start - from + r.len), p);
-    p += r.len;
+  sortOffsets[n] = to;
+  const order = orderByKeys(sortKeys, n);
+  if (sortBytes.length < to - from) sortBytes = new Uint8Array((to - from) * 2);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const r = order[i]!;
+    // A byte loop: records are ~60 bytes, and subarray() would allocate a view per record.
+    for (let j = sortOffsets[r]!, end = sortOffsets[r + 1]!; j < end; j++) sortBytes[p++] = buf[j]!;
   }
+  buf.set(sortBytes.subarray(0, p), from);
+}
+
+// Scratch of sortRecordsByVout, kept between calls: a dump reorders hundreds of large groups.
+let sortOffsets = new Int32Array(1024);
+let sortKeys = new Float64Array(1024);
+let sortBytes = new Uint8Array(1 << 16);
+
+function growSortScratch(): void {
+  const offsets = new Int32Array(sortOffsets.length * 2);
+  offsets.set(sortOffsets);
+  const keys = new Float64Array(sortKeys.length * 2);
+  keys.set(sortKeys);
+  sortOffsets = offsets;
+  sortKeys = keys;
 }
 
 /** Decodes the record at `off` into an object (copies its bytes). */

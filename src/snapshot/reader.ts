@@ -17,7 +17,7 @@ import { moneyRange } from '../coins/compressor.js';
 import { MSG, SnapshotError } from './errors.js';
 import type { NetworkName } from '../consensus/params.js';
 import { METADATA_SIZE, parseMetadata, type SnapshotMetadata } from './metadata.js';
-import { compareVoutKeys, FIRST_VOUT_OUT_OF_ORDER } from './vout-order.js';
+import { compareVoutKeys, FIRST_VOUT_OUT_OF_ORDER } from '../coins/vout-order.js';
 
 export interface SnapshotReadOptions {
   /** The node's message start; without it any known network is accepted. */

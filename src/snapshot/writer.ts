@@ -11,7 +11,7 @@ import { readU32LE, writeCompactSizeInto, writeU32LE } from '../primitives/bytes
 import { MAX_COMPRESSED_COIN, writeCompressedCoin } from '../coins/coin.js';
 import { recordLength, recordScriptOffset, recordValue, RECORD_CODE, RECORD_VOUT } from '../coins/coin-record.js';
 import { METADATA_SIZE, serializeMetadata } from './metadata.js';
-import { compareVoutKeys } from './vout-order.js';
+import { compareVoutKeys, orderByVoutKeys } from '../coins/vout-order.js';
 
 export interface SnapshotWriterOptions {
   messageStart: Uint8Array;
@@ -186,8 +186,9 @@ export class SnapshotWriter {
     if (this.groupInOrder) {
       this.emit(this.group, 0, this.groupLen);
     } else {
-      const order = [...Array(n).keys()].sort((a, b) => compareVoutKeys(this.groupVouts[a], this.groupVouts[b]));
-      for (const i of order) {
+      const order = orderByVoutKeys(this.groupVouts, n);
+      for (let k = 0; k < n; k++) {
+        const i = order[k]!;
         const end = i + 1 < n ? this.groupStarts[i + 1] : this.groupLen;
         this.emit(this.group, this.groupStarts[i], end);
       }

@@ -1,6 +1,6 @@
 /**
  * dumptxoutset benchmark (child process):
- *   node engine-dump.bench.js COINS DATADIR OUTFILE [settled]
+ *   node engine-dump.bench.js COINS DATADIR OUTFILE [settled|now] [SHAPE]
  * Opens DATADIR (where engine-load.bench.js loaded the synthetic COINS-coin snapshot), runs
  * dumptxoutset 'latest' into OUTFILE and prints one JSON line; the dump must reproduce the snapshot's
  * coin count and hash_serialized_3.
@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ChainstateManager } from '../../src/chain/chainstate-manager.js';
-import { fixtureParams, rssMB, syntheticHeaders, syntheticSnapshot } from './engine-fixture.js';
+import { fixtureParams, rssMB, shapeHeaders, shapeSnapshot, type Shape } from './engine-fixture.js';
 
 export interface DumpBenchResult {
   coins: number;
@@ -42,11 +42,11 @@ async function settle(dir: string, quietMs = 2000): Promise<number> {
   return (performance.now() - t0 - quietMs) / 1000;
 }
 
-async function dump(coins: number, datadir: string, out: string, settled: boolean): Promise<DumpBenchResult> {
-  const f = await syntheticSnapshot(coins);
+async function dump(coins: number, datadir: string, out: string, settled: boolean, shape: Shape): Promise<DumpBenchResult> {
+  const f = await shapeSnapshot(shape, coins);
   const m = await ChainstateManager.open({ datadir, params: fixtureParams(f), background: 'in-process', now: () => 2_000_000_000 });
   // The block index persisted the headers at load time; re-feeding them is a no-op if so.
-  for (const h of syntheticHeaders()) m.processHeader(h);
+  for (const h of shapeHeaders(shape)) m.processHeader(h);
   rmSync(out, { force: true });
   const settleSeconds = settled ? await settle(path.join(datadir, existsSync(path.join(datadir, 'chainstate_snapshot')) ? 'chainstate_snapshot' : 'chainstate')) : 0;
   const t = performance.now();
@@ -58,10 +58,10 @@ async function dump(coins: number, datadir: string, out: string, settled: boolea
 }
 
 if (process.argv[1]?.endsWith('engine-dump.bench.js')) {
-  const [coins, datadir, out, mode] = process.argv.slice(2);
-  if (!out || (mode !== undefined && mode !== 'settled')) {
-    process.stderr.write('usage: engine-dump.bench.js COINS DATADIR OUTFILE [settled]\n');
+  const [coins, datadir, out, mode = 'now', shape = 'mainnet-like'] = process.argv.slice(2);
+  if (!out || (mode !== 'now' && mode !== 'settled')) {
+    process.stderr.write('usage: engine-dump.bench.js COINS DATADIR OUTFILE [settled|now] [mainnet-like|many-output]\n');
     process.exit(2);
   }
-  process.stdout.write(`${JSON.stringify(await dump(Number(coins), datadir, out, mode === 'settled'))}\n`);
+  process.stdout.write(`${JSON.stringify(await dump(Number(coins), datadir, out, mode === 'settled', shape as Shape))}\n`);
 }

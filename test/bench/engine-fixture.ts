@@ -23,7 +23,7 @@ import { readFramedBlocks } from '../../src/primitives/block.js';
 import { hashToHex } from '../../src/primitives/hash.js';
 import { verifySnapshot } from '../../src/snapshot/verify.js';
 import { SnapshotWriter } from '../../src/snapshot/writer.js';
-import { syntheticRecords } from './synthetic-utxo.js';
+import { MANY_OUTPUT_MAX_HEIGHT, manyOutputRecords, syntheticRecords } from './synthetic-utxo.js';
 
 export const BENCH_DIR = process.env.BENCH_DIR ?? path.join(tmpdir(), 'chainsnap-bench');
 
@@ -79,6 +79,31 @@ export async function syntheticSnapshot(coins: number): Promise<SnapshotFixture>
   writeFileSync(meta, JSON.stringify(f));
   return f;
 }
+
+/**
+ * The many-output snapshot of issue 13 (`coins` coins, transactions of 24,000 outputs, heights ≤ 420),
+ * based on block 420 of the h200-style chain (built when absent).
+ */
+export async function manyOutputSnapshot(coins: number): Promise<SnapshotFixture> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const height = MANY_OUTPUT_MAX_HEIGHT;
+  const file = path.join(BENCH_DIR, `engine-many-output-${coins}-h${height}.dat`);
+  const meta = `${file}.json`;
+  if (existsSync(file) && existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as SnapshotFixture;
+  const base = buildH200Chain(height).blocks[height - 1];
+  const writer = new SnapshotWriter(file, { messageStart: getChainParams('regtest').messageStart, baseHash: base.hash });
+  manyOutputRecords(coins, (b, n) => writer.addRecords(b, n));
+  writer.commit();
+  const v = await verifySnapshot(file, { network: 'regtest' });
+  const f: SnapshotFixture = { file, coins: v.coins, bytes: v.fileSize, height, blockHash: hashToHex(base.hash), hashSerialized3: v.hashSerialized3, chainTxCount: height + 1 };
+  writeFileSync(meta, JSON.stringify(f));
+  return f;
+}
+
+/** The snapshot of a shape: 'mainnet-like' (the synthetic set) or 'many-output'. */
+export type Shape = 'mainnet-like' | 'many-output';
+export const shapeSnapshot = (shape: Shape, coins: number) => (shape === 'many-output' ? manyOutputSnapshot(coins) : syntheticSnapshot(coins));
+export const shapeHeaders = (shape: Shape) => buildH200Chain(shape === 'many-output' ? MANY_OUTPUT_MAX_HEIGHT : SYNTH_BASE_HEIGHT).blocks.map((b) => b.block.header);
 
 /** Headers of the synthetic snapshot's chain (heights 1..SYNTH_BASE_HEIGHT). */
 export function syntheticHeaders() {

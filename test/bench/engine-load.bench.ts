@@ -1,13 +1,13 @@
 /**
  * loadtxoutset benchmark (child process, one measurement per process so each has its own peak RSS):
- *   node engine-load.bench.js COINS DBCACHE_MIB DATADIR
+ *   node engine-load.bench.js COINS DBCACHE_MIB DATADIR [SHAPE]
  * Loads the synthetic COINS-coin snapshot (engine-fixture.ts) into a fresh DATADIR with ChainstateManager
  * at the given -dbcache and prints one JSON line: coins/s of loadSnapshot, peak RSS against the budget.
  * The loaded DATADIR is left in place (the dump benchmark reads it); the caller removes it.
  */
 import { readFileSync } from 'node:fs';
 import { ChainstateManager } from '../../src/chain/chainstate-manager.js';
-import { fixtureParams, rssMB, syntheticHeaders, syntheticSnapshot } from './engine-fixture.js';
+import { fixtureParams, rssMB, shapeHeaders, shapeSnapshot, type Shape } from './engine-fixture.js';
 
 export interface LoadResult {
   coins: number;
@@ -24,11 +24,11 @@ export interface LoadResult {
   rssFileMB?: number;
 }
 
-async function load(coins: number, dbcacheMiB: number, datadir: string): Promise<LoadResult> {
-  const f = await syntheticSnapshot(coins);
+async function load(coins: number, dbcacheMiB: number, datadir: string, shape: Shape): Promise<LoadResult> {
+  const f = await shapeSnapshot(shape, coins);
   const params = fixtureParams(f);
   const m = await ChainstateManager.open({ datadir, params, dbcache: dbcacheMiB * 1024 * 1024, background: 'in-process', now: () => 2_000_000_000 });
-  for (const h of syntheticHeaders()) m.processHeader(h);
+  for (const h of shapeHeaders(shape)) m.processHeader(h);
   const rssBefore = rssMB();
   const t = performance.now();
   const r = await m.loadSnapshot(f.file);
@@ -54,10 +54,10 @@ function rssSplit(): { rssAnonMB?: number; rssFileMB?: number } {
 }
 
 if (process.argv[1]?.endsWith('engine-load.bench.js')) {
-  const [coins, cache, datadir] = process.argv.slice(2);
+  const [coins, cache, datadir, shape = 'mainnet-like'] = process.argv.slice(2);
   if (!datadir) {
-    process.stderr.write('usage: engine-load.bench.js COINS DBCACHE_MIB DATADIR\n');
+    process.stderr.write('usage: engine-load.bench.js COINS DBCACHE_MIB DATADIR [mainnet-like|many-output]\n');
     process.exit(2);
   }
-  process.stdout.write(`${JSON.stringify(await load(Number(coins), Number(cache), datadir))}\n`);
+  process.stdout.write(`${JSON.stringify(await load(Number(coins), Number(cache), datadir, shape as Shape))}\n`);
 }

@@ -134,3 +134,85 @@ export function syntheticRecords(coins: number, sink: (batch: Buffer, length: nu
   }
   if (len > 0) sink(buf, len);
 }
+
+/** Outputs per transaction of the many-output shape (issue 13): a third of its coins have vout ≥ 16,512. */
+export const MANY_OUTPUTS_PER_TX = 24_000;
+/** Its heights: 1 to this, as on a young regtest chain. */
+export const MANY_OUTPUT_MAX_HEIGHT = 420;
+
+/** Script mix of the many-output shape: 35% P2WPKH, 25% P2PKH, 20% P2TR, 13% P2SH, 7% P2WSH. */
+function manyOutputScript(next: () => number, buf: Uint8Array): number {
+  const r = next() % 100;
+  const fill = (from: number, to: number) => {
+    for (let i = from; i < to; i++) buf[i] = next() & 0xff;
+  };
+  if (r < 35) {
+    buf[0] = 0x00;
+    buf[1] = 0x14;
+    fill(2, 22);
+    return 22;
+  }
+  if (r < 60) {
+    buf.set([0x76, 0xa9, 0x14], 0);
+    fill(3, 23);
+    buf[23] = 0x88;
+    buf[24] = 0xac;
+    return 25;
+  }
+  if (r < 80) {
+    buf[0] = 0x51;
+    buf[1] = 0x20;
+    fill(2, 34);
+    return 34;
+  }
+  if (r < 93) {
+    buf[0] = 0xa9;
+    buf[1] = 0x14;
+    fill(2, 22);
+    buf[22] = 0x87;
+    return 23;
+  }
+  buf[0] = 0x00;
+  buf[1] = 0x20;
+  fill(2, 34);
+  return 34;
+}
+
+/**
+ * The many-output shape of issue 13, in hashing order: one coinbase output per height 1..420 plus
+ * transactions of 24,000 outputs (the last one shorter) up to `coins` coins in all.
+ */
+export function manyOutputRecords(coins: number, sink: (batch: Buffer, length: number) => void, seed = 13, batchBytes = 1 << 20): void {
+  const next = rng(seed);
+  const coinbases = Math.min(MANY_OUTPUT_MAX_HEIGHT, coins);
+  const big = coins - coinbases;
+  type Tx = { txid: Uint8Array; outputs: number; height: number; coinbase: boolean };
+  const txs: Tx[] = [];
+  const randomTxid = () => Uint8Array.from({ length: 32 }, () => next() & 0xff);
+  for (let h = 1; h <= coinbases; h++) txs.push({ txid: randomTxid(), outputs: 1, height: h, coinbase: true });
+  for (let left = big; left > 0; left -= MANY_OUTPUTS_PER_TX) {
+    txs.push({ txid: randomTxid(), outputs: Math.min(left, MANY_OUTPUTS_PER_TX), height: 1 + (next() % MANY_OUTPUT_MAX_HEIGHT), coinbase: false });
+  }
+  txs.sort((a, b) => Buffer.compare(a.txid, b.txid));
+  const buf = Buffer.allocUnsafe(batchBytes + MAX_RECORD_SIZE * 2);
+  const scr = new Uint8Array(64);
+  let len = 0;
+  for (const tx of txs) {
+    for (let vout = 0; vout < tx.outputs; vout++) {
+      const n = manyOutputScript(next, scr);
+      len = writeRecord(buf, len, {
+        txid: tx.txid,
+        vout,
+        height: tx.height,
+        coinbase: tx.coinbase,
+        value: tx.coinbase ? 5_000_000_000 : 1000 + (next() % 100_000_000),
+        script: scr.subarray(0, n),
+      });
+      if (len >= batchBytes) {
+        sink(buf, len);
+        len = 0;
+      }
+    }
+  }
+  if (len > 0) sink(buf, len);
+}
