@@ -29,6 +29,12 @@ interface LockEntry {
   [k: string]: unknown;
 }
 
+/** The registry's tarball URL of the lockfile entry at `key` (…node_modules/NAME or @SCOPE/NAME). */
+function registryTarball(key: string, entry: LockEntry): string {
+  const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  return `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${String(entry.version)}.tgz`;
+}
+
 /** A project depending only on the tarball, with a lockfile pinning our production dependencies. */
 function writeProject(dir: string, tarball: string): void {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
@@ -36,7 +42,9 @@ function writeProject(dir: string, tarball: string): void {
   const spec = `file:${path.relative(dir, tarball)}`;
   const project = { name: 'chainsnap-package-probe', private: true, type: 'module', dependencies: { chainsnap: spec } };
   const packages: Record<string, unknown> = { '': project };
-  for (const [key, entry] of Object.entries(lock.packages)) if (key !== '' && !entry.dev) packages[key] = entry;
+  // Our lockfile names no tarball URLs (npm's omit-lockfile-registry-resolved), so npm would have to ask
+  // the registry for each package's document; with the URL it finds the tarball in its cache by integrity.
+  for (const [key, entry] of Object.entries(lock.packages)) if (key !== '' && !entry.dev) packages[key] = { resolved: registryTarball(key, entry), ...entry };
   packages['node_modules/chainsnap'] = {
     version: pkg.version,
     resolved: spec,
