@@ -1,0 +1,90 @@
+/**
+ * secp256k1 candidates on this machine: µs per ECDSA and per BIP340 Schnorr verification for @noble/curves
+ * (pure JS), tiny-secp256k1 (libsecp256k1 compiled to WebAssembly) and secp256k1 (N-API bindings to
+ * libsecp256k1, ECDSA only). Runnable alone: `node dist/test/bench/secp256k1.js`.
+ */
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { schnorr, secp256k1 as noble } from '@noble/curves/secp256k1.js';
+import * as tiny from 'tiny-secp256k1';
+
+const require = createRequire(import.meta.url);
+
+interface Case {
+  msg: Uint8Array;
+  pub: Uint8Array;
+  sig: Uint8Array;
+  xonly: Uint8Array;
+  schnorrSig: Uint8Array;
+}
+
+function cases(n: number): Case[] {
+  const out: Case[] = [];
+  for (let i = 0; i < n; i++) {
+    const priv = noble.utils.randomSecretKey();
+    const msg = new Uint8Array(randomBytes(32));
+    out.push({
+      msg,
+      pub: noble.getPublicKey(priv, true),
+      sig: noble.sign(msg, priv, { prehash: false }),
+      xonly: schnorr.getPublicKey(priv),
+      schnorrSig: schnorr.sign(msg, priv),
+    });
+  }
+  return out;
+}
+
+/** Microseconds per call over `rounds` passes of the cases (best of three runs, after a warm-up). */
+function time(cs: Case[], rounds: number, fn: (c: Case) => boolean): number {
+  for (const c of cs) if (!fn(c)) throw new Error('benchmark signature did not verify');
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < rounds; r++) for (const c of cs) fn(c);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1000 / (rounds * cs.length));
+  }
+  return best;
+}
+
+export interface SecpFigure {
+  library: string;
+  ecdsaUs: number | undefined;
+  schnorrUs: number | undefined;
+}
+
+/** The candidates' figures; `rounds` scales the run time (1 ≈ 200 verifications per library and kind). */
+export function benchSecp256k1(rounds = 1): SecpFigure[] {
+  const cs = cases(200);
+  const figures: SecpFigure[] = [];
+  figures.push({
+    library: '@noble/curves',
+    ecdsaUs: time(cs, rounds, (c) => noble.verify(c.sig, c.msg, c.pub, { prehash: false })),
+    schnorrUs: time(cs, rounds, (c) => schnorr.verify(c.schnorrSig, c.msg, c.xonly)),
+  });
+  figures.push({
+    library: 'tiny-secp256k1 (WASM libsecp256k1)',
+    ecdsaUs: time(cs, rounds * 5, (c) => tiny.verify(c.msg, c.pub, c.sig)),
+    schnorrUs: time(cs, rounds * 5, (c) => tiny.verifySchnorr(c.msg, c.xonly, c.schnorrSig)),
+  });
+  let native: { ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean } | undefined;
+  try {
+    native = require('secp256k1/bindings') as typeof native;
+  } catch {
+    native = undefined;
+  }
+  figures.push({
+    library: native ? 'secp256k1 (N-API libsecp256k1; no Schnorr API)' : 'secp256k1 (native bindings did not load)',
+    ecdsaUs: native ? time(cs, rounds * 5, (c) => native!.ecdsaVerify(c.sig, c.msg, c.pub)) : undefined,
+    schnorrUs: undefined,
+  });
+  return figures;
+}
+
+export function formatSecpFigures(figures: SecpFigure[]): string[] {
+  const us = (v: number | undefined) => (v === undefined ? '     n/a' : `${v.toFixed(1).padStart(8)}`);
+  return figures.map((f) => `secp256k1   ${us(f.ecdsaUs)} µs/ECDSA ${us(f.schnorrUs)} µs/Schnorr  ${f.library}`);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  for (const line of formatSecpFigures(benchSecp256k1(Number(process.env.BENCH_ROUNDS ?? 2)))) console.log(line);
+}
