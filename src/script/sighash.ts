@@ -201,6 +201,8 @@ export function tapBranchHash(a: Uint8Array, b: Uint8Array): Uint8Array {
 export interface TaprootSighashOptions {
   /** Annex (including its 0x50 prefix) when the witness carries one. */
   annex?: Uint8Array;
+  /** Or its hash, SHA256(compact size ‖ annex), when the caller already has it (Core's m_annex_hash). */
+  annexHash?: Uint8Array;
   /** Tapscript spends (BIP342): the leaf hash and the last executed OP_CODESEPARATOR position. */
   tapscript?: { leafHash: Uint8Array; codeSeparatorPos?: number };
 }
@@ -222,7 +224,8 @@ export function taprootSigMsg(pre: PrecomputedTx, inputIndex: number, hashType: 
   if (!anyoneCanPay) w.writeBytes(pre.prevouts()).writeBytes(pre.amounts()).writeBytes(pre.scriptPubKeys()).writeBytes(pre.sequences());
   if (outputType === SIGHASH_ALL) w.writeBytes(pre.outputs());
   const extFlag = opts.tapscript ? 1 : 0;
-  w.writeU8(extFlag * 2 + (opts.annex ? 1 : 0));
+  const annexHash = opts.annexHash ?? (opts.annex ? hashOf((a) => a.writeVarBytes(opts.annex!), sha256) : undefined);
+  w.writeU8(extFlag * 2 + (annexHash ? 1 : 0));
   if (anyoneCanPay) {
     const input = tx.inputs[inputIndex];
     w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
@@ -231,7 +234,7 @@ export function taprootSigMsg(pre: PrecomputedTx, inputIndex: number, hashType: 
   } else {
     w.writeU32LE(inputIndex);
   }
-  if (opts.annex) w.writeBytes(hashOf((a) => a.writeVarBytes(opts.annex!), sha256));
+  if (annexHash) w.writeBytes(annexHash);
   if (outputType === SIGHASH_SINGLE) w.writeBytes(hashOf((o) => writeOutput(o, tx.outputs[inputIndex]), sha256));
   if (opts.tapscript) {
     w.writeBytes(opts.tapscript.leafHash).writeU8(0).writeU32LE(opts.tapscript.codeSeparatorPos ?? 0xffffffff);
