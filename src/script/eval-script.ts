@@ -101,10 +101,8 @@ function run(
         case Op.OP_NOP:
           break;
         case Op.OP_CHECKLOCKTIMEVERIFY: {
-          if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) {
-            if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS) return ScriptError.DISCOURAGE_UPGRADABLE_NOPS;
-            break;
-          }
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           // Five bytes: lock times reach 2^32 - 1, past what four-byte arithmetic holds.
           const lockTime = num(-1, 5);
@@ -113,10 +111,8 @@ function run(
           break;
         }
         case Op.OP_CHECKSEQUENCEVERIFY: {
-          if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) {
-            if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS) return ScriptError.DISCOURAGE_UPGRADABLE_NOPS;
-            break;
-          }
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           const sequence = num(-1, 5);
           if (sequence < 0) return ScriptError.NEGATIVE_LOCKTIME;
@@ -178,15 +174,15 @@ function run(
           break;
         case Op.OP_2DUP:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-2), top(-2));
+          stack.push(top(-2), top(-1));
           break;
         case Op.OP_3DUP:
           if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-3), top(-3), top(-3));
+          stack.push(top(-3), top(-2), top(-1));
           break;
         case Op.OP_2OVER:
           if (stack.length < 4) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-4), top(-4));
+          stack.push(top(-4), top(-3));
           break;
         case Op.OP_2ROT: {
           if (stack.length < 6) return ScriptError.INVALID_STACK_OPERATION;
