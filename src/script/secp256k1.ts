@@ -1,6 +1,6 @@
 /**
- * The secp256k1 operations script validation needs, on libsecp256k1 (see the commit that chose it for the
- * figures): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
+ * The secp256k1 operations script validation needs, on libsecp256k1 (the commit that chose it has the
+ * figures; test/bench/secp256k1.ts measures them): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
  * build otherwise), BIP340 Schnorr and the taproot tweak check through tiny-secp256k1, which the N-API package
  * lacks. Encodings are settled before these are called (sig-encoding.ts), so these only do curve work.
  */
@@ -12,6 +12,7 @@ interface NativeSecp {
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
 }
 
+/** CHAINSNAP_SECP256K1=wasm forces the WebAssembly build (to compare, or where the N-API build cannot load). */
 function loadNative(): NativeSecp | undefined {
   if (process.env.CHAINSNAP_SECP256K1 === 'wasm') return undefined;
   try {
