@@ -1,15 +1,15 @@
 /** Core's ParseScript (core_io.cpp) for the vectors' script notation, and the test harness's flag helpers. */
 import { concatBytes, fromHex } from '../../src/primitives/bytes.js';
 import { pushData, pushNumber } from '../../src/primitives/script.js';
-import { OPCODE_NAMES } from '../../src/script/opcodes.js';
+import { opName } from '../../src/rpc/core-write.js';
 
+/** Core's mapOpNames: every GetOpName up to OP_CHECKSIGADD, also without its OP_ prefix. */
 const OP_BY_NAME = new Map<string, number>();
-for (const [op, name] of OPCODE_NAMES) {
-  if (op === 0xff) continue;
-  // GetOpName spells OP_0, OP_1NEGATE and OP_1..OP_16 as numbers, which the decimal rule parses first.
-  if (op === 0 || op === 0x4f || (op >= 0x51 && op <= 0x60)) continue;
+for (let op = 0; op <= 0xba; op++) {
+  const name = opName(op);
+  if (name === 'OP_UNKNOWN') continue;
   OP_BY_NAME.set(name, op);
-  OP_BY_NAME.set(name.slice(3), op);
+  if (name.startsWith('OP_')) OP_BY_NAME.set(name.slice(3), op);
 }
 
 export function parseScript(s: string): Uint8Array {
