@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { hash160, sha256, sha256d } from '../primitives/hash.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
-import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op, readOp } from './opcodes.js';
+import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op } from './opcodes.js';
 import { ScriptError } from './script-error.js';
 import {
   SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY,
@@ -76,10 +76,27 @@ function run(
 
   for (let pc = 0, opcodePos = 0; pc < script.length; opcodePos++) {
     const fExec = falseCount === 0;
-    const parsed = readOp(script, pc);
-    if (!parsed) return ScriptError.BAD_OPCODE;
-    const { opcode, data } = parsed;
-    pc = parsed.next;
+    // Core's GetScriptOp, inline: this loop runs for every op of every input, so it allocates nothing.
+    const opcode = script[pc++];
+    let data: Uint8Array | undefined;
+    if (opcode <= Op.OP_PUSHDATA4) {
+      let size = opcode;
+      if (opcode === Op.OP_PUSHDATA1) {
+        if (script.length - pc < 1) return ScriptError.BAD_OPCODE;
+        size = script[pc++];
+      } else if (opcode === Op.OP_PUSHDATA2) {
+        if (script.length - pc < 2) return ScriptError.BAD_OPCODE;
+        size = script[pc] | (script[pc + 1] << 8);
+        pc += 2;
+      } else if (opcode === Op.OP_PUSHDATA4) {
+        if (script.length - pc < 4) return ScriptError.BAD_OPCODE;
+        size = (script[pc] | (script[pc + 1] << 8) | (script[pc + 2] << 16)) + script[pc + 3] * 0x1000000;
+        pc += 4;
+      }
+      if (script.length - pc < size) return ScriptError.BAD_OPCODE;
+      data = script.subarray(pc, pc + size);
+      pc += size;
+    }
     if (data && data.length > MAX_SCRIPT_ELEMENT_SIZE) return ScriptError.PUSH_SIZE;
     if (legacyLimits && opcode > Op.OP_16 && ++ctx.opCount > MAX_OPS_PER_SCRIPT) return ScriptError.OP_COUNT;
     // Disabled opcodes fail even in an unexecuted branch, as does a legacy OP_CODESEPARATOR under CONST_SCRIPTCODE.

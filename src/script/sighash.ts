@@ -178,9 +178,13 @@ export function segwitV0Sighash(
   return sha256d(w.toBytes());
 }
 
+/** SHA256(tag) per tag: the handful of tags in use are hashed once, not once per signature. */
+const tagDigests = new Map<string, Uint8Array>();
+
 /** BIP340 tagged hash: SHA256(SHA256(tag) ‖ SHA256(tag) ‖ data...). */
 export function taggedHash(tag: string, ...data: Uint8Array[]): Uint8Array {
-  const t = sha256(new TextEncoder().encode(tag));
+  let t = tagDigests.get(tag);
+  if (!t) tagDigests.set(tag, (t = sha256(new TextEncoder().encode(tag))));
   const h = createHash('sha256').update(t).update(t);
   for (const d of data) h.update(d);
   return new Uint8Array(h.digest());
