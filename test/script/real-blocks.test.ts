@@ -54,14 +54,16 @@ for (const entry of REAL_BLOCKS) {
     });
 
     const hasWitness = (tx: Transaction, n: number) => tx.inputs[n].witness.length > 0;
-    it('a dropped witness is refused', { skip: block && !block.txs.some((d) => d.tx.inputs.some((_, n) => hasWitness(d.tx, n))) ? 'no witness inputs' : false }, () => {
+    // Blocks from before segwit have no witness to drop or amount committed to: those checks need one.
+    if (!block?.txs.some((d) => d.tx.inputs.some((_, n) => hasWitness(d.tx, n)))) return;
+    it('a dropped witness is refused', () => {
       const b = block!;
       const { d, i } = find(b.txs, hasWitness);
       const e = errorOf(withInput(d.tx, i, { witness: [] }), i, d, b.flags);
       assert.ok(['WITNESS_PROGRAM_MISMATCH', 'WITNESS_PROGRAM_WITNESS_EMPTY'].includes(e), e);
     });
 
-    it('a changed input amount breaks the segwit signature hash', { skip: block && !block.txs.some((d) => d.tx.inputs.some((_, n) => hasWitness(d.tx, n))) ? 'no witness inputs' : false }, () => {
+    it('a changed input amount breaks the segwit signature hash', () => {
       const b = block!;
       const { d, i } = find(b.txs, hasWitness);
       const spent = d.spent.map((o, n) => (n === i ? { ...o, value: o.value + 1 } : o));
