@@ -1,0 +1,394 @@
+/**
+ * Core's EvalScript: runs one script on a stack under the given flags and signature version, with every
+ * limit (201 ops, 1,000 stack items, 520-byte pushes, 10,000-byte scripts outside tapscript), disabled
+ * opcodes, conditionals, and the lock-time opcodes. Signature opcodes live in eval-checksig.ts.
+ */
+import { createHash } from 'node:crypto';
+import { hash160, sha256, sha256d } from '../primitives/hash.js';
+import { ripemd160 } from '@noble/hashes/legacy.js';
+import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op } from './opcodes.js';
+import { ScriptError } from './script-error.js';
+import {
+  SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY,
+  SCRIPT_VERIFY_CHECKSEQUENCEVERIFY,
+  SCRIPT_VERIFY_CONST_SCRIPTCODE,
+  SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS,
+  SCRIPT_VERIFY_MINIMALDATA,
+  SCRIPT_VERIFY_MINIMALIF,
+} from './script-flags.js';
+import { castToBool, decodeScriptNum, encodeScriptNum, ScriptNumError } from './script-num.js';
+import { SigVersion } from './sig-encoding.js';
+import type { ScriptExecutionData, SignatureChecker } from './tx-checker.js';
+import { evalChecksig, evalCheckMultisig, type EvalContext } from './eval-checksig.js';
+
+const TRUE = Uint8Array.of(1);
+const FALSE = new Uint8Array(0);
+
+function isDisabled(op: number): boolean {
+  return op === Op.OP_CAT || op === Op.OP_SUBSTR || op === Op.OP_LEFT || op === Op.OP_RIGHT || op === Op.OP_INVERT ||
+    op === Op.OP_AND || op === Op.OP_OR || op === Op.OP_XOR || op === Op.OP_2MUL || op === Op.OP_2DIV ||
+    op === Op.OP_MUL || op === Op.OP_DIV || op === Op.OP_MOD || op === Op.OP_LSHIFT || op === Op.OP_RSHIFT;
+}
+
+/** A fresh ScriptExecutionData for scripts that have no taproot context. */
+export function newExecData(): ScriptExecutionData {
+  return { codeSeparatorPos: 0xffffffff, validationWeightLeft: 0 };
+}
+
+/** Core's EvalScript. `stack` is modified in place; returns OK or the error that failed the script. */
+export function evalScript(
+  stack: Uint8Array[],
+  script: Uint8Array,
+  flags: number,
+  checker: SignatureChecker,
+  sigversion: SigVersion,
+  execdata: ScriptExecutionData = newExecData(),
+): ScriptError {
+  const legacyLimits = sigversion === SigVersion.BASE || sigversion === SigVersion.WITNESS_V0;
+  if (legacyLimits && script.length > MAX_SCRIPT_SIZE) return ScriptError.SCRIPT_SIZE;
+  try {
+    return run(stack, script, flags, checker, sigversion, execdata, legacyLimits);
+  } catch (e) {
+    if (e instanceof ScriptNumError) return ScriptError.SCRIPTNUM;
+    return ScriptError.UNKNOWN_ERROR;
+  }
+}
+
+function run(
+  stack: Uint8Array[],
+  script: Uint8Array,
+  flags: number,
+  checker: SignatureChecker,
+  sigversion: SigVersion,
+  execdata: ScriptExecutionData,
+  legacyLimits: boolean,
+): ScriptError {
+  const requireMinimal = (flags & SCRIPT_VERIFY_MINIMALDATA) !== 0;
+  const ctx: EvalContext = { script, codeHashBegin: 0, flags, checker, sigversion, execdata, opCount: 0 };
+  // Core's ConditionStack: only the count of entries and the first false one matter.
+  const vfExec: boolean[] = [];
+  let falseCount = 0;
+  const altstack: Uint8Array[] = [];
+  const top = (i: number) => stack[stack.length + i];
+  const num = (i: number, maxSize = 4) => decodeScriptNum(top(i), requireMinimal, maxSize);
+  const sig = { success: true };
+  execdata.codeSeparatorPos = 0xffffffff;
+
+  for (let pc = 0, opcodePos = 0; pc < script.length; opcodePos++) {
+    const fExec = falseCount === 0;
+    // Core's GetScriptOp, inline: this loop runs for every op of every input, so it allocates nothing.
+    const opcode = script[pc++];
+    let data: Uint8Array | undefined;
+    if (opcode <= Op.OP_PUSHDATA4) {
+      let size = opcode;
+      if (opcode === Op.OP_PUSHDATA1) {
+        if (script.length - pc < 1) return ScriptError.BAD_OPCODE;
+        size = script[pc++];
+      } else if (opcode === Op.OP_PUSHDATA2) {
+        if (script.length - pc < 2) return ScriptError.BAD_OPCODE;
+        size = script[pc] | (script[pc + 1] << 8);
+        pc += 2;
+      } else if (opcode === Op.OP_PUSHDATA4) {
+        if (script.length - pc < 4) return ScriptError.BAD_OPCODE;
+        size = (script[pc] | (script[pc + 1] << 8) | (script[pc + 2] << 16)) + script[pc + 3] * 0x1000000;
+        pc += 4;
+      }
+      if (script.length - pc < size) return ScriptError.BAD_OPCODE;
+      data = script.subarray(pc, pc + size);
+      pc += size;
+    }
+    if (data && data.length > MAX_SCRIPT_ELEMENT_SIZE) return ScriptError.PUSH_SIZE;
+    if (legacyLimits && opcode > Op.OP_16 && ++ctx.opCount > MAX_OPS_PER_SCRIPT) return ScriptError.OP_COUNT;
+    // Disabled opcodes fail even in an unexecuted branch, as does a legacy OP_CODESEPARATOR under CONST_SCRIPTCODE.
+    if (isDisabled(opcode)) return ScriptError.DISABLED_OPCODE;
+    if (opcode === Op.OP_CODESEPARATOR && sigversion === SigVersion.BASE && flags & SCRIPT_VERIFY_CONST_SCRIPTCODE) {
+      return ScriptError.OP_CODESEPARATOR;
+    }
+
+    if (fExec && opcode <= Op.OP_PUSHDATA4) {
+      if (requireMinimal && !checkMinimalPush(data!, opcode)) return ScriptError.MINIMALDATA;
+      stack.push(data!);
+    } else if (fExec || (opcode >= Op.OP_IF && opcode <= Op.OP_ENDIF)) {
+      switch (opcode) {
+        case Op.OP_1NEGATE:
+        case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: case 0x58:
+        case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: case 0x60:
+          stack.push(encodeScriptNum(opcode - (Op.OP_1 - 1)));
+          break;
+        case Op.OP_NOP:
+          break;
+        case Op.OP_CHECKLOCKTIMEVERIFY: {
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) break;
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          // Five bytes: lock times reach 2^32 - 1, past what four-byte arithmetic holds.
+          const lockTime = num(-1, 5);
+          if (lockTime < 0) return ScriptError.NEGATIVE_LOCKTIME;
+          if (!checker.checkLockTime(lockTime)) return ScriptError.UNSATISFIED_LOCKTIME;
+          break;
+        }
+        case Op.OP_CHECKSEQUENCEVERIFY: {
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) break;
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          const sequence = num(-1, 5);
+          if (sequence < 0) return ScriptError.NEGATIVE_LOCKTIME;
+          // The disable flag makes it a NOP, so later soft forks can give such values a meaning.
+          if (Math.floor(sequence / 0x80000000) % 2 === 1) break;
+          if (!checker.checkSequence(sequence)) return ScriptError.UNSATISFIED_LOCKTIME;
+          break;
+        }
+        case Op.OP_NOP1: case Op.OP_NOP4: case 0xb4: case 0xb5: case 0xb6: case 0xb7: case 0xb8: case Op.OP_NOP10:
+          if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS) return ScriptError.DISCOURAGE_UPGRADABLE_NOPS;
+          break;
+        case Op.OP_IF:
+        case Op.OP_NOTIF: {
+          let value = false;
+          if (fExec) {
+            if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+            const vch = top(-1);
+            if (sigversion === SigVersion.TAPSCRIPT && (vch.length > 1 || (vch.length === 1 && vch[0] !== 1))) {
+              return ScriptError.TAPSCRIPT_MINIMALIF;
+            }
+            if (sigversion === SigVersion.WITNESS_V0 && flags & SCRIPT_VERIFY_MINIMALIF && (vch.length > 1 || (vch.length === 1 && vch[0] !== 1))) {
+              return ScriptError.MINIMALIF;
+            }
+            value = castToBool(vch);
+            if (opcode === Op.OP_NOTIF) value = !value;
+            stack.pop();
+          }
+          vfExec.push(value);
+          if (!value) falseCount++;
+          break;
+        }
+        case Op.OP_ELSE:
+          if (vfExec.length === 0) return ScriptError.UNBALANCED_CONDITIONAL;
+          falseCount += vfExec[vfExec.length - 1] ? 1 : -1;
+          vfExec[vfExec.length - 1] = !vfExec[vfExec.length - 1];
+          break;
+        case Op.OP_ENDIF:
+          if (vfExec.length === 0) return ScriptError.UNBALANCED_CONDITIONAL;
+          if (!vfExec.pop()) falseCount--;
+          break;
+        case Op.OP_VERIFY:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          if (!castToBool(top(-1))) return ScriptError.VERIFY;
+          stack.pop();
+          break;
+        case Op.OP_RETURN:
+          return ScriptError.OP_RETURN;
+        case Op.OP_TOALTSTACK:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          altstack.push(stack.pop()!);
+          break;
+        case Op.OP_FROMALTSTACK:
+          if (altstack.length < 1) return ScriptError.INVALID_ALTSTACK_OPERATION;
+          stack.push(altstack.pop()!);
+          break;
+        case Op.OP_2DROP:
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          stack.length -= 2;
+          break;
+        case Op.OP_2DUP:
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(top(-2), top(-1));
+          break;
+        case Op.OP_3DUP:
+          if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(top(-3), top(-2), top(-1));
+          break;
+        case Op.OP_2OVER:
+          if (stack.length < 4) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(top(-4), top(-3));
+          break;
+        case Op.OP_2ROT: {
+          if (stack.length < 6) return ScriptError.INVALID_STACK_OPERATION;
+          const moved = stack.splice(stack.length - 6, 2);
+          stack.push(...moved);
+          break;
+        }
+        case Op.OP_2SWAP: {
+          if (stack.length < 4) return ScriptError.INVALID_STACK_OPERATION;
+          const moved = stack.splice(stack.length - 4, 2);
+          stack.push(...moved);
+          break;
+        }
+        case Op.OP_IFDUP:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          if (castToBool(top(-1))) stack.push(top(-1));
+          break;
+        case Op.OP_DEPTH:
+          stack.push(encodeScriptNum(stack.length));
+          break;
+        case Op.OP_DROP:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          stack.pop();
+          break;
+        case Op.OP_DUP:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(top(-1));
+          break;
+        case Op.OP_NIP:
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          stack.splice(stack.length - 2, 1);
+          break;
+        case Op.OP_OVER:
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(top(-2));
+          break;
+        case Op.OP_PICK:
+        case Op.OP_ROLL: {
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          const n = num(-1);
+          stack.pop();
+          if (n < 0 || n >= stack.length) return ScriptError.INVALID_STACK_OPERATION;
+          const vch = top(-n - 1);
+          if (opcode === Op.OP_ROLL) stack.splice(stack.length - n - 1, 1);
+          stack.push(vch);
+          break;
+        }
+        case Op.OP_ROT: {
+          if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(stack.splice(stack.length - 3, 1)[0]);
+          break;
+        }
+        case Op.OP_SWAP: {
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          const a = top(-2);
+          stack[stack.length - 2] = top(-1);
+          stack[stack.length - 1] = a;
+          break;
+        }
+        case Op.OP_TUCK:
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          stack.splice(stack.length - 2, 0, top(-1));
+          break;
+        case Op.OP_SIZE:
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          stack.push(encodeScriptNum(top(-1).length));
+          break;
+        case Op.OP_EQUAL:
+        case Op.OP_EQUALVERIFY: {
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          const equal = Buffer.compare(top(-2), top(-1)) === 0;
+          stack.length -= 2;
+          stack.push(equal ? TRUE : FALSE);
+          if (opcode === Op.OP_EQUALVERIFY) {
+            if (!equal) return ScriptError.EQUALVERIFY;
+            stack.pop();
+          }
+          break;
+        }
+        case Op.OP_1ADD: case Op.OP_1SUB: case Op.OP_NEGATE: case Op.OP_ABS: case Op.OP_NOT: case Op.OP_0NOTEQUAL: {
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          let bn = num(-1);
+          if (opcode === Op.OP_1ADD) bn += 1;
+          else if (opcode === Op.OP_1SUB) bn -= 1;
+          else if (opcode === Op.OP_NEGATE) bn = -bn;
+          else if (opcode === Op.OP_ABS) bn = Math.abs(bn);
+          else if (opcode === Op.OP_NOT) bn = bn === 0 ? 1 : 0;
+          else bn = bn !== 0 ? 1 : 0;
+          stack.pop();
+          stack.push(encodeScriptNum(bn));
+          break;
+        }
+        case Op.OP_ADD: case Op.OP_SUB: case Op.OP_BOOLAND: case Op.OP_BOOLOR: case Op.OP_NUMEQUAL: case Op.OP_NUMEQUALVERIFY:
+        case Op.OP_NUMNOTEQUAL: case Op.OP_LESSTHAN: case Op.OP_GREATERTHAN: case Op.OP_LESSTHANOREQUAL:
+        case Op.OP_GREATERTHANOREQUAL: case Op.OP_MIN: case Op.OP_MAX: {
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          const a = num(-2);
+          const b = num(-1);
+          const bn = binary(opcode, a, b);
+          stack.length -= 2;
+          stack.push(encodeScriptNum(bn));
+          if (opcode === Op.OP_NUMEQUALVERIFY) {
+            if (!castToBool(top(-1))) return ScriptError.NUMEQUALVERIFY;
+            stack.pop();
+          }
+          break;
+        }
+        case Op.OP_WITHIN: {
+          if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
+          const x = num(-3);
+          const lo = num(-2);
+          const hi = num(-1);
+          stack.length -= 3;
+          stack.push(lo <= x && x < hi ? TRUE : FALSE);
+          break;
+        }
+        case Op.OP_RIPEMD160: case Op.OP_SHA1: case Op.OP_SHA256: case Op.OP_HASH160: case Op.OP_HASH256: {
+          if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
+          const v = stack.pop()!;
+          if (opcode === Op.OP_RIPEMD160) stack.push(ripemd160(v));
+          else if (opcode === Op.OP_SHA1) stack.push(new Uint8Array(createHash('sha1').update(v).digest()));
+          else if (opcode === Op.OP_SHA256) stack.push(sha256(v));
+          else if (opcode === Op.OP_HASH160) stack.push(hash160(v));
+          else stack.push(sha256d(v));
+          break;
+        }
+        case Op.OP_CODESEPARATOR:
+          // The scriptCode for later signatures starts after this op; tapscript hashes its position instead.
+          ctx.codeHashBegin = pc;
+          execdata.codeSeparatorPos = opcodePos;
+          break;
+        case Op.OP_CHECKSIG:
+        case Op.OP_CHECKSIGVERIFY: {
+          if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
+          const e = evalChecksig(top(-2), top(-1), ctx, sig);
+          if (e !== ScriptError.OK) return e;
+          stack.length -= 2;
+          stack.push(sig.success ? TRUE : FALSE);
+          if (opcode === Op.OP_CHECKSIGVERIFY) {
+            if (!sig.success) return ScriptError.CHECKSIGVERIFY;
+            stack.pop();
+          }
+          break;
+        }
+        case Op.OP_CHECKSIGADD: {
+          if (legacyLimits) return ScriptError.BAD_OPCODE;
+          if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
+          const n = num(-2);
+          const e = evalChecksig(top(-3), top(-1), ctx, sig);
+          if (e !== ScriptError.OK) return e;
+          stack.length -= 3;
+          stack.push(encodeScriptNum(n + (sig.success ? 1 : 0)));
+          break;
+        }
+        case Op.OP_CHECKMULTISIG:
+        case Op.OP_CHECKMULTISIGVERIFY: {
+          if (sigversion === SigVersion.TAPSCRIPT) return ScriptError.TAPSCRIPT_CHECKMULTISIG;
+          const e = evalCheckMultisig(stack, ctx, sig);
+          if (e !== ScriptError.OK) return e;
+          stack.push(sig.success ? TRUE : FALSE);
+          if (opcode === Op.OP_CHECKMULTISIGVERIFY) {
+            if (!sig.success) return ScriptError.CHECKMULTISIGVERIFY;
+            stack.pop();
+          }
+          break;
+        }
+        default:
+          return ScriptError.BAD_OPCODE;
+      }
+    }
+    if (stack.length + altstack.length > MAX_STACK_SIZE) return ScriptError.STACK_SIZE;
+  }
+  if (vfExec.length !== 0) return ScriptError.UNBALANCED_CONDITIONAL;
+  return ScriptError.OK;
+}
+
+function binary(opcode: number, a: number, b: number): number {
+  switch (opcode) {
+    case Op.OP_ADD: return a + b;
+    case Op.OP_SUB: return a - b;
+    case Op.OP_BOOLAND: return a !== 0 && b !== 0 ? 1 : 0;
+    case Op.OP_BOOLOR: return a !== 0 || b !== 0 ? 1 : 0;
+    case Op.OP_NUMEQUAL: case Op.OP_NUMEQUALVERIFY: return a === b ? 1 : 0;
+    case Op.OP_NUMNOTEQUAL: return a !== b ? 1 : 0;
+    case Op.OP_LESSTHAN: return a < b ? 1 : 0;
+    case Op.OP_GREATERTHAN: return a > b ? 1 : 0;
+    case Op.OP_LESSTHANOREQUAL: return a <= b ? 1 : 0;
+    case Op.OP_GREATERTHANOREQUAL: return a >= b ? 1 : 0;
+    case Op.OP_MIN: return Math.min(a, b);
+    default: return Math.max(a, b);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The secp256k1 operations script validation needs, on libsecp256k1 (the commit that chose it has the
+ * figures; test/bench/secp256k1.ts measures them): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
+ * build otherwise), BIP340 Schnorr and the taproot tweak check through tiny-secp256k1, which the N-API package
+ * lacks. Encodings are settled before these are called (sig-encoding.ts), so these only do curve work.
+ */
+import { createRequire } from 'node:module';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import * as tiny from 'tiny-secp256k1';
+
+interface NativeSecp {
+  ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
+}
+
+/** CHAINSNAP_SECP256K1=wasm forces the WebAssembly build (to compare, or where the N-API build cannot load). */
+function loadNative(): NativeSecp | undefined {
+  if (process.env.CHAINSNAP_SECP256K1 === 'wasm') return undefined;
+  try {
+    return createRequire(import.meta.url)('secp256k1/bindings') as NativeSecp;
+  } catch {
+    return undefined;
+  }
+}
+
+const native = loadNative();
+
+/** Which library verifies ECDSA signatures in this process (for logs and benchmarks). */
+export const ECDSA_BACKEND = native ? 'secp256k1 (N-API libsecp256k1)' : 'tiny-secp256k1 (WASM libsecp256k1)';
+
+/** A verification as the library saw it, for benchmarks that time the curve work alone. */
+export type SignatureCall = { kind: 'ecdsa'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array } | { kind: 'schnorr'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array };
+
+let recorder: ((call: SignatureCall) => void) | undefined;
+
+/** Sees every ECDSA and Schnorr verification from now on (undefined stops it). For benchmarks only. */
+export function recordSignatureCalls(fn: ((call: SignatureCall) => void) | undefined): void {
+  recorder = fn;
+}
+
+/** The library's own verification of a recorded call, for timing it without the interpreter around it. */
+export function replaySignatureCall(c: SignatureCall): boolean {
+  return c.kind === 'ecdsa' ? ecdsaVerify(c.sig, c.msg, c.key) : schnorrVerify(c.sig, c.msg, c.key);
+}
+
+/**
+ * secp256k1_ecdsa_verify on a 64-byte r ‖ s with low s and a 33/65-byte 02/03/04 key. False when the key is
+ * not on the curve or r or s is zero, as libsecp256k1 answers.
+ */
+export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean {
+  if (recorder) recorder({ kind: 'ecdsa', sig: compact, msg: msg32, key: pubkey });
+  try {
+    return native ? native.ecdsaVerify(compact, msg32, pubkey) : tiny.verify(msg32, pubkey, compact);
+  } catch {
+    // Both libraries throw where libsecp256k1's parsers return 0: an off-curve key or a zero r or s.
+    return false;
+  }
+}
+
+/** secp256k1_xonly_pubkey_parse then secp256k1_schnorrsig_verify. */
+export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean {
+  if (recorder) recorder({ kind: 'schnorr', sig: sig64, msg: msg32, key: xonly });
+  try {
+    return tiny.verifySchnorr(msg32, xonly, sig64);
+  } catch {
+    // tiny-secp256k1 refuses r ≥ n up front, but BIP340's r is a field element (r < p): let noble, which
+    // follows BIP340 to the letter, decide those (and answer false for an invalid key).
+    try {
+      return schnorr.verify(sig64, msg32, xonly);
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * XOnlyPubKey::CheckTapTweak: whether `output` is `internal` + tweak·G with the y parity `parity`
+ * (secp256k1_xonly_pubkey_tweak_add_check). False for an invalid internal key or a tweak ≥ n.
+ */
+export function checkTapTweak(output: Uint8Array, internal: Uint8Array, tweak: Uint8Array, parity: number): boolean {
+  try {
+    const r = tiny.xOnlyPointAddTweak(internal, tweak);
+    if (!r || r.parity !== parity) return false;
+    return Buffer.compare(r.xOnlyPubkey, output) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The tweaked output key and its parity (for building taproot outputs in tests and wallets). */
+export function tapTweakPubKey(internal: Uint8Array, tweak: Uint8Array): { outputKey: Uint8Array; parity: number } | undefined {
+  try {
+    const r = tiny.xOnlyPointAddTweak(internal, tweak);
+    return r ? { outputKey: r.xOnlyPubkey, parity: r.parity } : undefined;
+  } catch {
+    return undefined;
+  }
+}
