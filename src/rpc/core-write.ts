@@ -12,6 +12,7 @@ import { inferDescriptor } from '../script/infer-descriptor.js';
 import { isUnspendable, OP_1, OP_16, OP_PUSHDATA4 } from '../primitives/script.js';
 import { getScriptOp, hasAddress, scriptNumValue, solve } from '../script/solver.js';
 import { valueFromAmount } from './util.js';
+import { isValidSignatureEncoding } from '../script/sig-encoding.js';
 
 type Net = Pick<ChainParams, 'name' | 'bech32Hrp'>;
 
@@ -56,22 +57,6 @@ const SIGHASH_NAMES: Record<number, string> = {
   0x03: 'SINGLE',
   0x83: 'SINGLE|ANYONECANPAY',
 };
-
-/** BIP66's IsValidSignatureEncoding: strict DER plus one sighash byte. */
-function isValidSignatureEncoding(sig: Uint8Array): boolean {
-  const n = sig.length;
-  if (n < 9 || n > 73) return false;
-  if (sig[0] !== 0x30 || sig[1] !== n - 3) return false;
-  const lenR = sig[3];
-  if (5 + lenR >= n) return false;
-  const lenS = sig[5 + lenR];
-  if (lenR + lenS + 7 !== n) return false;
-  if (sig[2] !== 0x02 || lenR === 0 || sig[4] & 0x80) return false;
-  if (lenR > 1 && sig[4] === 0x00 && !(sig[5] & 0x80)) return false;
-  if (sig[lenR + 4] !== 0x02 || lenS === 0 || sig[lenR + 6] & 0x80) return false;
-  if (lenS > 1 && sig[lenR + 6] === 0x00 && !(sig[lenR + 7] & 0x80)) return false;
-  return true;
-}
 
 /** CheckSignatureEncoding under SCRIPT_VERIFY_STRICTENC: valid DER and a defined hash type. */
 function looksLikeSignature(sig: Uint8Array): boolean {

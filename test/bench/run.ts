@@ -38,6 +38,11 @@ console.log(`verify+mu   ${fmt(mu.coinsPerSec)} coins/s with MuHash on 2 workers
 const m = await benchMuhash({ coins: 500_000 });
 console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records)`);
 console.log('goals       verify >= 4,000,000 coins/s; writer >= 2,000,000 coins/s; muhash >= 390,000 coins/s; peak RSS < 150 MB');
+if (process.env.BENCH_SCRIPT !== '0') {
+  const { benchSecp256k1, benchVerifyInputs, formatInputsFigures, formatSecpFigures } = await import('./secp256k1.js');
+  for (const l of formatSecpFigures(benchSecp256k1())) console.log(l);
+  for (const l of formatInputsFigures(benchVerifyInputs())) console.log(l);
+}
 if (process.env.BENCH_ENGINE !== '0') await (await import('./engine-run.js')).benchEngine(coins);
 if (process.env.BENCH_NODE !== '0') {
   const { benchNodeRpc } = await import('./node-rpc.bench.js');

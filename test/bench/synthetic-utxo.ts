@@ -8,7 +8,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { MAX_RECORD_SIZE, writeRecord } from '../../src/coins/coin-record.js';
 
 /** xorshift32: fast and deterministic; the bytes need no cryptographic quality. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -34,14 +34,4 @@ export function parseScript(s: string): Uint8Array {
 }
 
 /** A deterministic generator for the vectors' "random flags" loops (Core uses its test RNG). */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+export { rng } from '../bench/synthetic-utxo.js';
