@@ -158,6 +158,14 @@ export class NodeMetrics {
       ['active', m.active.tip.height, `${base}:${m.background ? 2 : 1}`],
       ['background', m.backgroundTip?.height, base],
     ];
+    // Background validation ends only at the base (a failure drops the snapshot): the blocks between the
+    // last height seen and the base were connected too.
+    const bg = this.connected.get('background');
+    if (!m.background && bg && m.snapshotBase && bg.epoch === base) {
+      bg.total += Math.max(0, m.snapshotBase.height - bg.height);
+      bg.height = m.snapshotBase.height;
+      bg.epoch = `${base}:done`;
+    }
     for (const [key, h, epoch] of seen) {
       if (h === undefined) continue;
       const c = this.connected.get(key);
