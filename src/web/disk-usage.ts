@@ -1,7 +1,7 @@
 /**
  * Disk use of blocks/ and of each chainstate directory. Walking a mainnet blocks/ (thousands of files) costs
- * real time, so it is measured in the background at most every `everyMs` and read from the cache in between,
- * never per request.
+ * real time, so it is measured in the background at most every `everyMs` (sooner after the chainstates
+ * changed) and read from the cache in between, never per request.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,13 +41,18 @@ export class DiskUsage {
 
   constructor(
     private readonly networkDir: string,
-    private readonly everyMs = 30_000,
+    private readonly everyMs = 10_000,
   ) {}
 
   /** The last measurement; starts a new one in the background when it is stale. */
   current(): readonly DiskUse[] {
     if (!this.running && Date.now() - this.measuredAt >= this.everyMs) this.running = this.measure();
     return this.latest;
+  }
+
+  /** The next read measures again (a chainstate directory appeared or went). */
+  markStale(): void {
+    this.measuredAt = 0;
   }
 
   /** Measures now (waits for one in progress); for tests and the first snapshot. */

@@ -59,7 +59,7 @@ export class NodeMetrics {
     const cacheBudget = gauge('coins_cache_budget_bytes', 'Each chainstate\'s share of -dbcache: cache="db" for LevelDB, cache="tip" for the in-memory coins cache.', ['role', 'cache']);
     const cacheUsage = gauge('coins_cache_usage_bytes', 'Bytes the active chainstate\'s in-memory coins cache holds.');
     const cacheEntries = gauge('coins_cache_entries', 'Coins in the active chainstate\'s in-memory cache.');
-    const disk = gauge('disk_usage_bytes', 'Bytes on disk of blocks/ and each chainstate directory (measured every 30 s at most).', ['dir']);
+    const disk = gauge('disk_usage_bytes', 'Bytes on disk of blocks/ and each chainstate directory (measured every 10 s at most).', ['dir']);
     const opsRunning = gauge('operations_running', 'Long operations running (snapshot load, dump).', ['kind']);
     const opDone = gauge('operation_units_done', 'Coins or blocks done by the running operation.', ['kind', 'unit']);
     const opExpected = gauge('operation_units_expected', 'Coins or blocks the running operation will do in all (0 when unknown).', ['kind', 'unit']);

@@ -175,6 +175,8 @@ export class StatusCollector {
     const active = summaries.find((c) => c.active)!;
     const background = summaries.find((c) => c.role === 'background');
     const sample: Sample = { t: now, active: active.height, background: background?.height, epoch: `${summaries.length}:${active.baseHeight ?? ''}` };
+    const previous = this.samples.peek();
+    if (previous && sample.epoch !== previous.epoch) this.disk.markStale();
     this.samples.push(sample);
     const chainstates = summaries.map((c): ChainstateView => {
       const rate = this.rate(c === background ? 'background' : 'active', sample);

@@ -118,7 +118,8 @@ export const APP_JS = String.raw`'use strict';
   }
 
   function renderLog(s) {
-    $('log-counts').textContent = s.log.warnings + ' warnings, ' + s.log.errors + ' errors since start';
+    var plural = function (n, what) { return n + ' ' + what + (n === 1 ? '' : 's'); };
+    $('log-counts').textContent = plural(s.log.warnings, 'warning') + ', ' + plural(s.log.errors, 'error') + ' since start';
     var items = s.log.recent.slice().reverse().map(function (e) {
       return h('li', { class: e.level }, new Date(e.time).toISOString().slice(11, 19) + ' ' + e.level + (e.category ? ' [' + e.category + ']' : '') + ' ' + e.message);
     });

@@ -61,6 +61,7 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-ser
 header { display: flex; gap: 14px; align-items: baseline; padding: 14px 22px; border-bottom: 1px solid var(--track); flex-wrap: wrap; }
 h1 { font-size: 20px; margin: 0; color: var(--accent); }
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 0 10px; }
+h2 .muted { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
 main { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; padding: 14px 22px; }
 section { background: var(--panel); border-radius: 8px; padding: 14px 16px; min-width: 0; }
 section.wide { grid-column: 1 / -1; }
@@ -79,7 +80,7 @@ section.wide { grid-column: 1 / -1; }
 .fill { position: absolute; left: 0; top: 0; bottom: 0; background: var(--accent); border-radius: 7px; transition: width .4s ease; }
 .fill.background { background: var(--bg2); }
 .fill.done { background: var(--ok); }
-.bar .pct { position: absolute; right: 8px; top: -1px; font-size: 11px; color: #fff; mix-blend-mode: difference; }
+.bar .pct { position: absolute; right: 8px; top: -1px; font-size: 11px; color: #fff; text-shadow: 0 0 3px #000, 0 0 2px #000; }
 .stack { display: flex; height: 16px; border-radius: 8px; overflow: hidden; background: var(--track); margin: 6px 0; }
 .stack div { height: 100%; }
 .legend { display: flex; gap: 12px; flex-wrap: wrap; font-size: 12px; }
