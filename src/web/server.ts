@@ -53,6 +53,8 @@ export class WebServer {
     this.hub = new SseHub(this.collector);
     this.metrics = new NodeMetrics(opts.providers, this.collector);
     this.server = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
+    // The stream's clients are capped by the hub; this caps everything else a browser or scraper may open.
+    this.server.maxConnections = 256;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
@@ -105,7 +107,10 @@ export class WebServer {
     const url = new URL(req.url ?? '/', 'http://status.invalid');
     const file = STATIC[url.pathname];
     if (file) return this.send(res, 200, file.type, file.body, req.method === 'HEAD');
-    if (url.pathname === '/events') return this.hub.open(req, res);
+    if (url.pathname === '/events') {
+      if (req.method === 'HEAD') return void res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' }).end();
+      return this.hub.open(req, res);
+    }
     if (url.pathname === '/status.json') {
       const body = JSON.stringify({ snapshot: this.collector.snapshot() ?? null, history: url.searchParams.has('history') ? this.collector.historyPoints() : undefined });
       return this.send(res, 200, 'application/json', body, req.method === 'HEAD');
