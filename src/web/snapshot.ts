@@ -106,6 +106,7 @@ export class StatusCollector {
   private readonly disk: DiskUsage;
   private timer: NodeJS.Timeout | undefined;
   private latest: StatusSnapshot | undefined;
+  private lastError: string | undefined;
 
   constructor(
     private readonly providers: StatusProviders,
@@ -150,13 +151,17 @@ export class StatusCollector {
     return this.listeners.size;
   }
 
-  /** Samples the node now; also what the interval runs. */
+  /** Samples the node now; also what the interval runs. Undefined while the engine is not attached. */
   tick(): StatusSnapshot | undefined {
     let snap: StatusSnapshot;
     try {
       snap = this.collect();
-    } catch {
-      // The engine is not attached (start-up or shutdown): nothing to show this time.
+      this.lastError = undefined;
+    } catch (e) {
+      // Start-up or shutdown (no engine) is expected; anything else is said once, not every second.
+      const message = (e as Error).message;
+      if (engineAttached(this.providers.ctx) && message !== this.lastError) this.providers.ctx.log.warn(`status page: sampling failed: ${message}`);
+      this.lastError = message;
       return undefined;
     }
     const [active, background] = [snap.chainstates.find((c) => c.active)!, snap.chainstates.find((c) => c.role === 'background')];
@@ -211,6 +216,14 @@ export class StatusCollector {
     const b = now[key];
     if (!from || a === undefined || b === undefined || now.t <= from.t) return 0;
     return Math.max(0, ((b - a) * 1000) / (now.t - from.t));
+  }
+}
+
+function engineAttached(ctx: NodeContext): boolean {
+  try {
+    return ctx.manager !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -153,3 +153,18 @@ test('bound off loopback, every request needs the RPC credentials; without any, 
     /needs RPC credentials/,
   );
 });
+
+test('the stream takes 64 viewers at once and answers 503 to more', async () => {
+  const node = await startWebNode();
+  const clients = Array.from({ length: 64 }, () => openStream(localUrl(node.web, '/events')));
+  try {
+    for (const c of clients) assert.equal(await c.status, 200);
+    await waitFor('64 clients', async () => (node.web.hub.clientCount === 64 ? true : undefined), 10_000);
+    const extra = await get(localUrl(node.web, '/events'));
+    assert.equal(extra.status, 503);
+    assert.equal(extra.headers.get('retry-after'), '10');
+  } finally {
+    for (const c of clients) c.close();
+    await node.close();
+  }
+});
