@@ -46,7 +46,7 @@ export interface ChainstateView extends ChainstateSummary {
 export interface OperationView {
   id: number;
   kind: string;
-  /** The file's name only: the page shows no paths of the operator's machine. */
+  /** The file's name only: enough to recognise it, without the layout of the operator's disks. */
   target: string;
   state: 'running' | 'done' | 'failed';
   done: number;
