@@ -18,7 +18,7 @@ import { lockDataDirectories, type DirectoryLock } from './lock.js';
 import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
-import { startStatusPage, type WebServer } from '../web/server.js';
+import { startStatusPage, type WebServer } from '../web/status-page.js';
 
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;

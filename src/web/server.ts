@@ -7,13 +7,12 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { RpcAuthEntry } from '../rpc/auth.js';
-import type { NodeConfig } from '../node/node-config.js';
-import { isLoopbackHost, requestAuthorized, rpcCredentials } from './access.js';
+import { isLoopbackHost, requestAuthorized } from './access.js';
 import { APP_JS } from './assets/app-script.js';
 import { CHART_JS } from './assets/chart-script.js';
 import { PAGE_HTML, STYLE_CSS } from './assets/page.js';
 import { NodeMetrics } from './metrics.js';
-import { StatusCollector, type CollectorOptions, type PeerStatus, type StatusProviders } from './snapshot.js';
+import { StatusCollector, type CollectorOptions, type StatusProviders } from './snapshot.js';
 import { SseHub } from './sse.js';
 
 export interface WebServerOptions extends CollectorOptions {
@@ -141,25 +140,4 @@ export class WebServer {
     for (const s of this.sockets) s.destroy();
     await closed;
   }
-}
-
-/** What the daemon passes: the node and how to read the parts the context does not hold. */
-export interface StatusPageSources extends Omit<StatusProviders, 'peers'> {
-  /** The P2P layer's peers; none until it exists. */
-  peers?: () => PeerStatus[];
-}
-
-/** The daemon's hook: starts the page when -webport is set (undefined otherwise) and logs its URL. */
-export async function startStatusPage(cfg: Pick<NodeConfig, 'web' | 'rpc'>, sources: StatusPageSources): Promise<WebServer | undefined> {
-  if (!cfg.web) return undefined;
-  const log = sources.ctx.log;
-  const web = await WebServer.start({
-    host: cfg.web.host,
-    port: cfg.web.port,
-    providers: { ...sources, peers: sources.peers ?? (() => []) },
-    credentials: isLoopbackHost(cfg.web.host) ? undefined : rpcCredentials(cfg.rpc),
-    log,
-  });
-  log.info(`Status page on ${web.url} (metrics: ${web.url}metrics)`);
-  return web;
 }
