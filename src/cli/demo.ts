@@ -1,7 +1,8 @@
 /**
  * `npm start`: the main job on the embedded regtest default, for a newcomer. First the offline check of the
  * shipped snapshot (`chainsnap snapshot info` and `verify` against Core's own assumeutxo parameters), then the
- * node: a real daemon that loads it over RPC, syncs, validates in the background, and keeps serving.
+ * node: a real daemon that loads it over RPC, syncs, validates in the background, and keeps serving, with
+ * its status page on (the URL is printed) to watch it happen in a browser.
  *   npm start -- --exit   end once the snapshot is validated (for scripts)
  *   npm start -- --keep   keep the demo's data directory and say where it is
  */

@@ -3,7 +3,7 @@
  * user drives it. A real daemon on a fresh data directory learns the chain's headers, loads the shipped h200
  * snapshot (Core's own regtest parameters) over RPC, restarts with the shipped blocks as its block source,
  * follows the tip and validates the history in the background until the snapshot is validated. Then it keeps
- * serving until Ctrl-C (or ends, with --exit).
+ * serving until Ctrl-C (or ends, with --exit). The status page (-webport) is on throughout, on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -99,15 +99,18 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
   copyFileSync(blocksFile, path.join(source, 'blk00000.dat'));
   writeFileSync(path.join(datadir, 'bitcoin.conf'), 'regtest=1\n');
   const port = await freePort();
+  const webPort = await freePort();
+  const web = [`-webport=${webPort}`];
   let node: DemoNode | undefined;
   const cleanup = () => {
     if (!opts.keep) rmSync(work, { recursive: true, force: true });
   };
   try {
     out(`data directory ${datadir} (regtest), RPC on 127.0.0.1:${port}`);
-    node = new DemoNode(root, datadir, port, []);
+    node = new DemoNode(root, datadir, port, web);
     await node.ready();
     out('1. the daemon is up (chainsnapd, bitcoind\'s command line and JSON-RPC)');
+    out(`   status page: http://127.0.0.1:${webPort}/ (Prometheus metrics: http://127.0.0.1:${webPort}/metrics)`);
     for (const b of blocks) await node.call('submitheader', toHex(b.subarray(0, 80)));
     out(`2. headers 1..${blocks.length} submitted (submitheader); blocks: ${await node.call<number>('getblockcount')}`);
     const t = performance.now();
@@ -116,7 +119,7 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
     out(`   ${describe(await node.call<ChainstatesReply>('getchainstates'))}`);
     await node.stop();
     out('4. restart with the shipped blocks as the block source (-source-blocks): the snapshot chainstate is served first');
-    node = new DemoNode(root, datadir, port, [`-source-blocks=${source}`]);
+    node = new DemoNode(root, datadir, port, [...web, `-source-blocks=${source}`]);
     await node.ready();
     let last = '';
     for (;;) {
@@ -137,7 +140,7 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
     }
     const cli = `node bin/chainsnap.js rpc -datadir=${datadir} -rpcport=${port}`;
     out('');
-    out('The node keeps serving. In another terminal:');
+    out(`The node keeps serving; its status page is at http://127.0.0.1:${webPort}/. In another terminal:`);
     out(`  ${cli} getchainstates`);
     out(`  ${cli} getblockchaininfo`);
     out(`  ${cli} generatetoaddress 1 bcrt1qjqmxmkpmxt80xz4y3746zgt0q3u3ferr34acd5`);

@@ -18,6 +18,7 @@ import { lockDataDirectories, type DirectoryLock } from './lock.js';
 import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
+import { startStatusPage, type WebServer } from '../web/status-page.js';
 
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;
@@ -82,6 +83,7 @@ class Daemon {
   private manager: ChainstateManager | undefined;
   private sources: RunningSources | undefined;
   private status: StatusReporter | undefined;
+  private web: WebServer | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private fatalTimer: NodeJS.Timeout | undefined;
   /** Core's AbortNode: a fatal engine error (a snapshot that failed validation) ends the node with status 1. */
@@ -180,6 +182,7 @@ class Daemon {
       if (!this.shuttingDown) {
         this.sources = await startSources(cfg, this.ctx);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
+        this.web = await startStatusPage(cfg, { ctx: this.ctx, sources: () => this.sources?.status() ?? [], rpcStats: () => this.server?.methodStats() ?? {}, logProblems: () => this.logger.problems() });
         this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
         this.server?.setWarmupFinished();
@@ -239,6 +242,7 @@ class Daemon {
     clearInterval(this.flushTimer);
     clearInterval(this.fatalTimer);
     this.status?.stop();
+    await step('stopping the status page', () => this.web?.close());
     await step('stopping the RPC server', () => this.server?.close());
     await step('stopping block sources', () => this.sources?.stop());
     const m = this.manager;

@@ -108,9 +108,30 @@ function escape(s: string): string {
   return s.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** A warning or error as the status page shows it. */
+export interface LogProblem {
+  /** Unix milliseconds. */
+  time: number;
+  level: 'warning' | 'error';
+  category?: string;
+  message: string;
+}
+
+/** The last warnings and errors (newest last, at most KEEP_PROBLEMS) and how many there were in all. */
+export interface LogProblems {
+  recent: readonly LogProblem[];
+  warnings: number;
+  errors: number;
+}
+
+/** Enough to see what went wrong lately; a node that warns all day must not grow. */
+const KEEP_PROBLEMS = 50;
+
 export interface NodeLogger {
   log: Logger;
   logging: LoggingControl;
+  /** The status page's view of the log. */
+  problems(): LogProblems;
   flush(): void;
   close(): Promise<void>;
 }
@@ -188,6 +209,15 @@ export function createNodeLogger(cfg: NodeLogConfig, opts: NodeLoggerOptions = {
     if (fd !== undefined) writeSync(fd, line);
   };
 
+  const recent: LogProblem[] = [];
+  const counts = { warnings: 0, errors: 0 };
+  const noteProblem = (level: 'warning' | 'error', category: string | undefined, message: string): void => {
+    if (level === 'warning') counts.warnings++;
+    else counts.errors++;
+    recent.push({ time: Date.now(), level, category, message });
+    if (recent.length > KEEP_PROBLEMS) recent.shift();
+  };
+
   const stream = {
     write(json: string): void {
       const rec = JSON.parse(json) as { level: number; msg?: string; category?: string; err?: { message?: string } };
@@ -195,6 +225,7 @@ export function createNodeLogger(cfg: NodeLogConfig, opts: NodeLoggerOptions = {
       if (!wanted(rec.category, rec.level)) return;
       let msg = rec.msg ?? rec.err?.message ?? '';
       if (rec.err?.message && rec.msg && !rec.msg.includes(rec.err.message)) msg += `: ${rec.err.message}`;
+      if (level === 'warning' || level === 'error') noteProblem(level, rec.category, msg);
       write(timestamp() + prefix(rec.category, level) + escape(msg.endsWith('\n') ? msg.slice(0, -1) : msg) + '\n');
     },
   };
@@ -230,6 +261,7 @@ export function createNodeLogger(cfg: NodeLogConfig, opts: NodeLoggerOptions = {
   return {
     log,
     logging,
+    problems: () => ({ recent: [...recent], ...counts }),
     flush: () => {
       // Lines are written synchronously; nothing is buffered.
     },

@@ -160,6 +160,23 @@ export function resolveRpc(args: ArgsManager, params: ChainParams, networkDir: s
   };
 }
 
+/** The status page (-webport, -webbind); undefined when it is off. */
+export interface WebConfig {
+  host: string;
+  port: number;
+}
+
+export function resolveWeb(args: ArgsManager): WebConfig | undefined {
+  const v = args.getArg('webport');
+  if (v === undefined || args.isArgNegated('webport') || v === '0' || v === '') return undefined;
+  const port = parsePort(v);
+  if (port === undefined) throw new ConfigValueError(`Invalid port specified in -webport: '${v}'`);
+  const bind = args.getArg('webbind') ?? '127.0.0.1';
+  const { host, port: p, valid } = splitHostPort(bind, port);
+  if (!valid || host === '') throw new ConfigValueError(`Invalid -webbind address: '${bind}'`);
+  return { host, port: p };
+}
+
 /** Core's TEST_OPTIONS_DOC names; chainsnap acts on bip94 only (the others configure addrman and reindexing). */
 const TEST_OPTIONS = ['addrman', 'reindex_after_failure_noninteractive_yes', 'bip94'];
 

@@ -15,10 +15,10 @@ import { CLIENT_NAME, dataDirBase, defaultDataDir, networkSubdir, quoted, readSe
 import { resolveDebugCategories, resolveLogLevels, LogConfigError, type NodeLogConfig } from './logging.js';
 import { chainsnapVersion } from './help.js';
 import { OPTIONS } from './option-table.js';
-import { resolveChain, resolveMining, resolveRpc, resolveSubversion, type RpcConfig } from './node-config-parts.js';
+import { resolveChain, resolveMining, resolveRpc, resolveSubversion, resolveWeb, type RpcConfig, type WebConfig } from './node-config-parts.js';
 import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
-export type { RpcConfig } from './node-config-parts.js';
+export type { RpcConfig, WebConfig } from './node-config-parts.js';
 
 export class NodeConfigError extends Error {
   override name = 'NodeConfigError';
@@ -45,6 +45,8 @@ export interface NodeConfig extends NodeLogConfig {
   /** settings.json, or undefined under -nosettings. */
   settingsFile?: string;
   rpc: RpcConfig;
+  /** The status page and /metrics (-webport, -webbind); undefined when off. */
+  web?: WebConfig;
   dbcacheBytes: number;
   /** -par as given (0 = auto, <0 = leave cores free). */
   par: number;
@@ -195,6 +197,7 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
   initWarnings.push(...mining.warnings);
   const subversion = wrap(() => resolveSubversion(args, DEFAULT_SUBVERSION));
   const rpc = wrap(() => resolveRpc(args, mining.params, networkDir, startupLog));
+  const web = wrap(() => resolveWeb(args));
 
   const daemon = args.getBoolArg('daemon') ?? false;
   const pathIn = (dir: string, name: string, def: string): string | undefined => {
@@ -222,6 +225,7 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
     conf: { file: files.configPath, chainsnapFile: files.chainsnapConfPath },
     settingsFile,
     rpc,
+    web,
     dbcacheBytes: dbcacheMiB === undefined ? 450 * 2 ** 20 : Math.max(4 * 2 ** 20, Math.max(dbcacheMiB, 0) * 2 ** 20),
     par,
     scriptThreads: Math.min(16, Math.max(1, par <= 0 ? par + cores() : par)),

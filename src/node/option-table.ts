@@ -102,6 +102,8 @@ implemented('rpc', 'server', 'Accept command line and JSON-RPC commands');
 implemented('chainsnap', 'source-rpc=<url>', 'Fetch headers and blocks from a bitcoind-compatible JSON-RPC node (http://user:pass@host:port). Can be specified multiple times; the node fails over to the next one.', S);
 implemented('chainsnap', 'source-blocks=<dir>', 'Read blocks from the blk*.dat files of a Bitcoin Core blocks directory (xor.dat obfuscation supported)');
 implemented('chainsnap', 'assumeutxo=<height>:<blockhash>:<hash_serialized_3>:<chain_tx_count>', 'Trust an extra snapshot (regtest and custom signets only). Can be specified multiple times');
+implemented('chainsnap', 'webport=<port>', 'Serve the status page and Prometheus /metrics on <port> (default: off)');
+implemented('chainsnap', 'webbind=<addr>', 'Bind the status page to this address (default: 127.0.0.1). Anywhere but loopback it asks for the RPC credentials');
 implemented('chainsnap', 'background=<mode>', 'Where background validation runs: worker (a worker thread, default) or in-process');
 add('implemented', 'hidden', 'h');
 add('implemented', 'hidden', '?');
@@ -109,7 +111,6 @@ add('implemented', 'hidden', '?');
 add('implemented', 'hidden', 'checkpoints');
 
 // ---- Ignored: harmless without the feature ------------------------------------------------------------------
-ignored(['webport=<port>'], 0, 'chainsnap');
 ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
   'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'bantime=<n>',
   'cjdnsreachable', 'discover', 'dns', 'dnsseed', 'externalip=<ip>', 'fixedseeds', 'forcednsseed', 'listen',

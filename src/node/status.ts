@@ -1,8 +1,10 @@
 /**
- * The node's heartbeat in the log: Core's `UpdateTip` line when the active tip moved, plus what Core lacks,
- * both chainstates' heights, blocks/s and the time left, every few seconds while anything moves. It also
- * ends the node at -stopatheight.
+ * The node's state in short, for people: the heartbeat in the log (Core's `UpdateTip` line when the active tip
+ * moved, plus what Core lacks, both chainstates' heights, blocks/s and the time left, every few seconds while
+ * anything moves; it also ends the node at -stopatheight), and the per-chainstate summary the status page and
+ * /metrics show.
  */
+import type { ChainstateManager } from '../chain/chainstate-manager.js';
 import type { NodeContext } from './node-context.js';
 
 const STATUS_INTERVAL_MS = 5_000;
@@ -66,4 +68,57 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** One chainstate as the status page shows it. `target` is where it is heading: the snapshot base for the
+ * background chainstate, the best header for the active one. */
+export interface ChainstateSummary {
+  role: 'normal' | 'snapshot' | 'background';
+  /** The one that follows the network tip (the last of getchainstates). */
+  active: boolean;
+  height: number;
+  hash: string;
+  /** Block time of the tip, Unix seconds. */
+  time: number;
+  /** The snapshot base height (the snapshot chainstate's own base, or the background one's goal). */
+  baseHeight?: number;
+  targetHeight: number;
+  /** height / targetHeight, 0..1. */
+  progress: number;
+  validated: boolean;
+  /** Budgets of the LevelDB cache and the in-memory coins cache (getchainstates' coins_*_cache_bytes). */
+  coinsDbCacheBytes: number;
+  coinsTipCacheBytes: number;
+  /** Bytes the coins cache holds now, where this thread can see it (not inside the background worker). */
+  coinsCacheUsage?: number;
+  coinsCacheEntries?: number;
+}
+
+/** The chainstates in getchainstates' order (background first, active last). */
+export function summarizeChainstates(m: ChainstateManager): ChainstateSummary[] {
+  const best = m.storage.index.bestHeader.height;
+  const list = m.chainstates();
+  return list.map((c, i) => {
+    const active = i === list.length - 1;
+    const base = c.role === 'background' ? m.snapshotBase : c.snapshotBase;
+    const targetHeight = c.role === 'background' && base ? base.height : Math.max(best, c.tip.height);
+    const out: ChainstateSummary = {
+      role: c.role,
+      active,
+      height: c.tip.height,
+      hash: c.tip.key,
+      time: c.tip.header.time,
+      targetHeight,
+      progress: targetHeight > 0 ? Math.min(1, c.tip.height / targetHeight) : 1,
+      validated: c.validated,
+      coinsDbCacheBytes: c.coinsDbCacheBytes,
+      coinsTipCacheBytes: c.coinsTipCacheBytes,
+    };
+    if (base) out.baseHeight = base.height;
+    if (active) {
+      out.coinsCacheUsage = m.active.cache.memoryUsage;
+      out.coinsCacheEntries = m.active.cache.size;
+    }
+    return out;
+  });
 }

@@ -13,7 +13,8 @@ test('help lists implemented options only, grouped as bitcoind groups them, wrap
   assert.ok(text.includes('\n  -dbcache=<n>\n       Maximum database cache size <n> MiB'));
   assert.ok(text.includes('\n  -source-rpc=<url>\n'));
   assert.ok(text.includes('\n  -rpcport=<port>\n'));
-  for (const absent of ['-reindex', '-prune', '-txindex', '-disablewallet', '-webport']) assert.ok(!text.includes(`\n  ${absent}`), absent);
+  assert.ok(text.includes('\n  -webport=<port>\n'));
+  for (const absent of ['-reindex', '-prune', '-txindex', '-disablewallet']) assert.ok(!text.includes(`\n  ${absent}`), absent);
   // Debug-only options appear with -help-debug.
   assert.ok(!text.includes('\n  -regtest\n'));
   assert.ok(helpText(true).includes('\n  -regtest\n'));

@@ -126,7 +126,7 @@ test('chainsnap\'s own options: sources, background, trusted assumeutxo entries'
   assert.deepEqual(cfg.sources.rpc, ['http://a:1', 'http://b:2']);
   assert.equal(cfg.background, 'in-process');
   assert.ok(cfg.params.assumeutxo.some((a) => a.height === 300));
-  assert.ok(cfg.ignored.includes('webport'));
+  assert.deepEqual(cfg.web, { host: '127.0.0.1', port: 8080 });
   refused(['-regtest', '-background=thread'], "Invalid -background=thread; must be 'worker' or 'in-process'.", { HOME: home });
   assert.throws(() => resolveNodeConfig([`-assumeutxo=${entry}`], { HOME: home }), /refusing user-trusted assumeutxo entries on network main/);
 });
