@@ -141,7 +141,7 @@ const dumptxoutset: RpcMethod = {
       if (disabledNetwork) ctx.networkActive = false;
       const op = ctx.operations.start('dumptxoutset', file, 0, 'coins');
       try {
-        const result = dumpResult(await m.dumpTxoutSet(file, type, rollback, (done, total) => ctx.operations.update(op, done, total)));
+        const result = dumpResult(await m.dumpTxoutSet(file, type, rollback, (done, total, phase) => phase === 'writing' && ctx.operations.update(op, done, total)));
         ctx.operations.update(op, result.coins_written as number, result.coins_written as number);
         ctx.operations.finish(op, result);
         return result;
