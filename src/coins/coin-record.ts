@@ -65,11 +65,16 @@ export function sortRecordsByVout(buf: Uint8Array, from: number, to: number): vo
   sortOffsets[n] = to;
   const order = orderByKeys(sortKeys, n);
   if (sortBytes.length < to - from) sortBytes = new Uint8Array((to - from) * 2);
+  // Records that stay neighbours move as one span: a merge of a few runs leaves a few long spans.
   let p = 0;
-  for (let i = 0; i < n; i++) {
-    const r = order[i]!;
-    // A byte loop: records are ~60 bytes, and subarray() would allocate a view per record.
-    for (let j = sortOffsets[r]!, end = sortOffsets[r + 1]!; j < end; j++) sortBytes[p++] = buf[j]!;
+  for (let i = 0; i < n; ) {
+    const first = order[i]!;
+    let last = first;
+    while (++i < n && order[i] === last + 1) last++;
+    const start = sortOffsets[first]!;
+    const end = sortOffsets[last + 1]!;
+    sortBytes.set(buf.subarray(start, end), p);
+    p += end - start;
   }
   buf.set(sortBytes.subarray(0, p), from);
 }

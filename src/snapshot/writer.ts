@@ -187,10 +187,12 @@ export class SnapshotWriter {
       this.emit(this.group, 0, this.groupLen);
     } else {
       const order = orderByVoutKeys(this.groupVouts, n);
-      for (let k = 0; k < n; k++) {
-        const i = order[k]!;
-        const end = i + 1 < n ? this.groupStarts[i + 1] : this.groupLen;
-        this.emit(this.group, this.groupStarts[i], end);
+      // Coins that stay neighbours go out as one span (a merge of a few runs leaves a few long spans).
+      for (let k = 0; k < n; ) {
+        const first = order[k]!;
+        let last = first;
+        while (++k < n && order[k] === last + 1) last++;
+        this.emit(this.group, this.groupStarts[first], last + 1 < n ? this.groupStarts[last + 1] : this.groupLen);
       }
     }
     this.groupLen = 0;
