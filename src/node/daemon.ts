@@ -18,6 +18,10 @@ import { lockDataDirectories, type DirectoryLock } from './lock.js';
 import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
+import { startNetwork } from '../net/start.js';
+import type { Connman } from '../net/connman.js';
+import { attachNetwork } from '../rpc/net-control.js';
+import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;
@@ -81,6 +85,7 @@ class Daemon {
   private server: RpcServer | undefined;
   private manager: ChainstateManager | undefined;
   private sources: RunningSources | undefined;
+  private network: Connman | undefined;
   private status: StatusReporter | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private fatalTimer: NodeJS.Timeout | undefined;
@@ -179,6 +184,7 @@ class Daemon {
       log.info(`Loaded best chain: hashBestChain=${tip.key} height=${tip.height}`);
       if (!this.shuttingDown) {
         this.sources = await startSources(cfg, this.ctx);
+        await this.startNetwork(this.manager);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
         this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
@@ -201,6 +207,20 @@ class Daemon {
       exitCode = 1;
     }
     return exitCode;
+  }
+
+  /** Core's connman/peerman start (AppInitMain step 12): listening, outbound connections, serving peers. */
+  private async startNetwork(manager: ChainstateManager): Promise<void> {
+    const { ctx } = this;
+    const sink = { params: this.cfg.params, manager, exclusive: <T>(fn: () => Promise<T> | T) => ctx.exclusive(fn), log: this.log };
+    this.network = await startNetwork(this.cfg.p2p, {
+      sink,
+      networkDir: this.cfg.networkDir,
+      now: () => ctx.now(),
+      mockTime: () => ctx.mockTime,
+      userAgent: ctx.subversion ?? DEFAULT_SUBVERSION,
+    });
+    attachNetwork(ctx, this.network);
   }
 
   private checkFatal(): void {
@@ -240,6 +260,10 @@ class Daemon {
     clearInterval(this.fatalTimer);
     this.status?.stop();
     await step('stopping the RPC server', () => this.server?.close());
+    await step('stopping the P2P layer', async () => {
+      attachNetwork(this.ctx, undefined);
+      await this.network?.stop();
+    });
     await step('stopping block sources', () => this.sources?.stop());
     const m = this.manager;
     if (m) await step('closing the chainstate', () => this.ctx.exclusive(() => m.close()));
