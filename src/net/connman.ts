@@ -61,6 +61,8 @@ export interface P2POptions {
   dnsseed: boolean;
   fixedSeeds: boolean;
   networkActive: boolean;
+  /** -timeout: milliseconds an outbound connect may take. */
+  connectTimeoutMs: number;
   /** -peertimeout, seconds. */
   peerTimeout: number;
   /** -bantime, seconds. */
@@ -257,6 +259,7 @@ export class Connman implements PeerHost {
     const peer = new Peer(this.nextId++, type, remote, socket, this, randomBytes(8).readBigUInt64LE(), target);
     peer.noban = this.permissionsOf(remote).includes('noban');
     this.peers.set(peer.id, peer);
+    this.log.debug(target ? `Added connection to ${target} peer=${peer.id}` : `Added connection peer=${peer.id}`);
     if (!peer.inbound) this.pushVersion(peer);
     return peer;
   }
@@ -357,6 +360,12 @@ export class Connman implements PeerHost {
       if (peer.disconnecting) continue;
       if (this.inactive(peer, now)) {
         peer.disconnect('inactivity');
+        continue;
+      }
+      // Core: an addr-fetch peer gets 10 × AVG_ADDRESS_BROADCAST_INTERVAL (5 minutes) to send addresses.
+      if (peer.connType === 'addr-fetch' && now - peer.connectedMicros > 300e6) {
+        this.log.debug(`addr fetch connection timeout, disconnecting peer=${peer.id}`);
+        peer.disconnect('addr fetch timeout');
         continue;
       }
       if (peer.successfullyConnected) this.maybeSendPing(peer, now);

@@ -13,8 +13,6 @@ import type { ConnectionType, Peer } from './peer.js';
 import { NODE_NETWORK, NODE_WITNESS } from './protocol.js';
 import { DNS_SEEDS, FIXED_SEEDS } from './seeds.js';
 
-/** Core's DEFAULT_CONNECT_TIMEOUT. */
-const CONNECT_TIMEOUT_MS = 5000;
 const LOOP_MS = 500;
 /** Core's DNSSEEDS_DELAY_FEW_PEERS and the wait before falling back to fixed seeds. */
 const DNS_SEED_DELAY_MS = 11_000;
@@ -162,7 +160,7 @@ export class Outbound {
     if (!target && [...net.livePeers()].some((p) => p.address === key)) return undefined;
     this.pending.add(key);
     try {
-      const socket = await dial(svc);
+      const socket = await dial(svc, net.opts.connectTimeoutMs);
       if (!socket) {
         net.log.debug(`connection to ${target ?? key} timed out or was refused`);
         return undefined;
@@ -179,14 +177,14 @@ export class Outbound {
   }
 }
 
-function dial(svc: Service): Promise<Socket | undefined> {
+function dial(svc: Service, timeoutMs: number): Promise<Socket | undefined> {
   const host = svc.net === 'ipv4' ? [...svc.bytes].join('.') : formatService({ ...svc, port: 0 }).replace(/^\[(.*)\]:0$/, '$1');
   return new Promise((resolve) => {
     const socket = connect({ host, port: svc.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(undefined);
-    }, CONNECT_TIMEOUT_MS);
+    }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');

@@ -8,7 +8,7 @@ import { hashToHex } from '../primitives/hash.js';
 import { MSG_BLOCK, MSG_WITNESS_FLAG } from './peer-link.js';
 import type { Connman } from './connman.js';
 import type { Peer } from './peer.js';
-import { decodeAddrs, decodeHeaders, decodeInv, decodeU64, decodeVersion, encodeU64 } from './messages.js';
+import { decodeAddrs, decodeHeaders, decodeInv, decodeLocator, decodeU64, decodeVersion, encodeU64 } from './messages.js';
 import { formatNetAddr, formatService, isRoutable } from './netaddr.js';
 import {
   BIP0031_VERSION,
@@ -55,11 +55,17 @@ async function dispatch(net: Connman, peer: Peer, type: string, payload: Uint8Ar
       // We neither request nor send compact blocks; the peer keeps announcing by inv/headers.
       return;
     case 'wtxidrelay':
-      if (peer.successfullyConnected) return peer.disconnect('wtxidrelay received after verack');
+      if (peer.successfullyConnected) {
+        peer.log.debug(`wtxidrelay received after verack, disconnecting peer=${peer.id}`);
+        return peer.disconnect('wtxidrelay after verack');
+      }
       if (peer.commonVersion >= WTXID_RELAY_VERSION) peer.wtxidRelay = true;
       return;
     case 'sendaddrv2':
-      if (peer.successfullyConnected) return peer.disconnect('sendaddrv2 received after verack');
+      if (peer.successfullyConnected) {
+        peer.log.debug(`sendaddrv2 received after verack, disconnecting peer=${peer.id}`);
+        return peer.disconnect('sendaddrv2 after verack');
+      }
       peer.wantsAddrV2 = true;
       return;
   }
@@ -92,7 +98,9 @@ async function dispatch(net: Connman, peer: Peer, type: string, payload: Uint8Ar
       return serveGetData(net, peer, items);
     }
     case 'getheaders':
-      return serveGetHeaders(net, peer, payload);
+      await serveGetHeaders(net, peer, payload);
+      // Block sync learns what the peer now has (Core's pindexBestHeaderSent), after the answer went out.
+      return net.sync?.handle(peer, { command: 'getheaders', ...decodeLocator(payload) });
     case 'getblocks':
       return serveGetBlocks(net, peer, payload);
     case 'headers': {
@@ -109,8 +117,19 @@ async function dispatch(net: Connman, peer: Peer, type: string, payload: Uint8Ar
       if (blocks.length > 0) return net.sync?.handle(peer, { command: 'notfound', items: blocks });
       return;
     }
-    case 'tx':
+    case 'filterload':
+    case 'filteradd':
+    case 'filterclear':
+      // We do not offer NODE_BLOOM.
+      peer.log.debug(`${type} received despite not offering bloom services, disconnecting peer=${peer.id}`);
+      return peer.disconnect('bloom filter message');
     case 'mempool':
+      if (!net.permissionsOf(peer.remote).includes('mempool')) {
+        peer.log.debug(`mempool request with bloom filters disabled, disconnecting peer=${peer.id}`);
+        return peer.disconnect('mempool request');
+      }
+      return;
+    case 'tx':
       // No mempool: transactions are neither wanted nor served.
       return;
   }

@@ -8,6 +8,8 @@ import { equalBytes } from '../primitives/bytes.js';
 import { hashToHex, ZERO_HASH } from '../primitives/hash.js';
 import type { BlockIndexEntry } from '../chain/block-index.js';
 import type { Chainstate } from '../chain/chainstate.js';
+import { isValid } from '../chain/block-status.js';
+import { blockProof } from '../consensus/pow.js';
 import { MSG_BLOCK, MSG_CMPCT_BLOCK, MSG_WITNESS_FLAG, type InvItem } from './peer-link.js';
 import type { Connman } from './connman.js';
 import type { Peer } from './peer.js';
@@ -28,9 +30,19 @@ function findFork(net: Connman, chain: Chainstate, locator: Uint8Array[]): Block
   return chain.at(0);
 }
 
-/** Core's BlockRequestAllowed, simplified: on the active chain, or fully validated. */
-function requestAllowed(chain: Chainstate, e: BlockIndexEntry): boolean {
-  return chain.contains(e) || (e.status.validity === 'scripts' && !e.status.failure);
+/** Core's STALE_RELAY_AGE_LIMIT: stale blocks older than this are not served (fingerprinting). */
+const STALE_RELAY_AGE_LIMIT = 30 * 24 * 60 * 60;
+
+/**
+ * Core's BlockRequestAllowed: on the active chain, or a stale block that was connected once and is within a
+ * month of the best header both by time and by the work built on top of it.
+ */
+function requestAllowed(net: Connman, chain: Chainstate, e: BlockIndexEntry): boolean {
+  if (chain.contains(e)) return true;
+  if (!isValid(e.status, 'chain')) return false;
+  const best = net.sink.manager.storage.index.bestHeader;
+  const proofTime = ((best.chainWork - e.chainWork) * BigInt(net.sink.params.powTargetSpacing)) / (blockProof(best.header.bits) || 1n);
+  return best.header.time - e.header.time < STALE_RELAY_AGE_LIMIT && proofTime < BigInt(STALE_RELAY_AGE_LIMIT);
 }
 
 export async function serveGetHeaders(net: Connman, peer: Peer, payload: Uint8Array): Promise<void> {
@@ -51,7 +63,7 @@ export async function serveGetHeaders(net: Connman, peer: Peer, payload: Uint8Ar
     if (locator.length === 0) {
       e = manager.storage.index.get(stop);
       if (!e) return undefined;
-      if (!requestAllowed(chain, e)) {
+      if (!requestAllowed(net, chain, e)) {
         peer.log.debug(`ProcessMessage: ignoring request from peer=${peer.id} for old block header that isn't in the main chain`);
         return undefined;
       }
@@ -106,7 +118,7 @@ export async function serveGetData(net: Connman, peer: Peer, items: InvItem[]): 
       const manager = net.sink.manager;
       const e = manager.storage.index.get(inv.hash);
       if (!e) return undefined;
-      if (!requestAllowed(manager.active, e)) {
+      if (!requestAllowed(net, manager.active, e)) {
         peer.log.debug(`ProcessGetBlockData: ignoring request from peer=${peer.id} for old block that isn't in the main chain`);
         return null;
       }

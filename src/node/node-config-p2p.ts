@@ -12,6 +12,8 @@ import { parseNetAddr, parseSubNet, type NetName, type Service } from '../net/ne
 
 const DEFAULT_MAX_PEER_CONNECTIONS = 125;
 const DEFAULT_PEER_CONNECT_TIMEOUT = 60;
+/** Core's DEFAULT_CONNECT_TIMEOUT (ms). */
+const DEFAULT_CONNECT_TIMEOUT = 5000;
 const NETWORKS: Record<string, NetName> = { ipv4: 'ipv4', ipv6: 'ipv6', onion: 'onion', tor: 'onion', i2p: 'i2p', cjdns: 'cjdns' };
 const PERMISSIONS: Record<string, Permission[]> = {
   bloomfilter: ['bloomfilter'], noban: ['noban', 'download'], forcerelay: ['forcerelay', 'relay'], relay: ['relay'],
@@ -96,6 +98,8 @@ export function resolveP2P(args: ArgsManager, params: ChainParams, log: string[]
     fixedSeeds: args.getBoolArg('fixedseeds') ?? true,
     networkActive: args.getBoolArg('networkactive') ?? true,
     peerTimeout,
+    // Core: values below 1 fall back to the default.
+    connectTimeoutMs: (args.getIntArg('timeout') ?? DEFAULT_CONNECT_TIMEOUT) > 0 ? (args.getIntArg('timeout') ?? DEFAULT_CONNECT_TIMEOUT) : DEFAULT_CONNECT_TIMEOUT,
     banTime: args.getIntArg('bantime') ?? DEFAULT_BAN_TIME,
     whitelist: args.getArgs('whitelist').map(parseWhitelist),
     deterministicAddrman: args.getArgs('test').includes('addrman'),

@@ -19,10 +19,10 @@ export const DEFAULT_SUBVERSION = '/chainsnap:0.1.0/';
 export const MIN_RELAY_FEE_PER_KVB = 100;
 export const INCREMENTAL_RELAY_FEE_PER_KVB = 100;
 
-/** Core's GetNetworksInfo by default: onion, i2p and cjdns are unreachable without a proxy or opt-in. */
-function networks() {
+/** Core's GetNetworksInfo: onion, i2p and cjdns are unreachable without a proxy or opt-in; -onlynet narrows the rest. */
+function networks(reachableNets: readonly string[] = ['ipv4', 'ipv6']) {
   return ['ipv4', 'ipv6', 'onion', 'i2p', 'cjdns'].map((name) => {
-    const reachable = name === 'ipv4' || name === 'ipv6';
+    const reachable = reachableNets.includes(name);
     return { name, limited: !reachable, reachable, proxy: '', proxy_randomize_credentials: false };
   });
 }
@@ -98,7 +98,7 @@ const getnetworkinfo: RpcMethod = {
     connections: peers.length,
     connections_in: peers.filter((p) => p.inbound).length,
     connections_out: peers.filter((p) => !p.inbound).length,
-    networks: networks(),
+    networks: networks(net?.opts.reachable),
     relayfee: valueFromAmount(MIN_RELAY_FEE_PER_KVB),
     incrementalfee: valueFromAmount(INCREMENTAL_RELAY_FEE_PER_KVB),
     localaddresses: [],
