@@ -13,7 +13,6 @@ import { encodeAddrs, encodeVersion } from './messages.js';
 import {
   fromIPv6Bytes,
   isLocal,
-  netGroup,
   parseIPv4,
   parseIPv6,
   subnetMatch,
@@ -26,11 +25,10 @@ import { Peer, type ConnectionType, type PeerHost } from './peer.js';
 import { processMessage } from './processing.js';
 import { NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, PROTOCOL_VERSION } from './protocol.js';
 import { Outbound } from './outbound.js';
+import { inactive, maybeSendPing } from './peer-checks.js';
+import { selectInboundToEvict } from './eviction.js';
 import type { AddrEntry } from './messages.js';
 
-/** net.h: the ping and inactivity limits (Core's PING_INTERVAL is in net_processing.cpp). */
-export const PING_INTERVAL_S = 2 * 60;
-export const TIMEOUT_INTERVAL_S = 20 * 60;
 const TICK_MS = 100;
 const DUMP_PEERS_INTERVAL_MS = 15 * 60 * 1000;
 export const MAX_OUTBOUND_FULL_RELAY = 8;
@@ -150,8 +148,20 @@ export class Connman implements PeerHost {
 
   async start(): Promise<void> {
     if (this.opts.listen) await this.bindAll();
-    this.timers.push(setInterval(() => this.tick(), TICK_MS));
-    this.timers.push(setInterval(() => this.addrman.save(), DUMP_PEERS_INTERVAL_MS));
+    this.timers.push(setInterval(() => {
+      try {
+        this.tick();
+      } catch (e) {
+        this.log.error({ err: e }, 'peer checks failed');
+      }
+    }, TICK_MS));
+    this.timers.push(setInterval(() => {
+      try {
+        this.addrman.save();
+      } catch (e) {
+        this.log.error({ err: e }, 'writing peers.json failed');
+      }
+    }, DUMP_PEERS_INTERVAL_MS));
     this.outbound.start();
   }
 
@@ -214,7 +224,9 @@ export class Connman implements PeerHost {
       this.log.debug(`connection from ${socket.remoteAddress}:${socket.remotePort} dropped (discouraged)`);
       return void socket.destroy();
     }
-    if (inbound >= this.maxInbound() && !this.evictInbound()) {
+    const victim = inbound >= this.maxInbound() ? selectInboundToEvict([...this.livePeers()].filter((p) => p.inbound), (p) => p.noban) : undefined;
+    victim?.disconnect('evicted to make room for an inbound peer');
+    if (inbound >= this.maxInbound() && !victim) {
       this.log.debug('failed to find an eviction candidate - connection dropped (full)');
       return void socket.destroy();
     }
@@ -232,28 +244,6 @@ export class Connman implements PeerHost {
     return Math.max(0, this.opts.maxConnections - (MAX_OUTBOUND_FULL_RELAY + MAX_BLOCK_RELAY_ONLY + MAX_FEELER));
   }
 
-  /**
-   * Core's AttemptToEvictConnection, simplified: protect noban peers, the 8 with the best ping, the 4 that
-   * most recently sent a block and the longest-connected half; from the network group with most of the
-   * rest, drop its youngest peer.
-   */
-  private evictInbound(): boolean {
-    let candidates = [...this.livePeers()].filter((p) => p.inbound && !this.permissionsOf(p.remote).includes('noban'));
-    const drop = (sorted: Peer[], n: number) => {
-      const keep = new Set(sorted.slice(0, n));
-      candidates = candidates.filter((p) => !keep.has(p));
-    };
-    drop([...candidates].sort((a, b) => (a.minPingMicros ?? Infinity) - (b.minPingMicros ?? Infinity)), 8);
-    drop([...candidates].sort((a, b) => b.lastBlockTime - a.lastBlockTime), 4);
-    drop([...candidates].sort((a, b) => a.connectedMicros - b.connectedMicros), Math.floor(candidates.length / 2));
-    if (candidates.length === 0) return false;
-    const groups = new Map<string, Peer[]>();
-    for (const p of candidates) groups.set(netGroup(p.remote), [...(groups.get(netGroup(p.remote)) ?? []), p]);
-    const biggest = [...groups.values()].sort((a, b) => b.length - a.length)[0]!;
-    const victim = biggest.sort((a, b) => b.connectedMicros - a.connectedMicros)[0]!;
-    victim.disconnect('evicted to make room for an inbound peer');
-    return true;
-  }
 
   addPeer(socket: Socket, type: ConnectionType, remote: Service, target?: string): Peer {
     const peer = new Peer(this.nextId++, type, remote, socket, this, randomBytes(8).readBigUInt64LE(), target);
@@ -312,7 +302,11 @@ export class Connman implements PeerHost {
   closed(peer: Peer): void {
     this.peers.delete(peer.id);
     this.log.debug(`Cleared nodestate for peer=${peer.id}`);
-    if (peer.successfullyConnected && peer.connType !== 'feeler' && peer.connType !== 'addr-fetch') this.sync?.peerGone(peer);
+    try {
+      if (peer.successfullyConnected && peer.connType !== 'feeler' && peer.connType !== 'addr-fetch') this.sync?.peerGone(peer);
+    } catch (e) {
+      this.log.error({ err: e }, `block sync failed to forget peer ${peer.id}`);
+    }
     this.outbound.wake();
   }
 
@@ -358,7 +352,7 @@ export class Connman implements PeerHost {
     for (const peer of this.livePeers()) {
       this.maybeDiscourageAndDisconnect(peer);
       if (peer.disconnecting) continue;
-      if (this.inactive(peer, now)) {
+      if (inactive(peer, now, this.opts.peerTimeout, this.log)) {
         peer.disconnect('inactivity');
         continue;
       }
@@ -368,54 +362,8 @@ export class Connman implements PeerHost {
         peer.disconnect('addr fetch timeout');
         continue;
       }
-      if (peer.successfullyConnected) this.maybeSendPing(peer, now);
+      if (peer.successfullyConnected) maybeSendPing(peer, now, this.opts.peerTimeout, this.log);
     }
-  }
-
-  private shouldRunInactivityChecks(peer: Peer, now: number): boolean {
-    return Math.floor(peer.connectedMicros / 1e6) + this.opts.peerTimeout < Math.floor(now / 1e6);
-  }
-
-  private inactive(peer: Peer, now: number): boolean {
-    if (!this.shouldRunInactivityChecks(peer, now)) return false;
-    const nowS = Math.floor(now / 1e6);
-    if (peer.lastRecv === 0 || peer.lastSend === 0) {
-      const never = (peer.lastRecv === 0 ? ', never received from peer' : '') + (peer.lastSend === 0 ? ', never sent to peer' : '');
-      this.log.debug(`socket no message in first ${this.opts.peerTimeout} seconds${never}, disconnecting peer=${peer.id}`);
-      return true;
-    }
-    const lastSend = Math.floor(peer.lastSend / 1e6);
-    const lastRecv = Math.floor(peer.lastRecv / 1e6);
-    if (nowS > lastSend + TIMEOUT_INTERVAL_S) {
-      this.log.debug(`socket sending timeout: ${nowS - lastSend}s, disconnecting peer=${peer.id}`);
-      return true;
-    }
-    if (nowS > lastRecv + TIMEOUT_INTERVAL_S) {
-      this.log.debug(`socket receive timeout: ${nowS - lastRecv}s, disconnecting peer=${peer.id}`);
-      return true;
-    }
-    if (!peer.successfullyConnected) {
-      this.log.debug(`version handshake timeout, disconnecting peer=${peer.id}`);
-      return true;
-    }
-    return false;
-  }
-
-  /** Core's MaybeSendPing. */
-  private maybeSendPing(peer: Peer, now: number): void {
-    if (this.shouldRunInactivityChecks(peer, now) && peer.pingNonceSent !== 0n && now > peer.pingStart + TIMEOUT_INTERVAL_S * 1e6) {
-      this.log.debug(`ping timeout: ${((now - peer.pingStart) / 1e6).toFixed(6)}s, disconnecting peer=${peer.id}`);
-      return peer.disconnect('ping timeout');
-    }
-    if (!peer.pingQueued && !(peer.pingNonceSent === 0n && now > peer.pingStart + PING_INTERVAL_S * 1e6)) return;
-    let nonce = 0n;
-    while (nonce === 0n) nonce = randomBytes(8).readBigUInt64LE();
-    peer.pingQueued = false;
-    peer.pingStart = now;
-    peer.pingNonceSent = nonce;
-    const payload = new Uint8Array(8);
-    new DataView(payload.buffer).setBigUint64(0, nonce, true);
-    peer.sendRaw('ping', payload);
   }
 
   /** setnetworkactive: off disconnects everyone and stops new connections; on resumes them. */

@@ -41,7 +41,7 @@ export class Outbound {
 
   start(): void {
     const o = this.net.opts;
-    for (const seed of o.connectOnly ? [] : o.seednode) void this.open(seed, 'addr-fetch');
+    for (const seed of o.connectOnly ? [] : o.seednode) this.spawn(this.open(seed, 'addr-fetch'));
     this.timer = setInterval(() => this.loop(), LOOP_MS);
     this.wake();
   }
@@ -49,6 +49,11 @@ export class Outbound {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+  }
+
+  /** A connection attempt runs on its own; its failure is logged, never left unhandled. */
+  spawn(p: Promise<unknown>): void {
+    p.catch((e) => this.net.log.error({ err: e }, 'opening a connection failed'));
   }
 
   wake(): void {
@@ -60,12 +65,12 @@ export class Outbound {
     if (this.stopped || !net.networkActive) return;
     const o = net.opts;
     if (o.connectOnly) {
-      for (const t of o.connect) void this.open(t, 'manual');
+      for (const t of o.connect) this.spawn(this.open(t, 'manual'));
       return;
     }
     if (Date.now() - this.lastAddnodeTry >= ADDNODE_RETRY_MS) {
       this.lastAddnodeTry = Date.now();
-      for (const a of this.added.slice(0, MAX_ADDNODE)) if (!this.connectedTo(a.target)) void this.open(a.target, 'manual');
+      for (const a of this.added.slice(0, MAX_ADDNODE)) if (!this.connectedTo(a.target)) this.spawn(this.open(a.target, 'manual'));
     }
     this.seed();
     const outbound = [...net.livePeers()].filter((p) => p.connType === 'outbound-full-relay').length;
@@ -75,7 +80,7 @@ export class Outbound {
     const pick = net.addrman.select(now, (a) => net.isReachable(a) && !groups.has(netGroup(a)) && !this.pending.has(formatService(a)) && !net.banman.isBanned(a) && !net.banman.isDiscouraged(a) && a.port === net.sink.params.defaultPort);
     if (!pick) return;
     net.addrman.attempt(pick, now);
-    void this.openService(pick, 'outbound-full-relay');
+    this.spawn(this.openService(pick, 'outbound-full-relay'));
   }
 
   /** DNS seeds when the address manager is (nearly) empty, then fixed seeds if that brought nothing. */
@@ -85,7 +90,7 @@ export class Outbound {
     const elapsed = Date.now() - this.startedAt;
     if (!this.dnsSeeded && o.dnsseed && elapsed >= (net.addrman.size > 0 ? 5 * 60_000 : DNS_SEED_DELAY_MS)) {
       this.dnsSeeded = true;
-      void this.queryDnsSeeds();
+      this.spawn(this.queryDnsSeeds());
     }
     if (!this.fixedSeeded && o.fixedSeeds && net.addrman.size === 0 && (!o.dnsseed || elapsed >= FIXED_SEED_DELAY_MS)) {
       this.fixedSeeded = true;

@@ -125,8 +125,8 @@ export class Peer implements PeerLink {
     try {
       received = this.receiver.receive(d);
     } catch (e) {
-      if (!(e instanceof TransportError)) throw e;
-      this.log.debug(e.message);
+      // Whatever the bytes were, the node goes on: the stream is dropped, never the process.
+      this.log.debug(e instanceof TransportError ? e.message : `receive error: ${(e as Error).message}, peer=${this.id}`);
       this.disconnect('transport error');
       return;
     }
@@ -149,7 +149,12 @@ export class Peer implements PeerLink {
       this.queuedBytes -= payload.length;
       if (this.queuedBytes <= RECEIVE_FLOOD_SIZE && this.socket.isPaused()) this.socket.resume();
       if (this.disconnecting) return;
-      await this.host.handle(this, type, payload);
+      try {
+        await this.host.handle(this, type, payload);
+      } catch (e) {
+        this.log.error({ err: e }, `handling ${type} from peer=${this.id} failed`);
+        this.disconnect('handler failed');
+      }
     });
   }
 

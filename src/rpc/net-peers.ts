@@ -130,11 +130,11 @@ const addnode: RpcMethod = {
     if (!isNull(v2) && getBool(v2)) throw new RpcError(RPC.INVALID_PARAMETER, 'Error: v2transport requested but not enabled (see -v2transport)');
     const added = net.outbound.added;
     if (cmd === 'onetry') {
-      void net.outbound.open(target, 'manual');
+      net.outbound.spawn(net.outbound.open(target, 'manual'));
     } else if (cmd === 'add') {
       if (added.some((a) => a.target === target)) throw new RpcError(RPC.CLIENT_NODE_ALREADY_ADDED, 'Error: Node already added');
       added.push({ target, v2: false });
-      void net.outbound.open(target, 'manual');
+      net.outbound.spawn(net.outbound.open(target, 'manual'));
     } else {
       const i = added.findIndex((a) => a.target === target);
       if (i < 0) throw new RpcError(RPC.CLIENT_NODE_NOT_ADDED, 'Error: Node could not be removed. It has not been added previously.');
@@ -164,8 +164,8 @@ const addconnection: RpcMethod = {
     if (getBool(v2)) throw new RpcError(RPC.INVALID_PARAMETER, 'Error: Adding v2transport connections requires -v2transport init flag to be set.');
     if (!net.canAddConnection(t as (typeof CONNECTION_TYPES)[number])) throw new RpcError(RPC.CLIENT_NODE_CAPACITY_REACHED, 'Error: Already at capacity for specified connection type.');
     const svc = parseService(addr, ctx.params.defaultPort);
-    if (svc) void net.outbound.openService(svc, t as (typeof CONNECTION_TYPES)[number], addr);
-    else void net.outbound.open(addr, t as (typeof CONNECTION_TYPES)[number]);
+    const conn = t as (typeof CONNECTION_TYPES)[number];
+    net.outbound.spawn(svc ? net.outbound.openService(svc, conn, addr) : net.outbound.open(addr, conn));
     return { address: addr, connection_type: t };
   },
 };
