@@ -19,6 +19,12 @@ import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
 import { startStatusPage, type WebServer } from '../web/status-page.js';
+import type { PeerStatus } from '../web/snapshot.js';
+import { startNetwork } from '../net/start.js';
+import { HeadersFirstSync } from '../net/sync/headers-first-sync.js';
+import type { Connman } from '../net/connman.js';
+import { attachNetwork } from '../rpc/net-control.js';
+import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
 /** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
 const PERIODIC_FLUSH_MS = 60_000;
@@ -82,6 +88,7 @@ class Daemon {
   private server: RpcServer | undefined;
   private manager: ChainstateManager | undefined;
   private sources: RunningSources | undefined;
+  private network: Connman | undefined;
   private status: StatusReporter | undefined;
   private web: WebServer | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -181,8 +188,9 @@ class Daemon {
       log.info(`Loaded best chain: hashBestChain=${tip.key} height=${tip.height}`);
       if (!this.shuttingDown) {
         this.sources = await startSources(cfg, this.ctx);
+        await this.startNetwork(this.manager);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
-        this.web = await startStatusPage(cfg, { ctx: this.ctx, sources: () => this.sources?.status() ?? [], rpcStats: () => this.server?.methodStats() ?? {}, logProblems: () => this.logger.problems() });
+        this.web = await startStatusPage(cfg, { ctx: this.ctx, sources: () => this.sources?.status() ?? [], rpcStats: () => this.server?.methodStats() ?? {}, logProblems: () => this.logger.problems(), peers: () => this.peerStatus() });
         this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
         this.server?.setWarmupFinished();
@@ -204,6 +212,37 @@ class Daemon {
       exitCode = 1;
     }
     return exitCode;
+  }
+
+  /** Core's connman/peerman start (AppInitMain step 12): listening, outbound connections, serving peers. */
+  /** The status page's view of the peers: never addresses' credentials, only what getpeerinfo shows. */
+  private peerStatus(): PeerStatus[] {
+    const net = this.network;
+    if (!net) return [];
+    return [...net.livePeers()].map((p) => ({
+      id: p.id,
+      address: p.address,
+      inbound: p.inbound,
+      subversion: p.userAgent,
+      height: net.sync?.peerStats(p.id)?.syncedBlocks ?? p.startingHeight,
+      bytesIn: p.bytesRecv,
+      bytesOut: p.bytesSent,
+      lastActivity: Math.floor(Math.max(p.lastRecv, p.lastSend) / 1000),
+    }));
+  }
+
+  private async startNetwork(manager: ChainstateManager): Promise<void> {
+    const { ctx } = this;
+    const sink = { params: this.cfg.params, manager, exclusive: <T>(fn: () => Promise<T> | T) => ctx.exclusive(fn), log: this.log };
+    this.network = await startNetwork(this.cfg.p2p, {
+      sink,
+      networkDir: this.cfg.networkDir,
+      now: () => ctx.now(),
+      mockTime: () => ctx.mockTime,
+      userAgent: ctx.subversion ?? DEFAULT_SUBVERSION,
+      createSync: (s) => new HeadersFirstSync(s),
+    });
+    attachNetwork(ctx, this.network);
   }
 
   private checkFatal(): void {
@@ -244,6 +283,10 @@ class Daemon {
     this.status?.stop();
     await step('stopping the status page', () => this.web?.close());
     await step('stopping the RPC server', () => this.server?.close());
+    await step('stopping the P2P layer', async () => {
+      attachNetwork(this.ctx, undefined);
+      await this.network?.stop();
+    });
     await step('stopping block sources', () => this.sources?.stop());
     const m = this.manager;
     if (m) await step('closing the chainstate', () => this.ctx.exclusive(() => m.close()));

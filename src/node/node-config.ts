@@ -17,6 +17,8 @@ import { chainsnapVersion } from './help.js';
 import { OPTIONS } from './option-table.js';
 import { resolveChain, resolveMining, resolveRpc, resolveSubversion, resolveWeb, type RpcConfig, type WebConfig } from './node-config-parts.js';
 import { DEFAULT_SUBVERSION } from '../rpc/net.js';
+import { resolveP2P } from './node-config-p2p.js';
+import type { P2POptions } from '../net/connman.js';
 
 export type { RpcConfig, WebConfig } from './node-config-parts.js';
 
@@ -47,6 +49,8 @@ export interface NodeConfig extends NodeLogConfig {
   rpc: RpcConfig;
   /** The status page and /metrics (-webport, -webbind); undefined when off. */
   web?: WebConfig;
+  /** The P2P layer's options (listening, peers, seeds, limits). */
+  p2p: P2POptions;
   dbcacheBytes: number;
   /** -par as given (0 = auto, <0 = leave cores free). */
   par: number;
@@ -198,6 +202,7 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const subversion = wrap(() => resolveSubversion(args, DEFAULT_SUBVERSION));
   const rpc = wrap(() => resolveRpc(args, mining.params, networkDir, startupLog));
   const web = wrap(() => resolveWeb(args));
+  const p2p = wrap(() => resolveP2P(args, mining.params, startupLog));
 
   const daemon = args.getBoolArg('daemon') ?? false;
   const pathIn = (dir: string, name: string, def: string): string | undefined => {
@@ -226,6 +231,7 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
     settingsFile,
     rpc,
     web,
+    p2p,
     dbcacheBytes: dbcacheMiB === undefined ? 450 * 2 ** 20 : Math.max(4 * 2 ** 20, Math.max(dbcacheMiB, 0) * 2 ** 20),
     par,
     scriptThreads: Math.min(16, Math.max(1, par <= 0 ? par + cores() : par)),

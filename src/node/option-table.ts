@@ -105,6 +105,21 @@ implemented('chainsnap', 'assumeutxo=<height>:<blockhash>:<hash_serialized_3>:<c
 implemented('chainsnap', 'webport=<port>', 'Serve the status page and Prometheus /metrics on <port> (default: off)');
 implemented('chainsnap', 'webbind=<addr>', 'Bind the status page to this address (default: 127.0.0.1). Anywhere but loopback it asks for the RPC credentials');
 implemented('chainsnap', 'background=<mode>', 'Where background validation runs: worker (a worker thread, default) or in-process');
+// P2P (Core's CONNECTION options).
+implemented('options', 'addnode=<ip>', 'Add a node to connect to and attempt to keep the connection open (see the addnode RPC help for more info). This option can be specified multiple times to add multiple nodes; connections are limited to 8 at a time and are counted separately from the -maxconnections limit.', N);
+implemented('options', 'bantime=<n>', 'Default duration (in seconds) of manually configured bans (default: 86400)');
+implemented('options', 'bind=<addr>[:<port>][=onion]', 'Bind to given address and always listen on it (default: 0.0.0.0). Use [host]:port notation for IPv6.', N);
+implemented('options', 'connect=<ip>', 'Connect only to the specified node; -noconnect disables automatic connections (the rules for this peer are the same as for -addnode). This option can be specified multiple times to connect to multiple nodes.', N);
+implemented('options', 'dnsseed', 'Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless -connect used or -maxconnections=0)');
+implemented('options', 'fixedseeds', "Allow fixed seeds if DNS seeds don't provide peers (default: 1)");
+implemented('options', 'listen', 'Accept connections from outside (default: 1 if no -proxy, -connect or -maxconnections=0)');
+implemented('options', 'maxconnections=<n>', 'Maintain at most <n> automatic connections to peers (default: 125). This limit does not apply to connections manually added via -addnode or the addnode RPC, which have a separate limit of 8.');
+implemented('options', 'onlynet=<net>', 'Make automatic outbound connections only to network <net> (ipv4, ipv6, onion, i2p, cjdns). Inbound and manual connections are not affected by this option. It can be specified multiple times to allow multiple networks.');
+implemented('options', 'port=<port>', 'Listen for connections on <port> (default: 8333, testnet3: 18333, testnet4: 48333, signet: 38333, regtest: 18444). Not relevant for I2P (see doc/i2p.md). If set to a value x, the default onion listening port will be set to x+1.', N);
+implemented('options', 'seednode=<ip>', 'Connect to a node to retrieve peer addresses, and disconnect. This option can be specified multiple times to connect to multiple nodes. During startup, seednodes will be tried before dnsseeds.');
+implemented('options', 'timeout=<n>', 'Specify socket connection timeout in milliseconds. If an initial attempt to connect is unsuccessful after this amount of time, drop it (minimum: 1, default: 5000)');
+implemented('debug', 'peertimeout=<n>', 'Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait this amount of time before considering disconnection based on inactivity (minimum: 1, default: 60)', D);
+implemented('options', 'whitelist=<[permissions@]IP address or network>', 'Add permission flags to the peers using the given IP address (e.g. 1.2.3.4) or CIDR-notated network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. Can be specified multiple times.');
 add('implemented', 'hidden', 'h');
 add('implemented', 'hidden', '?');
 // Core keeps it to tell users that checkpoints are gone; so does chainsnap.
@@ -112,13 +127,9 @@ add('implemented', 'hidden', 'checkpoints');
 
 // ---- Ignored: harmless without the feature ------------------------------------------------------------------
 ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
-  'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'bantime=<n>',
-  'cjdnsreachable', 'discover', 'dns', 'dnsseed', 'externalip=<ip>', 'fixedseeds', 'forcednsseed', 'listen',
-  'listenonion', 'maxconnections=<n>', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
-  'onion=<ip:port|path>', 'i2psam=<ip:port>', 'i2pacceptincoming', 'onlynet=<net>', 'v2transport', 'peerbloomfilters',
-  'peerblockfilters', 'txreconciliation', 'proxyrandomize', 'seednode=<ip>', 'timeout=<n>', 'peertimeout=<n>',
-  'torcontrol=<ip>:<port>', 'natpmp', 'whitebind=<[permissions@]addr>', 'whitelist=<[permissions@]IP address or network>',
-  'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
+  'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'cjdnsreachable', 'discover', 'dns', 'externalip=<ip>', 'forcednsseed', 'listenonion', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
+  'onion=<ip:port|path>', 'i2psam=<ip:port>', 'i2pacceptincoming', 'v2transport', 'peerbloomfilters',
+  'peerblockfilters', 'txreconciliation', 'proxyrandomize', 'torcontrol=<ip>:<port>', 'natpmp', 'whitebind=<[permissions@]addr>', 'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
   'limitancestorcount=<n>', 'limitancestorsize=<n>', 'limitdescendantcount=<n>', 'limitdescendantsize=<n>',
   'limitclustercount=<n>', 'limitclustersize=<n>', 'capturemessages', 'maxsigcachesize=<n>', 'printpriority',
   'acceptnonstdtxn', 'incrementalrelayfee=<amt>', 'dustrelayfee=<amt>', 'acceptstalefeeestimates',
@@ -136,7 +147,7 @@ ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbb
   'zmqpubrawtxhwm=<n>', 'zmqpubsequencehwm=<n>',
   // Core's hidden GUI and test options.
   'dbcrashratio', 'forcecompactdb', 'choosedatadir', 'lang=<lang>', 'min', 'resetguisettings', 'splash', 'uiplatform']);
-ignored(['addnode=<ip>', 'bind=<addr>[:<port>][=onion]', 'connect=<ip>', 'port=<port>', 'wallet=<path>', 'walletdir=<dir>'], N);
+ignored(['wallet=<path>', 'walletdir=<dir>'], N);
 ignored(['proxy=<ip>[:<port>]|unix:<path>[=<network>]'], NE);
 ignored(['torpassword=<pass>'], S);
 

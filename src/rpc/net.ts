@@ -1,10 +1,15 @@
 /**
- * Network methods from Core's rpc/net.cpp. chainsnap has no P2P yet: no peers, no traffic, nothing offered
- * to the network; the fields and their types are Core's so clients read them unchanged.
+ * Network methods from Core's rpc/net.cpp: counts, totals, the node's network state and the switch. They
+ * read the P2P layer when the daemon attached one (net-control.ts); without it they report no peers and
+ * no traffic, in Core's fields and types. Peer and ban methods are net-peers.ts and net-bans.ts.
  */
 import { valueFromAmount } from './util.js';
 import { exampleCli, exampleRpc, resultText } from './help.js';
 import type { RpcMethod } from './method.js';
+import { networkOf } from './net-control.js';
+import { netBanMethods } from './net-bans.js';
+import { netPeerMethods } from './net-peers.js';
+import { serviceNames, servicesHex } from '../net/protocol.js';
 
 /** Core's CLIENT_VERSION of the release chainsnap follows (v30.99), and its PROTOCOL_VERSION. */
 export const CLIENT_VERSION = 309900;
@@ -14,10 +19,10 @@ export const DEFAULT_SUBVERSION = '/chainsnap:0.1.0/';
 export const MIN_RELAY_FEE_PER_KVB = 100;
 export const INCREMENTAL_RELAY_FEE_PER_KVB = 100;
 
-/** Core's GetNetworksInfo by default: onion, i2p and cjdns are unreachable without a proxy or opt-in. */
-function networks() {
+/** Core's GetNetworksInfo: onion, i2p and cjdns are unreachable without a proxy or opt-in; -onlynet narrows the rest. */
+function networks(reachableNets: readonly string[] = ['ipv4', 'ipv6']) {
   return ['ipv4', 'ipv6', 'onion', 'i2p', 'cjdns'].map((name) => {
-    const reachable = name === 'ipv4' || name === 'ipv6';
+    const reachable = reachableNets.includes(name);
     return { name, limited: !reachable, reachable, proxy: '', proxy_randomize_credentials: false };
   });
 }
@@ -29,17 +34,10 @@ const getconnectioncount: RpcMethod = {
   args: [],
   result: resultText([['n', '(numeric) The connection count']]),
   examples: [exampleCli('getconnectioncount', ''), exampleRpc('getconnectioncount', '')],
-  handler: () => 0,
-};
-
-const getpeerinfo: RpcMethod = {
-  name: 'getpeerinfo',
-  category: 'network',
-  description: 'Returns data about each connected network peer as a json array of objects.',
-  args: [],
-  result: resultText([['[', '(json array)'], ['  ...', ''], [']', '']]),
-  examples: [exampleCli('getpeerinfo', ''), exampleRpc('getpeerinfo', '')],
-  handler: () => [],
+  handler: (_params, ctx) => {
+    const net = networkOf(ctx);
+    return net ? [...net.livePeers()].length : 0;
+  },
 };
 
 const getnettotals: RpcMethod = {
@@ -63,9 +61,9 @@ const getnettotals: RpcMethod = {
     ['}', ''],
   ]),
   examples: [exampleCli('getnettotals', ''), exampleRpc('getnettotals', '')],
-  handler: () => ({
-    totalbytesrecv: 0,
-    totalbytessent: 0,
+  handler: (_params, ctx) => ({
+    totalbytesrecv: networkOf(ctx)?.totalBytesRecv ?? 0,
+    totalbytessent: networkOf(ctx)?.totalBytesSent ?? 0,
     timemillis: Date.now(),
     uploadtarget: {
       timeframe: 86400,
@@ -84,24 +82,29 @@ const getnetworkinfo: RpcMethod = {
   description: 'Returns an object containing various state info regarding P2P networking.\n',
   args: [],
   examples: [exampleCli('getnetworkinfo', ''), exampleRpc('getnetworkinfo', '')],
-  handler: (_params, ctx) => ({
+  handler: (_params, ctx) => {
+    const net = networkOf(ctx);
+    const peers = net ? [...net.livePeers()] : [];
+    const services = net?.localServices() ?? 0n;
+    return {
     version: CLIENT_VERSION,
     subversion: ctx.subversion ?? DEFAULT_SUBVERSION,
     protocolversion: PROTOCOL_VERSION,
-    localservices: '0000000000000000',
-    localservicesnames: [],
-    localrelay: true,
+    localservices: servicesHex(services),
+    localservicesnames: serviceNames(services),
+    localrelay: false,
     timeoffset: 0,
     networkactive: ctx.networkActive,
-    connections: 0,
-    connections_in: 0,
-    connections_out: 0,
-    networks: networks(),
+    connections: peers.length,
+    connections_in: peers.filter((p) => p.inbound).length,
+    connections_out: peers.filter((p) => !p.inbound).length,
+    networks: networks(net?.opts.reachable),
     relayfee: valueFromAmount(MIN_RELAY_FEE_PER_KVB),
     incrementalfee: valueFromAmount(INCREMENTAL_RELAY_FEE_PER_KVB),
     localaddresses: [],
     warnings: [],
-  }),
+    };
+  },
 };
 
 const setnetworkactive: RpcMethod = {
@@ -112,9 +115,11 @@ const setnetworkactive: RpcMethod = {
   result: resultText([['true|false', '(boolean) The value that was passed in']]),
   handler: ([state], ctx) => {
     ctx.networkActive = state as boolean;
-    ctx.log.info(`SetNetworkActive: ${String(state)}`);
+    const net = networkOf(ctx);
+    if (net) net.setNetworkActive(ctx.networkActive);
+    else ctx.log.info(`SetNetworkActive: ${String(state)}`);
     return ctx.networkActive;
   },
 };
 
-export const netMethods: RpcMethod[] = [getconnectioncount, getnettotals, getnetworkinfo, getpeerinfo, setnetworkactive];
+export const netMethods: RpcMethod[] = [getconnectioncount, getnettotals, getnetworkinfo, setnetworkactive, ...netPeerMethods, ...netBanMethods];

@@ -68,7 +68,10 @@ export class DaemonProcess {
     const network = opts.network ?? 'regtest';
     const conf = path.join(opts.datadir, 'bitcoin.conf');
     if (!existsSync(conf)) writeFileSync(conf, [network === 'regtest' ? 'regtest=1' : 'chain=main', ...(opts.conf ?? [])].join('\n') + '\n');
-    const d = new DaemonProcess(opts.datadir, port, [`-datadir=${opts.datadir}`, `-rpcport=${port}`, ...(opts.args ?? [])], network);
+    // A test that says nothing of the network gets none: no listening on the shared default port, no
+    // DNS seeds, no peers from outside (Core's framework writes connect=0 for the same reason).
+    const networkSaid = [...(opts.conf ?? []), ...(opts.args ?? []), readFileSync(conf, 'utf8')].some((a) => /(^|\n|^-)(connect|addnode|seednode|listen|bind)=/.test(a));
+    const d = new DaemonProcess(opts.datadir, port, [`-datadir=${opts.datadir}`, `-rpcport=${port}`, ...(networkSaid ? [] : ['-connect=0']), ...(opts.args ?? [])], network);
     await d.waitForRpc();
     return d;
   }

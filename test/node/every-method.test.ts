@@ -31,6 +31,14 @@ interface Tip {
 
 /** Arguments for each method, and for the few that may fail, why. */
 const CALLS: Record<string, (tip: Tip) => unknown[]> = {
+  addnode: () => ['127.0.0.1:1', 'onetry'],
+  clearbanned: () => [],
+  disconnectnode: () => ['127.0.0.1:1'],
+  getaddednodeinfo: () => [],
+  getnodeaddresses: () => [],
+  listbanned: () => [],
+  ping: () => [],
+  setban: () => ['192.0.2.1', 'add'],
   getbestblockhash: () => [],
   getblock: (t) => [t.hash, 2],
   getblockchaininfo: () => [],
@@ -78,7 +86,7 @@ const CALLS: Record<string, (tip: Tip) => unknown[]> = {
   setmocktime: () => [0],
   syncwithvalidationinterfacequeue: () => [],
 };
-const MAY_FAIL: Record<string, RegExp> = { loadtxoutset: /Unable to load UTXO snapshot/ };
+const MAY_FAIL: Record<string, RegExp> = { loadtxoutset: /Unable to load UTXO snapshot/, disconnectnode: /Node not found in connected nodes/ };
 /** Run after the others: they change the tip (then restore it), or end the node. */
 const LAST = ['invalidateblock', 'reconsiderblock', 'generatetoaddress', 'generatetodescriptor', 'generateblock', 'stop'];
 

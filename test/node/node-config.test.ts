@@ -57,7 +57,7 @@ test('Core\'s functional-test framework start: regtest, its ports, its logging, 
   assert.equal(cfg.pidFile, path.join(dir, 'regtest', 'bitcoind.pid'));
   assert.equal(cfg.settingsFile, path.join(dir, 'regtest', 'settings.json'));
   assert.deepEqual(cfg.initWarnings, []);
-  for (const name of ['disablewallet', 'logthreadnames', 'bind', 'connect', 'keypool', 'fallbackfee']) {
+  for (const name of ['disablewallet', 'logthreadnames', 'keypool', 'fallbackfee']) {
     assert.ok(cfg.ignored.includes(name), name);
     assert.ok(cfg.startupLog.includes(`Option -${name} has no effect in chainsnap`), name);
   }
