@@ -5,7 +5,7 @@
  * most-work chain whose blocks we have (Core's FindMostWorkChain). Rules for accepting a header live in
  * header-validation.ts; persistence in block-index-db.ts.
  */
-import { blockHash, BlockHeader } from '../primitives/block.js';
+import { blockHash, HEADER_SIZE, type BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { blockProof, checkProofOfWork } from '../consensus/pow.js';
 import type { ChainParams } from '../consensus/params.js';
@@ -64,8 +64,113 @@ export interface StoredEntry {
   sequenceId: number;
 }
 
+/** A copy of what persistence stores, taken now: later changes to the entry do not reach it. */
+export function storedEntryOf(e: BlockIndexEntry): StoredEntry & { hash: Uint8Array } {
+  const { hash, header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId } = e;
+  return { hash, header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId };
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-const mut = (e: BlockIndexEntry): Mutable<BlockIndexEntry> => e as Mutable<BlockIndexEntry>;
+const mut = (e: BlockIndexEntry): Mutable<IndexEntry> => e as IndexEntry as Mutable<IndexEntry>;
+
+/** Bytes per entry in a slab: the 32-byte hash, then the 80-byte header. */
+const RECORD = 112;
+const SLAB_RECORDS = 4096;
+let slab = new Uint8Array(RECORD * SLAB_RECORDS);
+let slabUsed = 0;
+
+/**
+ * Copies hash and header into a shared slab, so an entry holds no buffer of its own and never a view
+ * into a block it was parsed from (Core's CBlockIndex keeps copies of the header fields, ~150 bytes).
+ */
+function storeRecord(hash: Uint8Array, header: BlockHeader): [Uint8Array, number] {
+  if (slabUsed === SLAB_RECORDS) {
+    slab = new Uint8Array(RECORD * SLAB_RECORDS);
+    slabUsed = 0;
+  }
+  const at = RECORD * slabUsed++;
+  slab.set(hash, at);
+  const v = new DataView(slab.buffer, slab.byteOffset + at + 32, HEADER_SIZE);
+  v.setInt32(0, header.version, true);
+  slab.set(header.prevHash, at + 36);
+  slab.set(header.merkleRoot, at + 68);
+  v.setUint32(68, header.time, true);
+  v.setUint32(72, header.bits, true);
+  v.setUint32(76, header.nonce, true);
+  return [slab, at];
+}
+
+const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+
+/** One index entry. Hash and header live in a slab; derived objects (header, positions) are built on access. */
+class IndexEntry implements BlockIndexEntry {
+  chainTxCount = 0;
+  txCount = 0;
+  /** A stored position is file+1 (0: none) and offset, as numbers: no object per entry. */
+  private dataFile = 0;
+  private dataOffset = 0;
+  private undoFile = 0;
+  private undoOffset = 0;
+  /** The entries whose prev is this one, as a linked list (no array per entry). */
+  firstChild: IndexEntry | undefined = undefined;
+  nextSibling: IndexEntry | undefined = undefined;
+
+  constructor(
+    readonly key: string,
+    private readonly slab: Uint8Array,
+    private readonly at: number,
+    readonly height: number,
+    readonly chainWork: bigint,
+    readonly prev: IndexEntry | undefined,
+    readonly skip: IndexEntry | undefined,
+    public status: BlockStatus,
+    public sequenceId: number,
+  ) {}
+
+  get hash(): Uint8Array {
+    return this.slab.subarray(this.at, this.at + 32);
+  }
+
+  get time(): number {
+    return u32(this.slab, this.at + 100);
+  }
+
+  /** A fresh object on each access; prevHash and merkleRoot are views of the index's own copy. */
+  get header(): BlockHeader {
+    const b = this.slab;
+    const at = this.at + 32;
+    return {
+      version: u32(b, at) | 0,
+      prevHash: b.subarray(at + 4, at + 36),
+      merkleRoot: b.subarray(at + 36, at + 68),
+      time: u32(b, at + 68),
+      bits: u32(b, at + 72),
+      nonce: u32(b, at + 76),
+    };
+  }
+
+  get dataPos(): FilePos | undefined {
+    return this.dataFile === 0 ? undefined : { file: this.dataFile - 1, offset: this.dataOffset };
+  }
+
+  set dataPos(pos: FilePos | undefined) {
+    this.dataFile = pos ? pos.file + 1 : 0;
+    this.dataOffset = pos ? pos.offset : 0;
+  }
+
+  get undoPos(): FilePos | undefined {
+    return this.undoFile === 0 ? undefined : { file: this.undoFile - 1, offset: this.undoOffset };
+  }
+
+  set undoPos(pos: FilePos | undefined) {
+    this.undoFile = pos ? pos.file + 1 : 0;
+    this.undoOffset = pos ? pos.offset : 0;
+  }
+}
+
+function* childrenOf(e: BlockIndexEntry): Generator<IndexEntry> {
+  for (let c = (e as IndexEntry).firstChild; c; c = c.nextSibling) yield c;
+}
 
 export function keyOf(hash: Uint8Array): string {
   return hashToHex(hash);
@@ -98,7 +203,7 @@ export function getAncestor(entry: BlockIndexEntry, height: number): BlockIndexE
 /** Core's GetMedianTimePast: median time of this block and up to 10 ancestors. */
 export function medianTimePast(entry: BlockIndexEntry): number {
   const times: number[] = [];
-  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push(e.header.time);
+  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push((e as IndexEntry).time);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
@@ -128,7 +233,6 @@ export interface BlockIndexOptions {
 export class BlockIndex {
   readonly genesis: BlockIndexEntry;
   private readonly map = new Map<string, BlockIndexEntry>();
-  private readonly children = new Map<BlockIndexEntry, BlockIndexEntry[]>();
   private readonly dirty = new Set<BlockIndexEntry>();
   private readonly clock: () => number;
   private best: BlockIndexEntry;
@@ -221,11 +325,11 @@ export class BlockIndex {
   /** Marks a block as having broken a rule and every descendant as failed-ancestor (Core's InvalidBlockFound + InvalidateBlock's descendant pass). */
   markInvalid(entry: BlockIndexEntry): void {
     this.setStatus(entry, withFailure(entry.status, 'failed'));
-    const stack = [...(this.children.get(entry) ?? [])];
+    const stack = [...childrenOf(entry)];
     while (stack.length) {
       const d = stack.pop()!;
       this.setStatus(d, withFailure(d.status, 'failed-ancestor'));
-      stack.push(...(this.children.get(d) ?? []));
+      stack.push(...childrenOf(d));
     }
     if (isFailed(this.best.status)) this.recomputeBestHeader();
   }
@@ -242,11 +346,11 @@ export class BlockIndex {
       changed.push(e);
     };
     for (let e: BlockIndexEntry | undefined = entry; e; e = e.prev) clear(e);
-    const stack = [...(this.children.get(entry) ?? [])];
+    const stack = [...childrenOf(entry)];
     while (stack.length) {
       const d = stack.pop()!;
       clear(d);
-      stack.push(...(this.children.get(d) ?? []));
+      stack.push(...childrenOf(d));
     }
     this.recomputeBestHeader();
     return changed;
@@ -324,26 +428,17 @@ export class BlockIndex {
 
   private link(header: BlockHeader, hash: Uint8Array, prev: BlockIndexEntry | undefined, status: BlockStatus): BlockIndexEntry {
     const height = prev ? prev.height + 1 : 0;
-    const e: BlockIndexEntry = {
-      hash,
-      key: keyOf(hash),
-      header,
-      height,
-      chainWork: (prev?.chainWork ?? 0n) + blockProof(header.bits),
-      prev,
-      skip: prev ? getAncestor(prev, skipHeight(height)) : undefined,
-      status,
-      dataPos: undefined,
-      undoPos: undefined,
-      txCount: 0,
-      chainTxCount: 0,
-      sequenceId: this.nextSequence++,
-    };
+    const [slab, at] = storeRecord(hash, header);
+    const parent = prev as IndexEntry | undefined;
+    const skip = parent ? (getAncestor(parent, skipHeight(height)) as IndexEntry) : undefined;
+    const e = new IndexEntry(keyOf(hash), slab, at, height, (parent?.chainWork ?? 0n) + blockProof(header.bits), parent, skip, status, this.nextSequence++);
     this.map.set(e.key, e);
-    if (prev) {
-      const siblings = this.children.get(prev);
-      if (siblings) siblings.push(e);
-      else this.children.set(prev, [e]);
+    if (parent) {
+      // Appended, so children keep their arrival order.
+      let last = parent.firstChild;
+      while (last?.nextSibling) last = last.nextSibling;
+      if (last) last.nextSibling = e;
+      else parent.firstChild = e;
     }
     this.dirty.add(e);
     return e;
@@ -376,7 +471,7 @@ export class BlockIndex {
         this.dirty.add(e);
         for (const fn of this.connectable) fn(e);
       }
-      for (const c of this.children.get(e) ?? []) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
+      for (const c of childrenOf(e)) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
     }
   }
 

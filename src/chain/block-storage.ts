@@ -11,7 +11,7 @@ import { hasWitness } from '../primitives/transaction.js';
 import type { ChainParams } from '../consensus/params.js';
 import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
 import { ValidationError } from '../consensus/validation-error.js';
-import { BlockIndex, medianTimePast, type BlockIndexEntry } from './block-index.js';
+import { BlockIndex, medianTimePast, storedEntryOf, type BlockIndexEntry } from './block-index.js';
 import { BlockIndexDb } from './block-index-db.js';
 import { BlockStore } from './block-store.js';
 import { parseBlockUndo, serializeBlockUndo, type BlockUndo } from './undo.js';
@@ -120,9 +120,9 @@ export class BlockStorage {
     this.persisting = this.persisting.then(async () => {
       // Take the entries before the sync starts (in the same synchronous step as its file-size snapshot):
       // everything they point at is then covered by it. An entry dirtied during the sync waits for the next
-      // persist. Entries change by replacement of fields, so a shallow copy is a snapshot of each.
+      // persist.
       const dirty = this.index.takeDirty();
-      const records = dirty.map((e) => ({ ...e }));
+      const records = dirty.map(storedEntryOf);
       try {
         const synced = this.store.sync();
         await this.db.writeEntries(records, await synced);
