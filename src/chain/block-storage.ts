@@ -13,7 +13,7 @@ import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import { BlockIndex, medianTimePast, storedEntryOf, type BlockIndexEntry } from './block-index.js';
 import { BlockIndexDb } from './block-index-db.js';
-import { BlockStore } from './block-store.js';
+import { BlockReadError, BlockStore } from './block-store.js';
 import { parseBlockUndo, serializeBlockUndo, type BlockUndo } from './undo.js';
 
 export interface BlockStorageOptions {
@@ -149,8 +149,11 @@ export class StorageSource {
     return this.storage.index;
   }
 
+  /** A block that cannot be read or parsed is Core's fatal "Failed to read block." (BlockReadError). */
   readBlock(entry: BlockIndexEntry): Promise<Block> {
-    return this.storage.readBlock(entry);
+    return this.storage.readBlock(entry).catch((e: unknown) => {
+      throw new BlockReadError(`block ${entry.key} (height ${entry.height})`, e);
+    });
   }
 
   readUndo(entry: BlockIndexEntry): Promise<BlockUndo> {
