@@ -37,7 +37,7 @@ import {
   snapshotChainstateDir,
 } from './chainstate-dirs.js';
 import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
-import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationError, type ActivationResult } from './snapshot-activation.js';
+import { checkActivation, cleanupBadSnapshot, openSnapshot, populateSnapshot, SnapshotActivationError, writeSnapshotBase, type ActivationResult } from './snapshot-activation.js';
 import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
@@ -407,6 +407,10 @@ export class ChainstateManager {
         this.loading = false;
         this.snapshotPending = false;
       }
+    } catch (e) {
+      // A refused activation whose directory could not be removed stops the node, as in Core.
+      if (e instanceof SnapshotActivationError && e.fatal !== undefined) this.fatal ??= new FatalError(e.fatal);
+      throw e;
     } finally {
       reader.close();
       this.rebalanceCaches();
@@ -425,10 +429,8 @@ export class ChainstateManager {
         : !hasMoreWork(base, this.active.tip)
           ? 'work does not exceed active chainstate'
           : undefined;
-    if (refusal) {
-      deleteChainstateDir(snapshotChainstateDir(this.datadir), this.log);
-      throw new SnapshotActivationError(refusal);
-    }
+    if (refusal) throw cleanupBadSnapshot(this.datadir, refusal, this.log);
+    writeSnapshotBase(this.datadir, base, this.log);
     this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
     await this.storage.persist();
     this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);
