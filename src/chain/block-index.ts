@@ -5,9 +5,8 @@
  * most-work chain whose blocks we have (Core's FindMostWorkChain). Rules for accepting a header live in
  * header-validation.ts; persistence in block-index-db.ts.
  */
-import { blockHash, HEADER_SIZE, type BlockHeader } from '../primitives/block.js';
-import { hashToHex } from '../primitives/hash.js';
-import { blockProof, checkProofOfWork } from '../consensus/pow.js';
+import { blockHash, serializeHeader, type BlockHeader } from '../primitives/block.js';
+import { blockProof } from '../consensus/pow.js';
 import type { ChainParams } from '../consensus/params.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import {
@@ -23,6 +22,8 @@ import {
   withUndo,
 } from './block-status.js';
 import { checkHeader } from './header-validation.js';
+import { childrenOf, IndexEntry, keyAt, storeRecord } from './index-entry.js';
+import { BlockIndexLoader } from './block-index-loader.js';
 
 /** Core's FlatFilePos: file number and the offset of the data (after magic and size). */
 export interface FilePos {
@@ -52,6 +53,17 @@ export interface BlockIndexEntry {
   readonly sequenceId: number;
 }
 
+/** What persistence stores per entry besides the header. */
+export interface StoredFields {
+  height: number;
+  status: BlockStatus;
+  dataPos: FilePos | undefined;
+  undoPos: FilePos | undefined;
+  txCount: number;
+  chainTxCount: number;
+  sequenceId: number;
+}
+
 /** What persistence stores per entry; the rest (hash, work, links) is recomputed on load. */
 export interface StoredEntry {
   header: BlockHeader;
@@ -73,107 +85,8 @@ export function storedEntryOf(e: BlockIndexEntry): StoredEntry & { hash: Uint8Ar
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const mut = (e: BlockIndexEntry): Mutable<IndexEntry> => e as IndexEntry as Mutable<IndexEntry>;
 
-/** Bytes per entry in a slab: the 32-byte hash, then the 80-byte header. */
-const RECORD = 112;
-const SLAB_RECORDS = 4096;
-let slab = new Uint8Array(RECORD * SLAB_RECORDS);
-let slabUsed = 0;
-
-/**
- * Copies hash and header into a shared slab, so an entry holds no buffer of its own and never a view
- * into a block it was parsed from (Core's CBlockIndex keeps copies of the header fields, ~150 bytes).
- */
-function storeRecord(hash: Uint8Array, header: BlockHeader): [Uint8Array, number] {
-  if (slabUsed === SLAB_RECORDS) {
-    slab = new Uint8Array(RECORD * SLAB_RECORDS);
-    slabUsed = 0;
-  }
-  const at = RECORD * slabUsed++;
-  slab.set(hash, at);
-  const v = new DataView(slab.buffer, slab.byteOffset + at + 32, HEADER_SIZE);
-  v.setInt32(0, header.version, true);
-  slab.set(header.prevHash, at + 36);
-  slab.set(header.merkleRoot, at + 68);
-  v.setUint32(68, header.time, true);
-  v.setUint32(72, header.bits, true);
-  v.setUint32(76, header.nonce, true);
-  return [slab, at];
-}
-
-const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-
-/** One index entry. Hash and header live in a slab; derived objects (header, positions) are built on access. */
-class IndexEntry implements BlockIndexEntry {
-  chainTxCount = 0;
-  txCount = 0;
-  /** A stored position is file+1 (0: none) and offset, as numbers: no object per entry. */
-  private dataFile = 0;
-  private dataOffset = 0;
-  private undoFile = 0;
-  private undoOffset = 0;
-  /** The entries whose prev is this one, as a linked list (no array per entry). */
-  firstChild: IndexEntry | undefined = undefined;
-  nextSibling: IndexEntry | undefined = undefined;
-
-  constructor(
-    readonly key: string,
-    private readonly slab: Uint8Array,
-    private readonly at: number,
-    readonly height: number,
-    readonly chainWork: bigint,
-    readonly prev: IndexEntry | undefined,
-    readonly skip: IndexEntry | undefined,
-    public status: BlockStatus,
-    public sequenceId: number,
-  ) {}
-
-  get hash(): Uint8Array {
-    return this.slab.subarray(this.at, this.at + 32);
-  }
-
-  get time(): number {
-    return u32(this.slab, this.at + 100);
-  }
-
-  /** A fresh object on each access; prevHash and merkleRoot are views of the index's own copy. */
-  get header(): BlockHeader {
-    const b = this.slab;
-    const at = this.at + 32;
-    return {
-      version: u32(b, at) | 0,
-      prevHash: b.subarray(at + 4, at + 36),
-      merkleRoot: b.subarray(at + 36, at + 68),
-      time: u32(b, at + 68),
-      bits: u32(b, at + 72),
-      nonce: u32(b, at + 76),
-    };
-  }
-
-  get dataPos(): FilePos | undefined {
-    return this.dataFile === 0 ? undefined : { file: this.dataFile - 1, offset: this.dataOffset };
-  }
-
-  set dataPos(pos: FilePos | undefined) {
-    this.dataFile = pos ? pos.file + 1 : 0;
-    this.dataOffset = pos ? pos.offset : 0;
-  }
-
-  get undoPos(): FilePos | undefined {
-    return this.undoFile === 0 ? undefined : { file: this.undoFile - 1, offset: this.undoOffset };
-  }
-
-  set undoPos(pos: FilePos | undefined) {
-    this.undoFile = pos ? pos.file + 1 : 0;
-    this.undoOffset = pos ? pos.offset : 0;
-  }
-}
-
-function* childrenOf(e: BlockIndexEntry): Generator<IndexEntry> {
-  for (let c = (e as IndexEntry).firstChild; c; c = c.nextSibling) yield c;
-}
-
 export function keyOf(hash: Uint8Array): string {
-  return hashToHex(hash);
+  return keyAt(hash, 0);
 }
 
 /** Core's InvertLowestOne / GetSkipHeight: a height whose skip pattern keeps ancestor walks logarithmic. */
@@ -253,35 +166,34 @@ export class BlockIndex {
    * index cannot be trusted.
    */
   static restore(params: ChainParams, records: Iterable<StoredEntry>, opts: BlockIndexOptions = {}): BlockIndex {
-    const index = new BlockIndex(params, opts);
-    const sorted = [...records].sort((a, b) => a.height - b.height);
-    for (const r of sorted) {
-      const hash = blockHash(r.header);
-      const key = keyOf(hash);
-      let e: BlockIndexEntry;
-      if (r.height === 0) {
-        if (key !== index.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${params.name}'s`);
-        e = index.genesis;
-      } else {
-        const prev = index.map.get(keyOf(r.header.prevHash));
-        if (!prev || prev.height !== r.height - 1) throw new Error(`block index is corrupt: parent of ${key} (height ${r.height}) is missing`);
-        if (index.map.has(key)) throw new Error(`block index is corrupt: ${key} stored twice`);
-        if (!checkProofOfWork(hash, r.header.bits, params.powLimit)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${key}`);
-        e = index.link(r.header, hash, prev, r.status);
-      }
-      Object.assign(mut(e), {
-        status: r.status,
-        dataPos: r.dataPos,
-        undoPos: r.undoPos,
-        txCount: r.txCount,
-        chainTxCount: r.chainTxCount,
-        sequenceId: r.sequenceId,
-      });
-      index.nextSequence = Math.max(index.nextSequence, r.sequenceId + 1);
+    const loader = new BlockIndexLoader(params, opts);
+    for (const r of records) loader.add(serializeHeader(r.header), undefined, r);
+    return loader.finish();
+  }
+
+  /**
+   * For BlockIndexLoader only: links a stored entry whose hash and header are already in a slab record,
+   * with its parent (undefined: the genesis record, which must be ours). Returns undefined for a duplicate.
+   */
+  attachStored(slab: Uint8Array, at: number, prev: BlockIndexEntry | undefined, f: StoredFields, proof: bigint): BlockIndexEntry | undefined {
+    const key = keyAt(slab, at);
+    let e: IndexEntry;
+    if (!prev) {
+      if (key !== this.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${this.params.name}'s`);
+      e = this.genesis as IndexEntry;
+    } else {
+      if (this.map.has(key)) return undefined;
+      e = this.linkAt(key, slab, at, prev as IndexEntry, proof, f.status);
     }
-    index.recomputeBestHeader();
-    index.dirty.clear();
-    return index;
+    Object.assign(mut(e), { status: f.status, dataPos: f.dataPos, undoPos: f.undoPos, txCount: f.txCount, chainTxCount: f.chainTxCount, sequenceId: f.sequenceId });
+    this.nextSequence = Math.max(this.nextSequence, f.sequenceId + 1);
+    return e;
+  }
+
+  /** For BlockIndexLoader only: every stored entry is attached. */
+  finishRestore(): void {
+    this.recomputeBestHeader();
+    this.dirty.clear();
   }
 
   get size(): number {
@@ -427,12 +339,15 @@ export class BlockIndex {
   }
 
   private link(header: BlockHeader, hash: Uint8Array, prev: BlockIndexEntry | undefined, status: BlockStatus): BlockIndexEntry {
-    const height = prev ? prev.height + 1 : 0;
     const [slab, at] = storeRecord(hash, header);
-    const parent = prev as IndexEntry | undefined;
+    return this.linkAt(keyOf(hash), slab, at, prev as IndexEntry | undefined, blockProof(header.bits), status);
+  }
+
+  private linkAt(key: string, slab: Uint8Array, at: number, parent: IndexEntry | undefined, proof: bigint, status: BlockStatus): IndexEntry {
+    const height = parent ? parent.height + 1 : 0;
     const skip = parent ? (getAncestor(parent, skipHeight(height)) as IndexEntry) : undefined;
-    const e = new IndexEntry(keyOf(hash), slab, at, height, (parent?.chainWork ?? 0n) + blockProof(header.bits), parent, skip, status, this.nextSequence++);
-    this.map.set(e.key, e);
+    const e = new IndexEntry(key, slab, at, height, (parent?.chainWork ?? 0n) + proof, parent, skip, status, this.nextSequence++);
+    this.map.set(key, e);
     if (parent) {
       // Appended, so children keep their arrival order.
       let last = parent.firstChild;
