@@ -13,6 +13,7 @@ import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import { BlockIndex, medianTimePast, storedEntryOf, type BlockIndexEntry } from './block-index.js';
 import { BlockIndexDb } from './block-index-db.js';
+import { StartupError } from './manager-types.js';
 import { BlockReadError, BlockStore } from './block-store.js';
 import { parseBlockUndo, serializeBlockUndo, type BlockUndo } from './undo.js';
 
@@ -24,6 +25,17 @@ export interface BlockStorageOptions {
   /** Core's -blocksxor for a fresh blocks dir (see BlockStoreOptions.obfuscate). */
   obfuscate?: boolean;
   log?: Logger;
+}
+
+/**
+ * Core's refusals at startup: a LevelDB error is "Error opening block database" (with Core's "Fatal
+ * LevelDB error: …"), an index that does not hold together is "Error loading block database".
+ */
+function blockDatabaseError(e: unknown): StartupError {
+  const err = e as Error & { code?: string };
+  const leveldb = typeof err.code === 'string' && err.code.startsWith('LEVEL_');
+  const detail = leveldb ? `Fatal LevelDB error: ${err.message}` : err.message;
+  return new StartupError(`${leveldb ? 'Error opening block database' : 'Error loading block database'} (${detail})`, { cause: e });
 }
 
 export class BlockStorage {
@@ -40,9 +52,13 @@ export class BlockStorage {
   /** Opens `<datadir>/blocks`: the index is loaded into memory, appending resumes where the index says. */
   static async open(datadir: string, params: ChainParams, opts: BlockStorageOptions = {}): Promise<BlockStorage> {
     const dir = path.join(datadir, 'blocks');
-    const db = await BlockIndexDb.open(dir, params);
+    const db = await BlockIndexDb.open(dir, params).catch((e: unknown) => {
+      throw blockDatabaseError(e);
+    });
     try {
-      const index = await db.loadAll({ now: opts.now });
+      const index = await db.loadAll({ now: opts.now }).catch((e: unknown) => {
+        throw blockDatabaseError(e);
+      });
       const store = await BlockStore.open(dir, {
         magic: params.messageStart,
         maxFileSize: opts.maxFileSize,
