@@ -65,15 +65,8 @@ export interface StoredFields {
 }
 
 /** What persistence stores per entry; the rest (hash, work, links) is recomputed on load. */
-export interface StoredEntry {
+export interface StoredEntry extends StoredFields {
   header: BlockHeader;
-  height: number;
-  status: BlockStatus;
-  dataPos: FilePos | undefined;
-  undoPos: FilePos | undefined;
-  txCount: number;
-  chainTxCount: number;
-  sequenceId: number;
 }
 
 /** A copy of what persistence stores, taken now: later changes to the entry do not reach it. */
@@ -185,7 +178,14 @@ export class BlockIndex {
       if (this.map.has(key)) return undefined;
       e = this.linkAt(key, slab, at, prev as IndexEntry, proof, f.status);
     }
-    Object.assign(mut(e), { status: f.status, dataPos: f.dataPos, undoPos: f.undoPos, txCount: f.txCount, chainTxCount: f.chainTxCount, sequenceId: f.sequenceId });
+    // Field by field: Object.assign through the position setters takes V8's slow path.
+    const m = mut(e);
+    m.status = f.status;
+    m.dataPos = f.dataPos;
+    m.undoPos = f.undoPos;
+    m.txCount = f.txCount;
+    m.chainTxCount = f.chainTxCount;
+    m.sequenceId = f.sequenceId;
     this.nextSequence = Math.max(this.nextSequence, f.sequenceId + 1);
     return e;
   }
