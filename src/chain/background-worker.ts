@@ -12,7 +12,7 @@ import type { ValidationError } from '../consensus/validation-error.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
 import { BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { decodeEntry } from './block-index-db.js';
-import { BlockStore } from './block-store.js';
+import { BlockReadError, BlockStore } from './block-store.js';
 import { Chainstate, type BlockSource } from './chainstate.js';
 import { serializeBlockUndo, type BlockUndo } from './undo.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
@@ -31,8 +31,12 @@ class WorkerBlockSource implements BlockSource {
   ) {}
 
   async readBlock(entry: BlockIndexEntry): Promise<Block> {
-    if (!entry.dataPos) throw new Error(`block ${entry.key} is not stored`);
-    return parseBlock(await this.store.readBlock(entry.dataPos));
+    try {
+      if (!entry.dataPos) throw new Error(`block ${entry.key} is not stored`);
+      return parseBlock(await this.store.readBlock(entry.dataPos));
+    } catch (e) {
+      throw new BlockReadError(`block ${entry.key} (height ${entry.height})`, e);
+    }
   }
 
   readUndo(entry: BlockIndexEntry): Promise<BlockUndo> {

@@ -9,10 +9,11 @@
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { ByteReader, ByteWriter, equalBytes, toHex } from '../primitives/bytes.js';
-import { parseHeader, serializeHeader } from '../primitives/block.js';
+import { HEADER_SIZE, parseHeader, serializeHeader } from '../primitives/block.js';
 import type { ChainParams } from '../consensus/params.js';
-import { decodeStatus, encodeStatus } from './block-status.js';
-import { BlockIndex, BlockIndexEntry, BlockIndexOptions, FilePos, StoredEntry } from './block-index.js';
+import { decodeStatus, encodeStatus, type BlockStatus } from './block-status.js';
+import type { BlockIndex, BlockIndexEntry, BlockIndexOptions, FilePos, StoredEntry, StoredFields } from './block-index.js';
+import { BlockIndexLoader } from './block-index-loader.js';
 import type { BlockFileInfo } from './block-store.js';
 
 type Bytes = Uint8Array;
@@ -61,19 +62,35 @@ export function encodeEntry(e: BlockIndexEntry | StoredEntry): Bytes {
   return w.toBytes();
 }
 
+/** Core's status values decode to a handful of distinct statuses: one shared object each. */
+const statuses = new Map<number, BlockStatus>();
+
+function statusOf(n: number): BlockStatus {
+  let s = statuses.get(n);
+  if (!s) statuses.set(n, (s = decodeStatus(n)));
+  return s;
+}
+
+/** Reads the fields after the 80-byte header into `f`. */
+function decodeFields(bytes: Bytes, f: StoredFields): void {
+  const r = new ByteReader(bytes, HEADER_SIZE);
+  f.height = r.readVarInt(32);
+  f.status = statusOf(r.readVarInt(32));
+  f.txCount = r.readVarInt(32);
+  f.chainTxCount = r.readVarInt(64);
+  f.dataPos = readPos(r);
+  f.undoPos = readPos(r);
+  f.sequenceId = r.readVarInt(64);
+  if (!r.eof) r.fail('trailing bytes in block index entry');
+}
+
 export function decodeEntry(bytes: Bytes): StoredEntry {
   // LevelDB hands back Buffers; a plain copy keeps headers identical to freshly parsed ones.
-  const r = new ByteReader(new Uint8Array(bytes));
-  const header = parseHeader(r);
-  const height = r.readVarInt(32);
-  const status = decodeStatus(r.readVarInt(32));
-  const txCount = r.readVarInt(32);
-  const chainTxCount = r.readVarInt(64);
-  const dataPos = readPos(r);
-  const undoPos = readPos(r);
-  const sequenceId = r.readVarInt(64);
-  if (!r.eof) r.fail('trailing bytes in block index entry');
-  return { header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId };
+  const copy = new Uint8Array(bytes);
+  const header = parseHeader(new ByteReader(copy));
+  const f = { header } as StoredEntry;
+  decodeFields(copy, f);
+  return f;
 }
 
 function encodeFileInfo(i: BlockFileInfo): Bytes {
@@ -110,18 +127,25 @@ export class BlockIndexDb {
 
   /** Every stored entry, rebuilt into a BlockIndex (work and skip pointers recomputed). Empty DB → genesis only. */
   async loadAll(opts: BlockIndexOptions = {}): Promise<BlockIndex> {
-    const records: StoredEntry[] = [];
-    for await (const [key, value] of this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) })) {
-      const rec = decodeEntry(value);
-      records.push(rec);
-      if (key.length !== 33) throw new Error('block index is corrupt: malformed entry key');
+    const loader = new BlockIndexLoader(this.params, opts);
+    const f = {} as StoredFields;
+    const it = this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) });
+    try {
+      for (;;) {
+        const batch = await it.nextv(4096);
+        if (batch.length === 0) break;
+        for (const [key, value] of batch) {
+          if (key.length !== 33) throw new Error('block index is corrupt: malformed entry key');
+          if (value.length < HEADER_SIZE) throw new Error(`block index is corrupt: entry ${toHex(key.subarray(1))} is too short`);
+          decodeFields(value, f);
+          // The loader hashes the header and refuses a record stored under another key.
+          loader.add(value.subarray(0, HEADER_SIZE), key.subarray(1), f);
+        }
+      }
+    } finally {
+      await it.close();
     }
-    const index = BlockIndex.restore(this.params, records, opts);
-    // restore() keys entries by the hash of their header; a record stored under another key is corrupt.
-    for await (const key of this.db.keys({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) })) {
-      if (!index.get(key.subarray(1))) throw new Error(`block index is corrupt: key ${toHex(key.subarray(1))} does not match its header`);
-    }
-    return index;
+    return loader.finish();
   }
 
   async lastFile(): Promise<number | undefined> {

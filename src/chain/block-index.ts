@@ -5,9 +5,8 @@
  * most-work chain whose blocks we have (Core's FindMostWorkChain). Rules for accepting a header live in
  * header-validation.ts; persistence in block-index-db.ts.
  */
-import { blockHash, BlockHeader } from '../primitives/block.js';
-import { hashToHex } from '../primitives/hash.js';
-import { blockProof, checkProofOfWork } from '../consensus/pow.js';
+import { blockHash, serializeHeader, type BlockHeader } from '../primitives/block.js';
+import { blockProof } from '../consensus/pow.js';
 import type { ChainParams } from '../consensus/params.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import {
@@ -23,6 +22,8 @@ import {
   withUndo,
 } from './block-status.js';
 import { checkHeader } from './header-validation.js';
+import { childrenOf, IndexEntry, keyAt, storeRecord } from './index-entry.js';
+import { BlockIndexLoader } from './block-index-loader.js';
 
 /** Core's FlatFilePos: file number and the offset of the data (after magic and size). */
 export interface FilePos {
@@ -52,9 +53,8 @@ export interface BlockIndexEntry {
   readonly sequenceId: number;
 }
 
-/** What persistence stores per entry; the rest (hash, work, links) is recomputed on load. */
-export interface StoredEntry {
-  header: BlockHeader;
+/** What persistence stores per entry besides the header. */
+export interface StoredFields {
   height: number;
   status: BlockStatus;
   dataPos: FilePos | undefined;
@@ -64,11 +64,22 @@ export interface StoredEntry {
   sequenceId: number;
 }
 
+/** What persistence stores per entry; the rest (hash, work, links) is recomputed on load. */
+export interface StoredEntry extends StoredFields {
+  header: BlockHeader;
+}
+
+/** A copy of what persistence stores, taken now: later changes to the entry do not reach it. */
+export function storedEntryOf(e: BlockIndexEntry): StoredEntry & { hash: Uint8Array } {
+  const { hash, header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId } = e;
+  return { hash, header, height, status, dataPos, undoPos, txCount, chainTxCount, sequenceId };
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-const mut = (e: BlockIndexEntry): Mutable<BlockIndexEntry> => e as Mutable<BlockIndexEntry>;
+const mut = (e: BlockIndexEntry): Mutable<IndexEntry> => e as IndexEntry as Mutable<IndexEntry>;
 
 export function keyOf(hash: Uint8Array): string {
-  return hashToHex(hash);
+  return keyAt(hash, 0);
 }
 
 /** Core's InvertLowestOne / GetSkipHeight: a height whose skip pattern keeps ancestor walks logarithmic. */
@@ -98,7 +109,7 @@ export function getAncestor(entry: BlockIndexEntry, height: number): BlockIndexE
 /** Core's GetMedianTimePast: median time of this block and up to 10 ancestors. */
 export function medianTimePast(entry: BlockIndexEntry): number {
   const times: number[] = [];
-  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push(e.header.time);
+  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push((e as IndexEntry).time);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
@@ -128,7 +139,6 @@ export interface BlockIndexOptions {
 export class BlockIndex {
   readonly genesis: BlockIndexEntry;
   private readonly map = new Map<string, BlockIndexEntry>();
-  private readonly children = new Map<BlockIndexEntry, BlockIndexEntry[]>();
   private readonly dirty = new Set<BlockIndexEntry>();
   private readonly clock: () => number;
   private best: BlockIndexEntry;
@@ -149,35 +159,41 @@ export class BlockIndex {
    * index cannot be trusted.
    */
   static restore(params: ChainParams, records: Iterable<StoredEntry>, opts: BlockIndexOptions = {}): BlockIndex {
-    const index = new BlockIndex(params, opts);
-    const sorted = [...records].sort((a, b) => a.height - b.height);
-    for (const r of sorted) {
-      const hash = blockHash(r.header);
-      const key = keyOf(hash);
-      let e: BlockIndexEntry;
-      if (r.height === 0) {
-        if (key !== index.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${params.name}'s`);
-        e = index.genesis;
-      } else {
-        const prev = index.map.get(keyOf(r.header.prevHash));
-        if (!prev || prev.height !== r.height - 1) throw new Error(`block index is corrupt: parent of ${key} (height ${r.height}) is missing`);
-        if (index.map.has(key)) throw new Error(`block index is corrupt: ${key} stored twice`);
-        if (!checkProofOfWork(hash, r.header.bits, params.powLimit)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${key}`);
-        e = index.link(r.header, hash, prev, r.status);
-      }
-      Object.assign(mut(e), {
-        status: r.status,
-        dataPos: r.dataPos,
-        undoPos: r.undoPos,
-        txCount: r.txCount,
-        chainTxCount: r.chainTxCount,
-        sequenceId: r.sequenceId,
-      });
-      index.nextSequence = Math.max(index.nextSequence, r.sequenceId + 1);
+    const loader = new BlockIndexLoader(params, opts);
+    for (const r of records) loader.add(serializeHeader(r.header), undefined, r);
+    return loader.finish();
+  }
+
+  /**
+   * For BlockIndexLoader only: links a stored entry whose hash and header are already in a slab record,
+   * with its parent (undefined: the genesis record, which must be ours). Returns undefined for a duplicate.
+   */
+  attachStored(slab: Uint8Array, at: number, prev: BlockIndexEntry | undefined, f: StoredFields, proof: bigint): BlockIndexEntry | undefined {
+    const key = keyAt(slab, at);
+    let e: IndexEntry;
+    if (!prev) {
+      if (key !== this.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${this.params.name}'s`);
+      e = this.genesis as IndexEntry;
+    } else {
+      if (this.map.has(key)) return undefined;
+      e = this.linkAt(key, slab, at, prev as IndexEntry, proof, f.status);
     }
-    index.recomputeBestHeader();
-    index.dirty.clear();
-    return index;
+    // Field by field: Object.assign through the position setters takes V8's slow path.
+    const m = mut(e);
+    m.status = f.status;
+    m.dataPos = f.dataPos;
+    m.undoPos = f.undoPos;
+    m.txCount = f.txCount;
+    m.chainTxCount = f.chainTxCount;
+    m.sequenceId = f.sequenceId;
+    this.nextSequence = Math.max(this.nextSequence, f.sequenceId + 1);
+    return e;
+  }
+
+  /** For BlockIndexLoader only: every stored entry is attached. */
+  finishRestore(): void {
+    this.recomputeBestHeader();
+    this.dirty.clear();
   }
 
   get size(): number {
@@ -221,11 +237,11 @@ export class BlockIndex {
   /** Marks a block as having broken a rule and every descendant as failed-ancestor (Core's InvalidBlockFound + InvalidateBlock's descendant pass). */
   markInvalid(entry: BlockIndexEntry): void {
     this.setStatus(entry, withFailure(entry.status, 'failed'));
-    const stack = [...(this.children.get(entry) ?? [])];
+    const stack = [...childrenOf(entry)];
     while (stack.length) {
       const d = stack.pop()!;
       this.setStatus(d, withFailure(d.status, 'failed-ancestor'));
-      stack.push(...(this.children.get(d) ?? []));
+      stack.push(...childrenOf(d));
     }
     if (isFailed(this.best.status)) this.recomputeBestHeader();
   }
@@ -242,11 +258,11 @@ export class BlockIndex {
       changed.push(e);
     };
     for (let e: BlockIndexEntry | undefined = entry; e; e = e.prev) clear(e);
-    const stack = [...(this.children.get(entry) ?? [])];
+    const stack = [...childrenOf(entry)];
     while (stack.length) {
       const d = stack.pop()!;
       clear(d);
-      stack.push(...(this.children.get(d) ?? []));
+      stack.push(...childrenOf(d));
     }
     this.recomputeBestHeader();
     return changed;
@@ -323,27 +339,21 @@ export class BlockIndex {
   }
 
   private link(header: BlockHeader, hash: Uint8Array, prev: BlockIndexEntry | undefined, status: BlockStatus): BlockIndexEntry {
-    const height = prev ? prev.height + 1 : 0;
-    const e: BlockIndexEntry = {
-      hash,
-      key: keyOf(hash),
-      header,
-      height,
-      chainWork: (prev?.chainWork ?? 0n) + blockProof(header.bits),
-      prev,
-      skip: prev ? getAncestor(prev, skipHeight(height)) : undefined,
-      status,
-      dataPos: undefined,
-      undoPos: undefined,
-      txCount: 0,
-      chainTxCount: 0,
-      sequenceId: this.nextSequence++,
-    };
-    this.map.set(e.key, e);
-    if (prev) {
-      const siblings = this.children.get(prev);
-      if (siblings) siblings.push(e);
-      else this.children.set(prev, [e]);
+    const [slab, at] = storeRecord(hash, header);
+    return this.linkAt(keyOf(hash), slab, at, prev as IndexEntry | undefined, blockProof(header.bits), status);
+  }
+
+  private linkAt(key: string, slab: Uint8Array, at: number, parent: IndexEntry | undefined, proof: bigint, status: BlockStatus): IndexEntry {
+    const height = parent ? parent.height + 1 : 0;
+    const skip = parent ? (getAncestor(parent, skipHeight(height)) as IndexEntry) : undefined;
+    const e = new IndexEntry(key, slab, at, height, (parent?.chainWork ?? 0n) + proof, parent, skip, status, this.nextSequence++);
+    this.map.set(key, e);
+    if (parent) {
+      // Appended, so children keep their arrival order.
+      let last = parent.firstChild;
+      while (last?.nextSibling) last = last.nextSibling;
+      if (last) last.nextSibling = e;
+      else parent.firstChild = e;
     }
     this.dirty.add(e);
     return e;
@@ -376,7 +386,7 @@ export class BlockIndex {
         this.dirty.add(e);
         for (const fn of this.connectable) fn(e);
       }
-      for (const c of this.children.get(e) ?? []) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
+      for (const c of childrenOf(e)) if (c.txCount > 0 && c.chainTxCount === 0) queue.push([c, count + c.txCount]);
     }
   }
 

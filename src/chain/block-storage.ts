@@ -11,9 +11,10 @@ import { hasWitness } from '../primitives/transaction.js';
 import type { ChainParams } from '../consensus/params.js';
 import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
 import { ValidationError } from '../consensus/validation-error.js';
-import { BlockIndex, medianTimePast, type BlockIndexEntry } from './block-index.js';
+import { BlockIndex, medianTimePast, storedEntryOf, type BlockIndexEntry } from './block-index.js';
 import { BlockIndexDb } from './block-index-db.js';
-import { BlockStore } from './block-store.js';
+import { StartupError } from './manager-types.js';
+import { BlockReadError, BlockStore } from './block-store.js';
 import { parseBlockUndo, serializeBlockUndo, type BlockUndo } from './undo.js';
 
 export interface BlockStorageOptions {
@@ -24,6 +25,17 @@ export interface BlockStorageOptions {
   /** Core's -blocksxor for a fresh blocks dir (see BlockStoreOptions.obfuscate). */
   obfuscate?: boolean;
   log?: Logger;
+}
+
+/**
+ * Core's refusals at startup: a LevelDB error is "Error opening block database" (with Core's "Fatal
+ * LevelDB error: …"), an index that does not hold together is "Error loading block database".
+ */
+function blockDatabaseError(e: unknown): StartupError {
+  const err = e as Error & { code?: string };
+  const leveldb = typeof err.code === 'string' && err.code.startsWith('LEVEL_');
+  const detail = leveldb ? `Fatal LevelDB error: ${err.message}` : err.message;
+  return new StartupError(`${leveldb ? 'Error opening block database' : 'Error loading block database'} (${detail})`, { cause: e });
 }
 
 export class BlockStorage {
@@ -40,9 +52,13 @@ export class BlockStorage {
   /** Opens `<datadir>/blocks`: the index is loaded into memory, appending resumes where the index says. */
   static async open(datadir: string, params: ChainParams, opts: BlockStorageOptions = {}): Promise<BlockStorage> {
     const dir = path.join(datadir, 'blocks');
-    const db = await BlockIndexDb.open(dir, params);
+    const db = await BlockIndexDb.open(dir, params).catch((e: unknown) => {
+      throw blockDatabaseError(e);
+    });
     try {
-      const index = await db.loadAll({ now: opts.now });
+      const index = await db.loadAll({ now: opts.now }).catch((e: unknown) => {
+        throw blockDatabaseError(e);
+      });
       const store = await BlockStore.open(dir, {
         magic: params.messageStart,
         maxFileSize: opts.maxFileSize,
@@ -120,9 +136,9 @@ export class BlockStorage {
     this.persisting = this.persisting.then(async () => {
       // Take the entries before the sync starts (in the same synchronous step as its file-size snapshot):
       // everything they point at is then covered by it. An entry dirtied during the sync waits for the next
-      // persist. Entries change by replacement of fields, so a shallow copy is a snapshot of each.
+      // persist.
       const dirty = this.index.takeDirty();
-      const records = dirty.map((e) => ({ ...e }));
+      const records = dirty.map(storedEntryOf);
       try {
         const synced = this.store.sync();
         await this.db.writeEntries(records, await synced);
@@ -149,8 +165,11 @@ export class StorageSource {
     return this.storage.index;
   }
 
+  /** A block that cannot be read or parsed is Core's fatal "Failed to read block." (BlockReadError). */
   readBlock(entry: BlockIndexEntry): Promise<Block> {
-    return this.storage.readBlock(entry);
+    return this.storage.readBlock(entry).catch((e: unknown) => {
+      throw new BlockReadError(`block ${entry.key} (height ${entry.height})`, e);
+    });
   }
 
   readUndo(entry: BlockIndexEntry): Promise<BlockUndo> {

@@ -18,8 +18,22 @@ import type { FilePos } from './block-index.js';
 export const MAX_BLOCKFILE_SIZE = 0x8000000;
 /** Core's STORAGE_HEADER_BYTES: magic and size before each record. */
 export const STORAGE_HEADER_BYTES = 8;
+/** Open blk/rev files kept at most (Core opens a FlatFile per access; a few stay open here for speed). */
+export const DEFAULT_MAX_OPEN_FILES = 64;
 /** Core's MAX_SIZE: the largest record size a reader accepts. */
 const MAX_RECORD_SIZE = 0x02000000;
+
+/**
+ * A stored block could not be read back (missing file, short read, bad record): Core's fatal
+ * "Failed to read block." (ConnectTip's AbortNode). The cause says what went wrong.
+ */
+export class BlockReadError extends Error {
+  override name = 'BlockReadError';
+  constructor(what: string, cause: unknown) {
+    super(`${BLOCK_READ_FAILED} (${what}: ${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+  }
+}
+export const BLOCK_READ_FAILED = 'Failed to read block.';
 
 /** Core's CBlockFileInfo. Heights and times are meaningful only when blocks > 0. */
 export interface BlockFileInfo {
@@ -47,6 +61,8 @@ export interface BlockStoreOptions {
   files?: ReadonlyMap<number, BlockFileInfo>;
   lastFile?: number;
   readOnly?: boolean;
+  /** Open blk/rev files kept at most (least recently used closed first); default DEFAULT_MAX_OPEN_FILES. */
+  maxOpenFiles?: number;
   /**
    * Core's -blocksxor: a fresh blocks dir gets a random xor.dat key and its files are obfuscated with it, so
    * that anti-virus software does not trip over block data. Off: a zero key (no obfuscation). An existing
@@ -95,8 +111,18 @@ function initXorKey(dir: string, obfuscate: boolean | undefined): Uint8Array {
   return key;
 }
 
+/** An open file and how many reads or writes are using it (it is never closed under them). */
+interface OpenFile {
+  handle: Promise<FileHandle>;
+  users: number;
+}
+
 export class BlockStore {
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  /** Least recently used first (Map order): at most maxOpenFiles idle ones stay open. */
+  private readonly handles = new Map<string, OpenFile>();
+  private maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
+  /** Accesses waiting for an open file to be released. */
+  private readonly waiting: Array<() => void> = [];
   private readonly touched = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   private newFiles = false;
@@ -141,7 +167,9 @@ export class BlockStore {
     }
     const lastFile = Math.max(opts.lastFile ?? 0, ...files.keys(), 0);
     if (!files.has(lastFile)) files.set(lastFile, emptyInfo());
-    return new BlockStore(dir, opts.magic, opts.maxFileSize ?? MAX_BLOCKFILE_SIZE, files, lastFile, xorKey, readOnly);
+    const store = new BlockStore(dir, opts.magic, opts.maxFileSize ?? MAX_BLOCKFILE_SIZE, files, lastFile, xorKey, readOnly);
+    store.maxOpenFiles = Math.max(1, opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
+    return store;
   }
 
   get currentFile(): number {
@@ -200,7 +228,8 @@ export class BlockStore {
     await Promise.all([...this.pending]);
     const names = [...this.touched];
     this.touched.clear();
-    for (const name of names) await (await this.handles.get(name)!).datasync();
+    // A file closed since it was written is opened again: fsync covers all of a file's data, whatever fd wrote it.
+    for (const name of names) await this.withFile(name, (h) => h.datasync());
     if (this.newFiles) {
       const d = await open(this.dir, 'r');
       await d.sync().finally(() => d.close());
@@ -231,10 +260,16 @@ export class BlockStore {
     return bytes;
   }
 
+  /** Files open right now (tests). */
+  get openFiles(): number {
+    return this.handles.size;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pending]);
-    for (const h of this.handles.values()) await (await h).close();
+    const open = [...this.handles.values()];
     this.handles.clear();
+    for (const f of open) await (await f.handle.catch(() => undefined))?.close();
   }
 
   private assertWritable(): void {
@@ -248,21 +283,55 @@ export class BlockStore {
     return p;
   }
 
-  /** One open per file: the promise is cached so concurrent first writes cannot both create (truncate) it. */
-  private handle(name: string): Promise<FileHandle> {
-    let h = this.handles.get(name);
-    if (!h) {
+  /**
+   * Runs `fn` with the file open. One open per file at a time: the promise is shared, so concurrent first
+   * writes cannot both create (truncate) it. Idle files beyond the limit are closed, oldest use first.
+   */
+  private async withFile<T>(name: string, fn: (h: FileHandle) => Promise<T>): Promise<T> {
+    let f = this.handles.get(name);
+    // At the limit with every open file in use, wait for one to be released.
+    while (!f && this.handles.size >= this.maxOpenFiles && !this.closeIdle(this.maxOpenFiles - 1)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      f = this.handles.get(name);
+    }
+    if (f) this.handles.delete(name);
+    else {
       const full = path.join(this.dir, name);
+      let handle: Promise<FileHandle>;
       // Not 'a': positional writes are ignored in append mode on Linux.
-      if (this.readOnly) h = open(full, 'r');
-      else if (existsSync(full)) h = open(full, 'r+');
+      if (this.readOnly) handle = open(full, 'r');
+      else if (existsSync(full)) handle = open(full, 'r+');
       else {
-        h = open(full, 'w+');
+        handle = open(full, 'w+');
         this.newFiles = true;
       }
-      this.handles.set(name, h);
+      f = { handle, users: 0 };
+      // A failed open is not remembered: the next access tries again.
+      const failed = f;
+      handle.catch(() => this.handles.get(name) === failed && this.handles.delete(name));
     }
-    return h;
+    this.handles.set(name, f);
+    f.users++;
+    try {
+      return await fn(await f.handle);
+    } finally {
+      f.users--;
+      this.closeIdle(this.maxOpenFiles);
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Closes idle files, least recently used first, until at most `keep` are open; false if none could go. */
+  private closeIdle(keep: number): boolean {
+    let closed = false;
+    for (const [name, f] of this.handles) {
+      if (this.handles.size <= keep) break;
+      if (f.users > 0) continue;
+      this.handles.delete(name);
+      this.track(f.handle.then((h) => h.close()).catch(() => {}));
+      closed = true;
+    }
+    return closed || this.handles.size <= keep;
   }
 
   private async writeRecord(name: string, at: number, parts: Uint8Array[]): Promise<void> {
@@ -271,9 +340,10 @@ export class BlockStore {
     writeU32LE(head, 4, parts[0].length);
     const buf = Buffer.concat([head, ...parts]);
     this.xor(buf, at);
-    const h = await this.handle(name);
-    let done = 0;
-    while (done < buf.length) done += (await h.write(buf, done, buf.length - done, at + done)).bytesWritten;
+    await this.withFile(name, async (h) => {
+      let done = 0;
+      while (done < buf.length) done += (await h.write(buf, done, buf.length - done, at + done)).bytesWritten;
+    });
     // Marked only once written, so a sync that runs meanwhile cannot clear it before the bytes exist.
     this.touched.add(name);
   }
@@ -283,16 +353,17 @@ export class BlockStore {
     if (pos.offset < STORAGE_HEADER_BYTES) throw new Error(`Failed for ${posString(pos)} while reading ${what} storage header`);
     const name = fileName(kind, pos.file);
     if (!existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
-    const h = await this.handle(name);
-    const head = await this.readAt(h, pos.offset - STORAGE_HEADER_BYTES, STORAGE_HEADER_BYTES, pos);
-    const magic = head.subarray(0, 4);
-    if (!equalBytes(magic, this.magic)) {
-      throw new Error(`Block magic mismatch for ${posString(pos)}: ${toHex(magic)} versus expected ${toHex(this.magic)} while reading ${what}`);
-    }
-    const size = readU32LE(head, 4);
-    if (size > MAX_RECORD_SIZE) throw new Error(`Record at ${posString(pos)} claims ${size} bytes, more than ${MAX_RECORD_SIZE}`);
-    const body = await this.readAt(h, pos.offset, size + extraLen, pos);
-    return { data: body.subarray(0, size), extra: body.subarray(size) };
+    return this.withFile(name, async (h) => {
+      const head = await this.readAt(h, pos.offset - STORAGE_HEADER_BYTES, STORAGE_HEADER_BYTES, pos);
+      const magic = head.subarray(0, 4);
+      if (!equalBytes(magic, this.magic)) {
+        throw new Error(`Block magic mismatch for ${posString(pos)}: ${toHex(magic)} versus expected ${toHex(this.magic)} while reading ${what}`);
+      }
+      const size = readU32LE(head, 4);
+      if (size > MAX_RECORD_SIZE) throw new Error(`Record at ${posString(pos)} claims ${size} bytes, more than ${MAX_RECORD_SIZE}`);
+      const body = await this.readAt(h, pos.offset, size + extraLen, pos);
+      return { data: body.subarray(0, size), extra: body.subarray(size) };
+    });
   }
 
   private async readAt(h: FileHandle, at: number, len: number, pos: FilePos): Promise<Uint8Array> {

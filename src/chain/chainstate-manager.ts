@@ -21,6 +21,7 @@ import { computeChainstateStats } from '../coins/coins-stats.js';
 import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
 import { BlockStorage, StorageSource } from './block-storage.js';
+import { BLOCK_READ_FAILED, BlockReadError } from './block-store.js';
 import { InProcessBackground, type BackgroundProgress, type BackgroundRunner } from './background-validation.js';
 import { WorkerBackground } from './worker-background.js';
 import { DEFAULT_DBCACHE, splitCache, type CachePhase } from './cache-budget.js';
@@ -36,7 +37,7 @@ import {
   snapshotChainstateDir,
 } from './chainstate-dirs.js';
 import { MSG_FAILED_AT_STARTUP, snapshotInvalidMessage, type SnapshotValidity } from './lifecycle.js';
-import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationError, type ActivationResult } from './snapshot-activation.js';
+import { checkActivation, cleanupBadSnapshot, openSnapshot, populateSnapshot, SnapshotActivationError, writeSnapshotBase, type ActivationResult } from './snapshot-activation.js';
 import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
@@ -222,10 +223,7 @@ export class ChainstateManager {
       onReachedBase: (hash: Uint8Array) => {
         this.completing = this.serial.run(() => this.completeBackground(hash));
       },
-      onError: (e: Error) => {
-        this.log.error({ err: e }, 'background validation failed');
-        this.resolveBackgroundDone?.();
-      },
+      onError: (e: Error) => this.backgroundFailed(e),
     };
     if (this.opts.background === 'in-process') {
       this.runner = new InProcessBackground(cs, events, this.log);
@@ -236,6 +234,20 @@ export class ChainstateManager {
     this.runner.notify();
   }
 
+  /**
+   * Core's AbortNode for an error in background validation: logged, kept for backgroundStatus(), and fatal
+   * (a block that cannot be read back is Core's "Failed to read block."; nothing is retried, as in Core).
+   */
+  private backgroundFailed(e: Error): void {
+    const message = e instanceof BlockReadError || e.message.includes(BLOCK_READ_FAILED) ? BLOCK_READ_FAILED : e.message;
+    this.log.error({ err: e }, `*** ${message}`);
+    this.backgroundError ??= message;
+    this.fatal ??= new FatalError(message);
+    this.resolveBackgroundDone?.();
+  }
+
+  /** Why background validation stopped, when it failed. */
+  backgroundError: string | undefined;
   private lastProgressLog = 0;
   private backgroundDone: Promise<void> = Promise.resolve();
   private resolveBackgroundDone: (() => void) | undefined;
@@ -244,10 +256,12 @@ export class ChainstateManager {
    * Where background validation stands: its tip, the transactions validated so far against the base's
    * chain tx count (Core's verificationprogress for it), speed and an estimate of the time left.
    */
-  backgroundStatus(): BackgroundStatus | undefined {
+  backgroundStatus(): (BackgroundStatus & { error?: string }) | undefined {
     const tip = this.backgroundTip;
     const base = this.snapshotBase;
-    return tip && base ? backgroundStatusOf(tip, base, this.backgroundProgress) : undefined;
+    if (!tip || !base) return undefined;
+    const status = backgroundStatusOf(tip, base, this.backgroundProgress);
+    return this.backgroundError === undefined ? status : { ...status, error: this.backgroundError };
   }
 
   /** The background chainstate's tip while it runs. */
@@ -393,6 +407,10 @@ export class ChainstateManager {
         this.loading = false;
         this.snapshotPending = false;
       }
+    } catch (e) {
+      // A refused activation whose directory could not be removed stops the node, as in Core.
+      if (e instanceof SnapshotActivationError && e.fatal !== undefined) this.fatal ??= new FatalError(e.fatal);
+      throw e;
     } finally {
       reader.close();
       this.rebalanceCaches();
@@ -411,10 +429,8 @@ export class ChainstateManager {
         : !hasMoreWork(base, this.active.tip)
           ? 'work does not exceed active chainstate'
           : undefined;
-    if (refusal) {
-      deleteChainstateDir(snapshotChainstateDir(this.datadir), this.log);
-      throw new SnapshotActivationError(refusal);
-    }
+    if (refusal) throw cleanupBadSnapshot(this.datadir, refusal, this.log);
+    writeSnapshotBase(this.datadir, base, this.log);
     this.storage.index.setChainTxCount(base, result.entry.chainTxCount);
     await this.storage.persist();
     this.snapshot = await this.openChainstate('snapshot', snapshotChainstateDir(this.datadir), base);

@@ -47,9 +47,10 @@ export interface DumpResult {
 /**
  * 'copying' and 'writing' count coins (the total is an estimate until the end), 'rolling-back' counts
  * blocks undone on the copy. A 'latest' dump only writes; a rollback copies, rolls back, then writes.
+ * While rolling back, `cacheBytes` is the rollback cache's memory use after the block (and its flush).
  */
 export type DumpPhase = 'copying' | 'rolling-back' | 'writing';
-export type DumpProgress = (done: number, total: number, phase: DumpPhase) => void;
+export type DumpProgress = (done: number, total: number, phase: DumpPhase, cacheBytes?: number) => void;
 
 export interface DumpContext {
   datadir: string;
@@ -58,6 +59,8 @@ export interface DumpContext {
   active: Chainstate;
   log?: Logger;
   onProgress?: DumpProgress;
+  /** Memory budget of the rollback's coins cache; by default the active chainstate's. */
+  cacheBytes?: number;
 }
 
 /** Coins between progress reports (the first report comes after this many too). */
@@ -220,14 +223,23 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
     await bulk.write(tip.hash);
     progress.finish();
     const cache = new CoinsCache(copy);
+    const budget = ctx.cacheBytes ?? ctx.active.cacheBytes;
     const blocks = tip.height - target.height;
     for (let e = tip; e !== target; e = e.prev!) {
+      // Core's DisconnectTip: the block is undone on a child view, committed only when clean; then
+      // FlushStateToDisk(IF_NEEDED) writes the cache once it is over its budget.
       const block = await ctx.storage.readBlock(e);
       const undo = await ctx.storage.readUndo(e);
-      if (disconnectBlock(block, undo, cache, e.height) === 'failed') {
-        throw new Error(`rolling back block ${e.key} (height ${e.height}) failed: its undo data does not match the UTXO set`);
+      const view = new CoinsCache(cache);
+      const result = disconnectBlock(block, undo, view, e.height);
+      if (result !== 'ok') {
+        ctx.log?.error(`DisconnectTip(): DisconnectBlock ${e.key} failed (${result})`);
+        ctx.log?.warn('dumptxoutset failed to roll back to requested height, reverting to tip.');
+        throw new DumpError(-1, 'Could not roll back to requested height.');
       }
-      ctx.onProgress?.(tip.height - e.height + 1, blocks, 'rolling-back');
+      await view.flush();
+      if (cache.memoryUsage > budget) await cache.flush();
+      ctx.onProgress?.(tip.height - e.height + 1, blocks, 'rolling-back', cache.memoryUsage);
     }
     await cache.flush();
     return { db: copy, coins };

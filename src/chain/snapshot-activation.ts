@@ -16,7 +16,7 @@ import { MSG, SnapshotError } from '../snapshot/errors.js';
 import { SnapshotReader } from '../snapshot/reader.js';
 import { getAncestor, hasMoreWork, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
-import { deleteChainstateDir, snapshotChainstateDir, writeBaseBlockhash } from './chainstate-dirs.js';
+import { BASE_BLOCKHASH_FILE, deleteChainstateDir, snapshotChainstateDir, writeBaseBlockhash } from './chainstate-dirs.js';
 
 /** A refusal of loadtxoutset; `message` is Core's reason (the RPC wraps it). */
 export class SnapshotActivationError extends Error {
@@ -24,6 +24,8 @@ export class SnapshotActivationError extends Error {
     message: string,
     /** The underlying snapshot error, for its byte offset. */
     readonly snapshotError?: SnapshotError,
+    /** Set when cleaning up failed too: Core's fatal error that comes with the refusal (the node stops). */
+    readonly fatal?: string,
   ) {
     super(message);
     this.name = 'SnapshotActivationError';
@@ -116,17 +118,42 @@ export function checkActivation(ctx: ActivationContext, baseHash: Uint8Array): {
 }
 
 /**
- * Loads the coins of an opened snapshot into a new `chainstate_snapshot`, checks its hash and writes
- * `base_blockhash`. Any failure removes the directory and throws SnapshotActivationError("Population
+ * Core's cleanup_bad_snapshot: removes `chainstate_snapshot` and returns the refusal to throw. A failed
+ * removal is fatal in Core (the directory would be taken for a snapshot chainstate at the next start):
+ * the error then carries Core's fatal message, for the caller to stop the node with.
+ */
+export function cleanupBadSnapshot(datadir: string, reason: string, log?: Logger, cause?: SnapshotError): SnapshotActivationError {
+  const dir = snapshotChainstateDir(datadir);
+  if (existsSync(dir) && !deleteChainstateDir(dir, log)) {
+    const fatal = `Failed to remove snapshot chainstate dir (${dir}). Manually remove it before restarting.`;
+    log?.error(`*** ${fatal}`);
+    return new SnapshotActivationError(reason, cause, fatal);
+  }
+  return new SnapshotActivationError(reason, cause);
+}
+
+/**
+ * The last step of an activation, after Core's final work check: `base_blockhash` makes the directory a
+ * snapshot chainstate for later starts. A failed write is Core's "could not write base blockhash".
+ */
+export function writeSnapshotBase(datadir: string, base: BlockIndexEntry, log?: Logger): void {
+  try {
+    writeBaseBlockhash(snapshotChainstateDir(datadir), base.hash);
+  } catch (e) {
+    log?.error(`[snapshot] writing ${BASE_BLOCKHASH_FILE} failed: ${(e as Error).message}`);
+    throw cleanupBadSnapshot(datadir, 'could not write base blockhash', log);
+  }
+}
+
+/**
+ * Loads the coins of an opened snapshot into a new `chainstate_snapshot` and checks its hash; the caller
+ * writes `base_blockhash` (writeSnapshotBase) once its final work check passed. Any failure removes the directory and throws SnapshotActivationError("Population
  * failed: …") or, for the final work check, Core's own message.
  */
 export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotReader, base: BlockIndexEntry): Promise<ActivationResult> {
   const dir = snapshotChainstateDir(ctx.datadir);
   const fail = (reason: string, cause?: SnapshotError): never => {
-    if (existsSync(dir) && !deleteChainstateDir(dir, ctx.log)) {
-      throw new SnapshotActivationError(`Failed to remove snapshot chainstate dir (${dir}). Manually remove it before restarting.`);
-    }
-    throw new SnapshotActivationError(`Population failed: ${reason}`, cause);
+    throw cleanupBadSnapshot(ctx.datadir, `Population failed: ${reason}`, ctx.log, cause);
   };
   // Core looks the entry up by height here; by hash is the same with Core's tables, and it tells apart
   // user-trusted entries for the same height on other regtest chains.
@@ -137,7 +164,7 @@ export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotR
   if (!hasMoreWork(base, ctx.activeTip)) return fail('Work does not exceed active chainstate');
 
   // A leftover from a load that crashed never got its base_blockhash: it is ours to replace.
-  if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
+  if (existsSync(dir) && !deleteChainstateDir(dir, ctx.log)) return fail(`could not remove the leftover ${dir}`);
   const total = reader.metadata.coinsCount;
   ctx.log?.info(`[snapshot] loading ${total} coins from snapshot ${base.key}`);
   let db: CoinsDB | undefined;
@@ -169,7 +196,7 @@ export async function populateSnapshot(ctx: ActivationContext, reader: SnapshotR
     await db.close();
     db = undefined;
     if (got !== entry.hashSerialized) return fail(MSG.badHash(entry.hashSerialized, got));
-    writeBaseBlockhash(dir, base.hash);
+    // base_blockhash is written by the caller, after Core's final work check (writeSnapshotBase).
     ctx.log?.info(`[snapshot] loaded ${coins} coins from snapshot ${base.key}`);
     return { coinsLoaded: coins, base, entry };
   } catch (e) {

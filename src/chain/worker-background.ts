@@ -21,6 +21,8 @@ export class WorkerBackground implements BackgroundRunner {
   private undoChain: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   private exited = false;
+  /** The worker said it is done (stopped, reached the base, or failed): an exit after that is expected. */
+  private ended = false;
   private readonly meter = new RateMeter();
 
   constructor(
@@ -47,8 +49,15 @@ export class WorkerBackground implements BackgroundRunner {
     };
     this.worker = new Worker(new URL('./background-worker.js', import.meta.url), { workerData: init });
     this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
-    this.worker.on('error', (e) => this.events.onError(e));
-    this.worker.on('exit', () => (this.exited = true));
+    this.worker.on('error', (e) => {
+      this.ended = true;
+      this.events.onError(e);
+    });
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      // Never silent: a worker that dies without saying why (out of memory, a crash) is an error too.
+      if (!this.ended && !this.stopping) this.events.onError(new Error(`background validation worker exited unexpectedly (exit code ${code})`));
+    });
   }
 
   get height(): number {
@@ -118,6 +127,7 @@ export class WorkerBackground implements BackgroundRunner {
         this.exitAfter();
         break;
       case 'error':
+        this.ended = true;
         this.events.onError(new Error(`background validation worker: ${m.message}`));
         this.exitAfter();
         break;
@@ -126,6 +136,7 @@ export class WorkerBackground implements BackgroundRunner {
 
   /** The worker has released the database; end the thread (its event loop may still hold the message port). */
   private exitAfter(): void {
+    this.ended = true;
     void this.worker.terminate();
   }
 }
