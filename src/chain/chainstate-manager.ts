@@ -256,7 +256,7 @@ export class ChainstateManager {
    * Where background validation stands: its tip, the transactions validated so far against the base's
    * chain tx count (Core's verificationprogress for it), speed and an estimate of the time left.
    */
-  backgroundStatus(): (BackgroundStatus & { error?: string }) | undefined {
+  backgroundStatus(): BackgroundStatus | undefined {
     const tip = this.backgroundTip;
     const base = this.snapshotBase;
     if (!tip || !base) return undefined;

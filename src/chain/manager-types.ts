@@ -56,6 +56,8 @@ export interface BackgroundStatus {
   inputsPerSecond: number;
   /** Seconds left at the current speed, when it is known. */
   etaSeconds: number | undefined;
+  /** Why background validation stopped, when it failed (a fatal error such as an unreadable block). */
+  error?: string;
 }
 
 /**
