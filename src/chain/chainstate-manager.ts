@@ -40,6 +40,7 @@ import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationErro
 import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
+import { assumedValidHeightBelow, assumeValidRule, BlockScripts, logScriptValidation, openCheckQueue, resolveAssumeValid } from './script-validation.js';
 import type { BlockUndo } from './undo.js';
 import { backgroundStatusOf, FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
@@ -72,6 +73,9 @@ export class ChainstateManager {
   fatal: FatalError | undefined;
   backgroundProgress: BackgroundProgress | undefined;
   readonly dbcache: number;
+  /** The -assumevalid block in force (display hex); undefined: every script is verified. */
+  readonly assumeValid: string | undefined;
+  private readonly scripts: BlockScripts;
 
   private constructor(
     readonly opts: ChainstateManagerOptions,
@@ -79,6 +83,8 @@ export class ChainstateManager {
   ) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.dbcache = opts.dbcache ?? DEFAULT_DBCACHE;
+    this.assumeValid = resolveAssumeValid(opts.params, opts.assumeValid);
+    this.scripts = new BlockScripts(openCheckQueue(opts.scriptThreads, this.log), assumeValidRule(storage.index, opts.params, this.assumeValid), this.log);
   }
 
   get params(): ChainParams {
@@ -100,7 +106,7 @@ export class ChainstateManager {
       }
     }
     if (existsSync(invalidSnapshotDir(datadir))) throw new StartupError(MSG_FAILED_AT_STARTUP);
-    log.warn('Scripts are not executed yet: every script is assumed valid (the script interpreter is a later issue).');
+    logScriptValidation(log, opts.params, resolveAssumeValid(opts.params, opts.assumeValid));
     const storage = await BlockStorage.open(datadir, opts.params, { now: opts.now, maxFileSize: opts.maxBlockFileSize, obfuscate: opts.blocksXor, log });
     const manager = new ChainstateManager(opts, storage);
     try {
@@ -168,6 +174,7 @@ export class ChainstateManager {
       params: this.params,
       cacheBytes: this.dbcache,
       log: this.log,
+      scripts: this.scripts,
       // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
       onConnected:
         role === 'snapshot'
@@ -231,7 +238,8 @@ export class ChainstateManager {
       this.runner = new InProcessBackground(cs, events, this.log);
     } else {
       await cs.close();
-      this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, events, this.log);
+      const scripts = { workers: this.scripts.queue.workers, assumedValidHeight: () => assumedValidHeightBelow(base, this.storage.index, this.params, this.assumeValid) };
+      this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, scripts, events, this.log);
     }
     this.runner.notify();
   }
@@ -532,6 +540,7 @@ export class ChainstateManager {
       if (this.normal) await this.normal.close();
       this.normal = undefined;
       await this.storage.close();
+      await this.scripts.close();
     });
   }
 
