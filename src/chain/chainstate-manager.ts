@@ -229,6 +229,9 @@ export class ChainstateManager {
       onReachedBase: (hash: Uint8Array) => {
         this.completing = this.serial.run(() => this.completeBackground(hash));
       },
+      onInvalid: (entry: BlockIndexEntry) => {
+        this.completing = this.serial.run(() => this.backgroundFoundInvalid(entry));
+      },
       onError: (e: Error) => {
         this.log.error({ err: e }, 'background validation failed');
         this.resolveBackgroundDone?.();
@@ -287,6 +290,19 @@ export class ChainstateManager {
     }
   }
 
+  /** The snapshot's history holds an invalid block: the snapshot is invalid, as after a hash mismatch. */
+  private async backgroundFoundInvalid(entry: BlockIndexEntry): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    try {
+      await runner?.stop();
+      this.log.error(`[snapshot] background validation found invalid block ${entry.key} at height ${entry.height}, below the snapshot base`);
+      await this.snapshotInvalid(false);
+    } finally {
+      this.resolveBackgroundDone?.();
+    }
+  }
+
   /**
    * Core's MaybeCompleteSnapshotValidation once the background tip is the base: compare the hash.
    * At startup a mismatch refuses startup; at runtime it is a fatal error.
@@ -305,6 +321,12 @@ export class ChainstateManager {
     }
     if (au) this.log.error(`[snapshot] hash mismatch: actual=${actual}, expected=${au.hashSerialized}`);
     else this.log.error(`[snapshot] assumeutxo data not found for height (${base.height}) - refusing to validate snapshot`);
+    return this.snapshotInvalid(atStartup);
+  }
+
+  /** Sets the snapshot chainstate aside; the background chainstate is active again; fatal (at startup: refused). */
+  private async snapshotInvalid(atStartup: boolean): Promise<false> {
+    const base = this.snapshot!.base!;
     const message = snapshotInvalidMessage(this.snapshot!.height, base.height);
     this.log.error(`[snapshot] !!! ${message}`);
     this.log.error('[snapshot] deleting snapshot, reverting to validated chain, and stopping node');

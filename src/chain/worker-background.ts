@@ -103,6 +103,7 @@ export class WorkerBackground implements BackgroundRunner {
       case 'invalid':
         this.log?.warn({ block: entry?.key, reason: m.reason }, `background validation: invalid block: ${m.reason} ${m.debug}`);
         if (entry) this.storage.index.markInvalid(entry);
+        if (entry) this.events.onInvalid(entry);
         break;
       case 'persist':
         this.undoChain
