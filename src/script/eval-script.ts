@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { hash160, sha256, sha256d } from '../primitives/hash.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
-import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op, readOp } from './opcodes.js';
+import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op } from './opcodes.js';
 import { ScriptError } from './script-error.js';
 import {
   SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY,
@@ -76,10 +76,27 @@ function run(
 
   for (let pc = 0, opcodePos = 0; pc < script.length; opcodePos++) {
     const fExec = falseCount === 0;
-    const parsed = readOp(script, pc);
-    if (!parsed) return ScriptError.BAD_OPCODE;
-    const { opcode, data } = parsed;
-    pc = parsed.next;
+    // Core's GetScriptOp, inline: this loop runs for every op of every input, so it allocates nothing.
+    const opcode = script[pc++];
+    let data: Uint8Array | undefined;
+    if (opcode <= Op.OP_PUSHDATA4) {
+      let size = opcode;
+      if (opcode === Op.OP_PUSHDATA1) {
+        if (script.length - pc < 1) return ScriptError.BAD_OPCODE;
+        size = script[pc++];
+      } else if (opcode === Op.OP_PUSHDATA2) {
+        if (script.length - pc < 2) return ScriptError.BAD_OPCODE;
+        size = script[pc] | (script[pc + 1] << 8);
+        pc += 2;
+      } else if (opcode === Op.OP_PUSHDATA4) {
+        if (script.length - pc < 4) return ScriptError.BAD_OPCODE;
+        size = (script[pc] | (script[pc + 1] << 8) | (script[pc + 2] << 16)) + script[pc + 3] * 0x1000000;
+        pc += 4;
+      }
+      if (script.length - pc < size) return ScriptError.BAD_OPCODE;
+      data = script.subarray(pc, pc + size);
+      pc += size;
+    }
     if (data && data.length > MAX_SCRIPT_ELEMENT_SIZE) return ScriptError.PUSH_SIZE;
     if (legacyLimits && opcode > Op.OP_16 && ++ctx.opCount > MAX_OPS_PER_SCRIPT) return ScriptError.OP_COUNT;
     // Disabled opcodes fail even in an unexecuted branch, as does a legacy OP_CODESEPARATOR under CONST_SCRIPTCODE.
@@ -101,10 +118,8 @@ function run(
         case Op.OP_NOP:
           break;
         case Op.OP_CHECKLOCKTIMEVERIFY: {
-          if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) {
-            if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS) return ScriptError.DISCOURAGE_UPGRADABLE_NOPS;
-            break;
-          }
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           // Five bytes: lock times reach 2^32 - 1, past what four-byte arithmetic holds.
           const lockTime = num(-1, 5);
@@ -113,10 +128,8 @@ function run(
           break;
         }
         case Op.OP_CHECKSEQUENCEVERIFY: {
-          if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) {
-            if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS) return ScriptError.DISCOURAGE_UPGRADABLE_NOPS;
-            break;
-          }
+          // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
+          if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           const sequence = num(-1, 5);
           if (sequence < 0) return ScriptError.NEGATIVE_LOCKTIME;
@@ -178,15 +191,15 @@ function run(
           break;
         case Op.OP_2DUP:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-2), top(-2));
+          stack.push(top(-2), top(-1));
           break;
         case Op.OP_3DUP:
           if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-3), top(-3), top(-3));
+          stack.push(top(-3), top(-2), top(-1));
           break;
         case Op.OP_2OVER:
           if (stack.length < 4) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-4), top(-4));
+          stack.push(top(-4), top(-3));
           break;
         case Op.OP_2ROT: {
           if (stack.length < 6) return ScriptError.INVALID_STACK_OPERATION;

@@ -1,6 +1,6 @@
 /**
- * The secp256k1 operations script validation needs, on libsecp256k1 (see the commit that chose it for the
- * figures): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
+ * The secp256k1 operations script validation needs, on libsecp256k1 (the commit that chose it has the
+ * figures; test/bench/secp256k1.ts measures them): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
  * build otherwise), BIP340 Schnorr and the taproot tweak check through tiny-secp256k1, which the N-API package
  * lacks. Encodings are settled before these are called (sig-encoding.ts), so these only do curve work.
  */
@@ -12,6 +12,7 @@ interface NativeSecp {
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
 }
 
+/** CHAINSNAP_SECP256K1=wasm forces the WebAssembly build (to compare, or where the N-API build cannot load). */
 function loadNative(): NativeSecp | undefined {
   if (process.env.CHAINSNAP_SECP256K1 === 'wasm') return undefined;
   try {
@@ -26,11 +27,27 @@ const native = loadNative();
 /** Which library verifies ECDSA signatures in this process (for logs and benchmarks). */
 export const ECDSA_BACKEND = native ? 'secp256k1 (N-API libsecp256k1)' : 'tiny-secp256k1 (WASM libsecp256k1)';
 
+/** A verification as the library saw it, for benchmarks that time the curve work alone. */
+export type SignatureCall = { kind: 'ecdsa'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array } | { kind: 'schnorr'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array };
+
+let recorder: ((call: SignatureCall) => void) | undefined;
+
+/** Sees every ECDSA and Schnorr verification from now on (undefined stops it). For benchmarks only. */
+export function recordSignatureCalls(fn: ((call: SignatureCall) => void) | undefined): void {
+  recorder = fn;
+}
+
+/** The library's own verification of a recorded call, for timing it without the interpreter around it. */
+export function replaySignatureCall(c: SignatureCall): boolean {
+  return c.kind === 'ecdsa' ? ecdsaVerify(c.sig, c.msg, c.key) : schnorrVerify(c.sig, c.msg, c.key);
+}
+
 /**
  * secp256k1_ecdsa_verify on a 64-byte r ‖ s with low s and a 33/65-byte 02/03/04 key. False when the key is
  * not on the curve or r or s is zero, as libsecp256k1 answers.
  */
 export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean {
+  if (recorder) recorder({ kind: 'ecdsa', sig: compact, msg: msg32, key: pubkey });
   try {
     return native ? native.ecdsaVerify(compact, msg32, pubkey) : tiny.verify(msg32, pubkey, compact);
   } catch {
@@ -41,6 +58,7 @@ export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint
 
 /** secp256k1_xonly_pubkey_parse then secp256k1_schnorrsig_verify. */
 export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean {
+  if (recorder) recorder({ kind: 'schnorr', sig: sig64, msg: msg32, key: xonly });
   try {
     return tiny.verifySchnorr(msg32, xonly, sig64);
   } catch {

@@ -75,7 +75,7 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
         pos++;
         lenbyte--;
       }
-      if (lenbyte >= 8) return undefined;
+      if (lenbyte >= 4) return undefined;
       ilen = 0;
       while (lenbyte > 0) {
         ilen = ilen * 256 + input[pos];
