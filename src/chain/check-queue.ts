@@ -14,6 +14,7 @@ import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { encodeBatch, runBatch, type BatchAnswer, type BatchTx } from './check-batch.js';
 import type { CheckReply, CheckRequest } from './check-queue-worker.js';
 import { checkInputs, scriptCheckFailure } from './input-checks.js';
+import type { PrecomputedTxData } from '../script/tx-checker.js';
 
 /** Core's MAX_SCRIPTCHECK_THREADS: worker threads beyond the calling one. */
 export const MAX_SCRIPTCHECK_THREADS = 15;
@@ -64,6 +65,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   inFlight: Map<number, Job>;
+  /** Per session: the transactions (positions) this worker holds. */
+  held: Map<QueueSession, Set<number>>;
   error?: Error;
 }
 
@@ -73,6 +76,7 @@ export class CheckQueue {
   private readonly slots: Slot[] = [];
   private pending: Job[] = [];
   private nextId = 1;
+  private nextSession = 1;
   private closed = false;
 
   constructor(private readonly opts: CheckQueueOptions) {
@@ -89,7 +93,7 @@ export class CheckQueue {
 
   /** The checks of one block. */
   session(): ScriptChecks {
-    return this.hasThreads && !this.closed ? new QueueSession(this, this.batchSize) : new InlineChecks();
+    return this.hasThreads && !this.closed ? new QueueSession(this, this.batchSize, this.nextSession++ >>> 0) : new InlineChecks();
   }
 
   /** Ends the worker threads; a session still running fails with CheckQueueError. */
@@ -111,6 +115,13 @@ export class CheckQueue {
     return i < 0 ? undefined : this.pending.splice(i, 1)[0];
   }
 
+  /** @internal The session is over: its workers let go of its transactions. */
+  ended(session: QueueSession): void {
+    for (const slot of this.slots) {
+      if (slot.held.delete(session)) slot.worker.postMessage({ type: 'end', session: session.id } satisfies CheckRequest);
+    }
+  }
+
   /** @internal Drops the queued batches of `session`; returns how many. */
   drop(session: QueueSession): number {
     const before = this.pending.length;
@@ -122,10 +133,12 @@ export class CheckQueue {
     for (const slot of this.slots) {
       while (slot.inFlight.size < IN_FLIGHT_PER_WORKER && this.pending.length > 0) {
         const job = this.pending.shift()!;
-        const bytes = encodeBatch(job.flags, job.txs);
+        let held = slot.held.get(job.session);
+        if (!held) slot.held.set(job.session, (held = new Set()));
+        const bytes = encodeBatch(job.session.id, job.flags, job.txs, held);
         slot.inFlight.set(job.id, job);
         slot.worker.ref();
-        slot.worker.postMessage({ id: job.id, bytes } satisfies CheckRequest, [bytes.buffer as ArrayBuffer]);
+        slot.worker.postMessage({ type: 'batch', id: job.id, bytes } satisfies CheckRequest, [bytes.buffer as ArrayBuffer]);
         this.opts.onDispatch?.(slot.worker);
       }
     }
@@ -133,7 +146,7 @@ export class CheckQueue {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./check-queue-worker.js', import.meta.url));
-    const slot: Slot = { worker, inFlight: new Map() };
+    const slot: Slot = { worker, inFlight: new Map(), held: new Map() };
     worker.unref();
     worker.on('message', (m: CheckReply) => {
       const job = slot.inFlight.get(m.id);
@@ -186,10 +199,13 @@ class QueueSession implements ScriptChecks {
   private error: CheckQueueError | undefined;
   private cancelled = false;
   private wake: (() => void) | undefined;
+  /** Precomputed data of the transactions this thread checks itself. */
+  private readonly txData = new Map<number, PrecomputedTxData>();
 
   constructor(
     private readonly queue: CheckQueue,
     private readonly batchSize: number,
+    readonly id: number,
   ) {}
 
   add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
@@ -215,12 +231,13 @@ class QueueSession implements ScriptChecks {
       if (this.outstanding === 0) break;
       const job = this.failure || this.error ? undefined : this.queue.take(this);
       if (job) {
-        this.finished(runBatch(job.flags, job.txs));
+        this.finished(runBatch(job.flags, job.txs, this.txData));
         await yieldToEvents();
       } else {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     }
+    this.queue.ended(this);
     if (this.error) throw this.error;
     if (this.failure) {
       const { position, inputIndex, error } = this.failure;
@@ -231,6 +248,8 @@ class QueueSession implements ScriptChecks {
   cancel(): void {
     this.cancelled = true;
     this.outstanding -= this.queue.drop(this);
+    // Batches still running keep the worker's copy until they are done; 'end' queues behind them.
+    this.queue.ended(this);
   }
 
   /** @internal A batch's answer. The lowest failing input wins, so the reason does not depend on timing. */

@@ -7,7 +7,7 @@ import { invalid, type ValidationError } from '../consensus/validation-error.js'
 import { hashToHex } from '../primitives/hash.js';
 import { txid, wtxid, type Transaction, type TxOut } from '../primitives/transaction.js';
 import { ScriptError, scriptErrorString } from '../script/script-error.js';
-import { precomputeTxData } from '../script/tx-checker.js';
+import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
 import { verifyInput } from '../script/verify-input.js';
 
 export interface InputFailure {
@@ -16,12 +16,12 @@ export interface InputFailure {
 }
 
 /**
- * Verifies the inputs `inputs` (all of them when absent) of `tx` spending `spent`, in order; returns the first
+ * Verifies the inputs `inputs` (all of them when absent) of `tx` spending `spent`, in order, with `txData`
+ * (the transaction's precomputed data, computed here when not given); returns the first
  * failure. Never throws for a bad script: an exception out of the interpreter is reported as Core's
  * SCRIPT_ERR_UNKNOWN_ERROR for that input.
  */
-export function checkInputs(tx: Transaction, spent: readonly TxOut[], flags: number, inputs?: readonly number[]): InputFailure | undefined {
-  const txData = precomputeTxData(tx, spent);
+export function checkInputs(tx: Transaction, spent: readonly TxOut[], flags: number, inputs?: readonly number[], txData: PrecomputedTxData = precomputeTxData(tx, spent)): InputFailure | undefined {
   const count = inputs ? inputs.length : tx.inputs.length;
   for (let k = 0; k < count; k++) {
     const inputIndex = inputs ? inputs[k] : k;
