@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { encodeBatch, runBatch, type BatchAnswer, type BatchTx } from './check-batch.js';
 import type { CheckReply, CheckRequest } from './check-queue-worker.js';
-import { checkInputs, scriptCheckFailure } from './input-checks.js';
+import { checkScriptsInline, scriptCheckFailure } from './input-checks.js';
 import type { PrecomputedTxData } from '../script/tx-checker.js';
 
 /** Core's MAX_SCRIPTCHECK_THREADS: worker threads beyond the calling one. */
@@ -22,6 +22,8 @@ export const MAX_SCRIPTCHECK_THREADS = 15;
 export const DEFAULT_SCRIPTCHECK_THREADS = 0;
 /** Core's batch_size: checks a thread takes at once. */
 export const CHECK_BATCH_SIZE = 128;
+/** Blocks with no more inputs than this are checked by the calling thread alone. */
+const SMALL_BLOCK_INPUTS = 4;
 /** Batches a worker holds at once, so it never waits for the calling thread to hand out the next. */
 const IN_FLIGHT_PER_WORKER = 2;
 
@@ -176,8 +178,7 @@ export class CheckQueue {
 /** Checks run at once on this thread (Core without a queue). */
 class InlineChecks implements ScriptChecks {
   add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
-    const failure = checkInputs(tx, spent, flags);
-    if (failure) throw scriptCheckFailure(tx, failure);
+    checkScriptsInline(tx, spent, flags);
   }
   complete(): Promise<void> {
     return Promise.resolve();
@@ -224,8 +225,17 @@ class QueueSession implements ScriptChecks {
   }
 
   async complete(): Promise<void> {
-    // What is left is split between the workers and this thread.
-    if (this.openInputs > 0) this.splitRest();
+    // What is left is split between the workers and this thread; a small block is checked here alone,
+    // where a round trip to a worker would cost more than the checks.
+    if (this.outstanding === 0 && this.openInputs <= SMALL_BLOCK_INPUTS) {
+      const open = this.open;
+      this.open = [];
+      this.openInputs = 0;
+      this.outstanding++;
+      this.finished(runBatch(this.flags, open, this.txData));
+    } else if (this.openInputs > 0) {
+      this.splitRest();
+    }
     for (;;) {
       if (this.failure || this.error || this.cancelled) this.outstanding -= this.queue.drop(this);
       if (this.outstanding === 0) break;

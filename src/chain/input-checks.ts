@@ -44,3 +44,13 @@ export function scriptCheckFailure(tx: Transaction, f: InputFailure): Validation
     `input ${f.inputIndex} of ${hashToHex(txid(tx))} (wtxid ${hashToHex(wtxid(tx))}), spending ${hashToHex(prevout.txid)}:${prevout.vout}`,
   );
 }
+
+/**
+ * Checks a transaction's inputs at once, throwing Core's rejection for the first bad one: Core's ConnectBlock
+ * without a check queue (-par=1, and TestBlockValidity's, which never assumes a template valid). Usable as
+ * connectBlock's `scriptChecks`.
+ */
+export function checkScriptsInline(tx: Transaction, spent: readonly TxOut[], flags: number): void {
+  const failure = checkInputs(tx, spent, flags);
+  if (failure) throw scriptCheckFailure(tx, failure);
+}
