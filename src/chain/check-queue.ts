@@ -84,7 +84,6 @@ export class CheckQueue {
   constructor(private readonly opts: CheckQueueOptions) {
     this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS);
     this.batchSize = opts.batchSize ?? CHECK_BATCH_SIZE;
-    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
     opts.log?.info(`Script verification uses ${this.workers} additional threads`);
   }
 
@@ -107,6 +106,8 @@ export class CheckQueue {
 
   /** @internal */
   enqueue(job: Omit<Job, 'id'>): void {
+    // Threads start with the first batch: a node that never meets a block of more than a few inputs needs none.
+    while (this.slots.length < this.workers && !this.closed) this.slots.push(this.spawn());
     this.pending.push({ ...job, id: this.nextId++ });
     this.dispatch();
   }
