@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { computeChainstateStats } from '../coins/coins-stats.js';
-import type { BlockIndexEntry } from './block-index.js';
+import { getAncestor, type BlockIndexEntry } from './block-index.js';
+import { isFailed } from './block-status.js';
 import type { Chainstate } from './chainstate.js';
 
 export interface BackgroundProgress {
@@ -21,6 +22,8 @@ export interface BackgroundEvents {
   onProgress(p: BackgroundProgress): void;
   /** The background chainstate reached the base and was flushed; `hash` is its hash_serialized_3. */
   onReachedBase(hash: Uint8Array): void;
+  /** A block below the base broke a rule (a bad script, say): the snapshot rests on an invalid chain. */
+  onInvalid(entry: BlockIndexEntry): void;
   onError(e: Error): void;
 }
 
@@ -97,6 +100,12 @@ export class InProcessBackground implements BackgroundRunner {
     if (this.done) return;
     const cs = this.chainstate;
     await cs.activateBestChain();
+    const next = cs.base!.height > cs.height ? getAncestor(cs.base!, cs.height + 1) : undefined;
+    if (next && isFailed(next.status)) {
+      this.done = true;
+      this.events.onInvalid(next);
+      return;
+    }
     if (cs.tip === cs.base) {
       await cs.flush();
       this.log?.info('[snapshot] computing UTXO stats for background chainstate to validate snapshot - this could take a few minutes');

@@ -14,6 +14,8 @@ import { BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { decodeEntry } from './block-index-db.js';
 import { BlockReadError, BlockStore } from './block-store.js';
 import { Chainstate, type BlockSource } from './chainstate.js';
+import { CheckQueue } from './check-queue.js';
+import { BlockScripts } from './script-validation.js';
 import { serializeBlockUndo, type BlockUndo } from './undo.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
 
@@ -76,6 +78,9 @@ async function main(): Promise<void> {
   const base = index.get(init.baseHash)!;
   const store = await BlockStore.open(init.blocksDir, { magic: params.messageStart, readOnly: true });
   const source = new WorkerBlockSource(index, store);
+  // Its own script-check threads; the main thread decides assumevalid (it has the best header) as a height.
+  let assumedValidHeight = init.assumedValidHeight;
+  const scripts = new BlockScripts(new CheckQueue({ workers: init.scriptWorkers }), (e) => (e.height <= assumedValidHeight ? undefined : 'above the assumed-valid height'));
   const cs = await Chainstate.open({
     role: 'background',
     dir: init.dir,
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
     params,
     cacheBytes: init.cacheBytes,
     base,
+    scripts,
     onConnected: (e, info) => post({ type: 'connected', hash: e.hash, height: e.height, inputs: info.inputs }),
   });
   let running: Promise<void> = Promise.resolve();
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
       const stats = await computeChainstateStats(cs.db, { threads: 0 });
       await cs.close();
       await store.close();
+      await scripts.close();
       post({ type: 'reached-base', hash: stats.hashSerialized3 });
     }
   };
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
   port.on('message', (m: MainToWorker) => {
     switch (m.type) {
       case 'blocks':
+        assumedValidHeight = m.assumedValidHeight;
         for (const b of m.blocks) {
           const e = index.get(b.hash);
           if (e && !e.status.haveData) index.setBlockData(e, b.pos, b.txCount);
@@ -125,6 +133,7 @@ async function main(): Promise<void> {
             await cs.close();
             await store.close();
           }
+          await scripts.close();
           post({ type: 'stopped' });
         });
         break;

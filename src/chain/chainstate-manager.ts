@@ -41,6 +41,7 @@ import { checkActivation, cleanupBadSnapshot, openSnapshot, populateSnapshot, Sn
 import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
+import { assumedValidHeightBelow, assumeValidRule, BlockScripts, logScriptValidation, openCheckQueue, resolveAssumeValid } from './script-validation.js';
 import type { BlockUndo } from './undo.js';
 import { backgroundStatusOf, FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
@@ -73,6 +74,9 @@ export class ChainstateManager {
   fatal: FatalError | undefined;
   backgroundProgress: BackgroundProgress | undefined;
   readonly dbcache: number;
+  /** The -assumevalid block in force (display hex); undefined: every script is verified. */
+  readonly assumeValid: string | undefined;
+  private readonly scripts: BlockScripts;
 
   private constructor(
     readonly opts: ChainstateManagerOptions,
@@ -80,6 +84,8 @@ export class ChainstateManager {
   ) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.dbcache = opts.dbcache ?? DEFAULT_DBCACHE;
+    this.assumeValid = resolveAssumeValid(opts.params, opts.assumeValid);
+    this.scripts = new BlockScripts(openCheckQueue(opts.scriptThreads, this.log), assumeValidRule(storage.index, opts.params, this.assumeValid), this.log);
   }
 
   get params(): ChainParams {
@@ -101,7 +107,7 @@ export class ChainstateManager {
       }
     }
     if (existsSync(invalidSnapshotDir(datadir))) throw new StartupError(MSG_FAILED_AT_STARTUP);
-    log.warn('Scripts are not executed yet: every script is assumed valid (the script interpreter is a later issue).');
+    logScriptValidation(log, opts.params, resolveAssumeValid(opts.params, opts.assumeValid));
     const storage = await BlockStorage.open(datadir, opts.params, { now: opts.now, maxFileSize: opts.maxBlockFileSize, obfuscate: opts.blocksXor, log });
     const manager = new ChainstateManager(opts, storage);
     try {
@@ -169,6 +175,7 @@ export class ChainstateManager {
       params: this.params,
       cacheBytes: this.dbcache,
       log: this.log,
+      scripts: this.scripts,
       // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
       onConnected:
         role === 'snapshot'
@@ -223,13 +230,17 @@ export class ChainstateManager {
       onReachedBase: (hash: Uint8Array) => {
         this.completing = this.serial.run(() => this.completeBackground(hash));
       },
+      onInvalid: (entry: BlockIndexEntry) => {
+        this.completing = this.serial.run(() => this.backgroundFoundInvalid(entry));
+      },
       onError: (e: Error) => this.backgroundFailed(e),
     };
     if (this.opts.background === 'in-process') {
       this.runner = new InProcessBackground(cs, events, this.log);
     } else {
       await cs.close();
-      this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, events, this.log);
+      const scripts = { workers: this.scripts.queue.workers, assumedValidHeight: () => assumedValidHeightBelow(base, this.storage.index, this.params, this.assumeValid) };
+      this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, scripts, events, this.log);
     }
     this.runner.notify();
   }
@@ -293,6 +304,19 @@ export class ChainstateManager {
     }
   }
 
+  /** The snapshot's history holds an invalid block: the snapshot is invalid, as after a hash mismatch. */
+  private async backgroundFoundInvalid(entry: BlockIndexEntry): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    try {
+      await runner?.stop();
+      this.log.error(`[snapshot] background validation found invalid block ${entry.key} at height ${entry.height}, below the snapshot base`);
+      await this.snapshotInvalid(false);
+    } finally {
+      this.resolveBackgroundDone?.();
+    }
+  }
+
   /**
    * Core's MaybeCompleteSnapshotValidation once the background tip is the base: compare the hash.
    * At startup a mismatch refuses startup; at runtime it is a fatal error.
@@ -311,6 +335,12 @@ export class ChainstateManager {
     }
     if (au) this.log.error(`[snapshot] hash mismatch: actual=${actual}, expected=${au.hashSerialized}`);
     else this.log.error(`[snapshot] assumeutxo data not found for height (${base.height}) - refusing to validate snapshot`);
+    return this.snapshotInvalid(atStartup);
+  }
+
+  /** Sets the snapshot chainstate aside; the background chainstate is active again; fatal (at startup: refused). */
+  private async snapshotInvalid(atStartup: boolean): Promise<false> {
+    const base = this.snapshot!.base!;
     const message = snapshotInvalidMessage(this.snapshot!.height, base.height);
     this.log.error(`[snapshot] !!! ${message}`);
     this.log.error('[snapshot] deleting snapshot, reverting to validated chain, and stopping node');
@@ -548,6 +578,7 @@ export class ChainstateManager {
       if (this.normal) await this.normal.close();
       this.normal = undefined;
       await this.storage.close();
+      await this.scripts.close();
     });
   }
 

@@ -5,7 +5,7 @@
  *   snapshot    — the same, but only chains through its base block (it never reorganises below it);
  *   background  — only the ancestors of the snapshot base, and it stops there.
  * Blocks come from a BlockSource, so the same code runs on the main thread and in the background worker.
- * Scripts are not executed yet (a later issue): connectBlock's script checks are left out, i.e. assumed valid.
+ * Scripts are checked through `scripts` (the check queue and the assumevalid rule); without it they are not run.
  */
 import type { Logger } from 'pino';
 import type { Block } from '../primitives/block.js';
@@ -18,8 +18,9 @@ import { CoinsDB } from '../coins/coins-db.js';
 import { outpointKey } from '../coins/view.js';
 import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
-import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
+import { connectBlockChecked, disconnectBlock, type BlockContext } from './connect-block.js';
 import type { ChainstateRole } from './lifecycle.js';
+import type { BlockScripts } from './script-validation.js';
 import type { BlockUndo } from './undo.js';
 
 /** What a chainstate needs from block storage (the main thread's BlockStorage, or the worker's proxy). */
@@ -45,6 +46,8 @@ export interface ChainstateOptions {
   /** Snapshot chainstate: the base block. Background chainstate: the block it stops at. */
   base?: BlockIndexEntry;
   log?: Logger;
+  /** Script checks and the assumevalid rule; absent: scripts are not run. */
+  scripts?: BlockScripts;
   /** Called after each block is connected (progress reporting). */
   onConnected?: (entry: BlockIndexEntry, info: { inputs: number }) => void;
 }
@@ -161,8 +164,11 @@ export class Chainstate {
   async connectTip(entry: BlockIndexEntry): Promise<void> {
     if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
     const block = await this.opts.source.readBlock(entry);
-    const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
+    const checks = this.opts.scripts?.checksFor(entry, this.role);
+    const staged = await connectBlockChecked(block, this.context(entry), this.cache, checks, { skipChecks: true });
+    const result = staged.result;
     // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
+    staged.commit();
     this.chain.push(entry);
     await this.opts.source.writeUndo(entry, result.undo);
     this.opts.source.markConnected(entry);

@@ -1,9 +1,9 @@
 /**
- * Applying a block to a UTXO view and taking it back off: Core's ConnectBlock minus script execution (BIP30,
- * CheckTxInputs, BIP68 sequence locks, sigop cost, coinbase amount, spend inputs into undo data, add
- * outputs), DisconnectBlock with ApplyTxInUndo's semantics, and GetBlockScriptFlags. Scripts are handed to
- * an optional `scriptChecks` callback (the caller's worker pool); without one they are assumed valid.
- * A refused block leaves the view untouched: changes are staged in an overlay and written on success.
+ * Applying a block to a UTXO view and taking it back off: Core's ConnectBlock (BIP30, CheckTxInputs, BIP68
+ * sequence locks, sigop cost, coinbase amount, spend inputs into undo data, add outputs), DisconnectBlock
+ * with ApplyTxInUndo's semantics, and GetBlockScriptFlags. Scripts go to the caller's check queue session
+ * (connectBlockChecked) or to a plain `scriptChecks` call-back; without either they are not run.
+ * A refused block leaves the view untouched: changes are staged in an overlay and written on commit.
  */
 import type { Coin } from '../coins/coin.js';
 import { outpointKey, type CoinsView, type CoinsViewCache, type OutpointKey } from '../coins/view.js';
@@ -18,6 +18,7 @@ import { equalBytes } from '../primitives/bytes.js';
 import { hashToHex, ZERO_HASH } from '../primitives/hash.js';
 import { isUnspendable } from '../primitives/script.js';
 import { isCoinbase, txid, type Transaction } from '../primitives/transaction.js';
+import type { ScriptChecks } from './check-queue.js';
 import type { BlockUndo, TxUndo } from './undo.js';
 
 /** Where the block goes: its height and what Core would read from the block index. */
@@ -34,17 +35,12 @@ export interface BlockContext {
   params: ChainParams;
 }
 
-export interface ScriptCheck {
-  tx: Transaction;
-  txIndex: number;
-  inputIndex: number;
-  spent: Coin;
-  flags: number;
-}
+/** Receives each non-coinbase transaction with the coins it spends; may throw ValidationError (checks run inline). */
+export type ScriptCheckSink = (tx: Transaction, spent: readonly Coin[], flags: number, txIndex: number) => void;
 
 export interface ConnectOptions {
-  /** Receives one check per non-coinbase input; may throw ValidationError to refuse the block. */
-  scriptChecks?: (check: ScriptCheck) => void;
+  /** Where the block's script checks go; absent: scripts are not run. */
+  scriptChecks?: ScriptCheckSink;
   /** The caller already ran checkBlock and contextualCheckBlock on this block. */
   skipChecks?: boolean;
   /** Scripts are known valid (Core's assumevalid, decided by the caller): no script checks. */
@@ -61,6 +57,13 @@ export interface ConnectResult {
   /** Inputs of all transactions, coinbase included (Core's nInputs). */
   inputs: number;
   scriptFlags: number;
+}
+
+/** A block that passed every check but is not yet written to the view. */
+export interface StagedBlock {
+  result: ConnectResult;
+  /** Writes the block's changes into the view and makes it the view's best block. */
+  commit(): void;
 }
 
 export type DisconnectResult = 'ok' | 'unclean' | 'failed';
@@ -160,10 +163,36 @@ function txFailure(e: unknown, tx: Transaction): never {
 }
 
 /**
- * Core's ConnectBlock without executing scripts. Throws ValidationError with Core's reason when the block is
- * invalid; `view` is then unchanged (unless `inPlace`). On success the view's best block is the block.
+ * Core's ConnectBlock, scripts through `opts.scriptChecks`. Throws ValidationError with Core's reason when the
+ * block is invalid; `view` is then unchanged (unless `inPlace`). On success the view's best block is the block.
  */
 export function connectBlock(block: Block, ctx: BlockContext, view: CoinsViewCache, opts: ConnectOptions = {}): ConnectResult {
+  const staged = stageConnectBlock(block, ctx, view, opts);
+  staged.commit();
+  return staged.result;
+}
+
+/**
+ * Core's ConnectBlock with a check queue: the checks run while the rest of the block is checked, and their
+ * verdict comes last, after any other failure (Core reports a failed check only when the block is otherwise
+ * valid). Without threads the session checks inline, so the first bad input stops the block at once, as in
+ * Core. Throws ValidationError or CheckQueueError; the caller commits the staged block when it is ready to
+ * move its tip, in the same tick.
+ */
+export async function connectBlockChecked(block: Block, ctx: BlockContext, view: CoinsViewCache, checks: ScriptChecks | undefined, opts: ConnectOptions = {}): Promise<StagedBlock> {
+  let staged: StagedBlock;
+  try {
+    staged = stageConnectBlock(block, ctx, view, { ...opts, scriptChecks: checks && ((tx, spent, flags) => checks.add(tx, spent, flags)) });
+  } catch (e) {
+    checks?.cancel();
+    throw e;
+  }
+  await checks?.complete();
+  return staged;
+}
+
+/** connectBlock up to, not including, writing the view. */
+export function stageConnectBlock(block: Block, ctx: BlockContext, view: CoinsViewCache, opts: ConnectOptions = {}): StagedBlock {
   const { height, params } = ctx;
   const hash = blockHash(block.header);
   if (!opts.skipChecks) {
@@ -176,10 +205,7 @@ export function connectBlock(block: Block, ctx: BlockContext, view: CoinsViewCac
   const scriptFlags = blockScriptFlags(height, hash, params);
   const result: ConnectResult = { hash, undo: [], fees: 0, sigopCost: 0, inputs: 0, scriptFlags };
   // The genesis coinbase is unspendable by fiat: Core never adds its outputs.
-  if (hashToHex(hash) === params.genesisHash) {
-    view.setBestBlock(hash);
-    return result;
-  }
+  if (hashToHex(hash) === params.genesisHash) return { result, commit: () => view.setBestBlock(hash) };
 
   // BIP30: no transaction may recreate outputs that are still unspent, except in the two historical repeats.
   // After BIP34 on the known chain duplicates are impossible (until BIP34's indicated heights run out).
@@ -229,7 +255,7 @@ export function connectBlock(block: Block, ctx: BlockContext, view: CoinsViewCac
     if (result.sigopCost > F.MAX_BLOCK_SIGOPS_COST) throw invalid('bad-blk-sigops', 'too many sigops');
 
     if (!coinbase) {
-      if (checks) for (let j = 0; j < spent.length; j++) checks({ tx, txIndex: i, inputIndex: j, spent: spent[j], flags: scriptFlags });
+      checks?.(tx, spent, scriptFlags, i);
       const txUndo: TxUndo = [];
       for (const input of tx.inputs) txUndo.push(work.spendCoin(outpointKey(input.prevout.txid, input.prevout.vout))!);
       result.undo.push(txUndo);
@@ -249,9 +275,8 @@ export function connectBlock(block: Block, ctx: BlockContext, view: CoinsViewCac
   const limit = result.fees + blockSubsidy(height, params);
   if (coinbaseOut > limit) throw invalid('bad-cb-amount', `coinbase pays too much (actual=${coinbaseOut} vs limit=${limit})`);
 
-  if (work instanceof Overlay) work.flush(hash);
-  else view.setBestBlock(hash);
-  return result;
+  const commit = () => (work instanceof Overlay ? work.flush(hash) : view.setBestBlock(hash));
+  return { result, commit };
 }
 
 /** Core's ApplyTxInUndo: puts a spent coin back, reporting 'unclean' when something already sat there. */

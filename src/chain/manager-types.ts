@@ -16,6 +16,10 @@ export interface ChainstateManagerOptions {
   log?: Logger;
   /** Drop a snapshot chainstate (and one set aside as invalid) at startup. */
   resetSnapshot?: boolean;
+  /** Script threads counting the caller's (NodeConfig.scriptThreads: Core's -par worked out); default: one per core. */
+  scriptThreads?: number;
+  /** -assumevalid as 64 hex digits (all zeros: verify every script); undefined: the network's default. */
+  assumeValid?: string;
   /** Where background validation runs: 'worker' (default) or this thread. */
   background?: 'worker' | 'in-process';
   /** Clock in seconds (header time rule, initial-block-download test). */

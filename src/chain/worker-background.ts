@@ -32,6 +32,7 @@ export class WorkerBackground implements BackgroundRunner {
     private readonly base: BlockIndexEntry,
     tip: BlockIndexEntry,
     cacheBytes: number,
+    private readonly scripts: { workers: number; assumedValidHeight: () => number },
     private readonly events: BackgroundEvents,
     private readonly log?: Logger,
   ) {
@@ -46,6 +47,8 @@ export class WorkerBackground implements BackgroundRunner {
       cacheBytes,
       entries: storage.index.chainTo(base).slice(1).map((e) => encodeEntry(e)),
       baseHash: base.key,
+      scriptWorkers: scripts.workers,
+      assumedValidHeight: scripts.assumedValidHeight(),
     };
     this.worker = new Worker(new URL('./background-worker.js', import.meta.url), { workerData: init });
     this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
@@ -77,7 +80,8 @@ export class WorkerBackground implements BackgroundRunner {
     const blocks = (entries ?? [])
       .filter((e) => e.dataPos && e.height <= this.base.height && getAncestor(this.base, e.height) === e)
       .map((e) => ({ hash: e.hash, pos: e.dataPos!, txCount: e.txCount }));
-    if (blocks.length) this.post({ type: 'blocks', blocks });
+    // The best header may have moved since: the assumevalid height is worked out again with every batch.
+    if (blocks.length) this.post({ type: 'blocks', blocks, assumedValidHeight: this.scripts.assumedValidHeight() });
   }
 
   stop(): Promise<void> {
@@ -108,6 +112,7 @@ export class WorkerBackground implements BackgroundRunner {
       case 'invalid':
         this.log?.warn({ block: entry?.key, reason: m.reason }, `background validation: invalid block: ${m.reason} ${m.debug}`);
         if (entry) this.storage.index.markInvalid(entry);
+        if (entry) this.events.onInvalid(entry);
         break;
       case 'persist':
         this.undoChain

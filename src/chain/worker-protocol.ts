@@ -14,10 +14,14 @@ export interface WorkerInit {
   entries: Uint8Array[];
   /** Display hex. */
   baseHash: string;
+  /** Script-check worker threads the worker starts for itself (Core's -par less the calling thread). */
+  scriptWorkers: number;
+  /** The base's ancestors at or below this height have their scripts assumed valid (-1: none), see script-validation.ts. */
+  assumedValidHeight: number;
 }
 
 export type MainToWorker =
-  | { type: 'blocks'; blocks: { hash: Uint8Array; pos: FilePos; txCount: number }[] }
+  | { type: 'blocks'; blocks: { hash: Uint8Array; pos: FilePos; txCount: number }[]; assumedValidHeight: number }
   | { type: 'persisted'; id: number }
   | { type: 'cache'; bytes: number }
   | { type: 'stop' };

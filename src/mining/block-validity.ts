@@ -14,6 +14,7 @@ import { checkBlock, contextualCheckBlock } from '../consensus/block-checks.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import { equalBytes } from '../primitives/bytes.js';
 import type { Block } from '../primitives/block.js';
+import { checkScriptsInline } from '../chain/input-checks.js';
 
 /** Changes stay here; reads fall through to the chainstate's cache (Core's CCoinsViewCache view_dummy). */
 class ScratchView implements CoinsViewCache {
@@ -80,5 +81,6 @@ export function testBlockValidity(manager: ChainstateManager, block: Block, opts
     ancestorHash: (h: number) => getAncestor(prev, h)?.hash,
     params,
   };
-  return connectBlock(block, ctx, new ScratchView(chainstate.cache), { skipChecks: true });
+  // Core's TestBlockValidity checks scripts whatever assumevalid says.
+  return connectBlock(block, ctx, new ScratchView(chainstate.cache), { skipChecks: true, scriptChecks: checkScriptsInline });
 }

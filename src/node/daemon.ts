@@ -181,6 +181,8 @@ class Daemon {
         log,
         background: cfg.background,
         blocksXor: cfg.args.getBoolArg('blocksxor') ?? true,
+        scriptThreads: cfg.scriptThreads,
+        assumeValid: cfg.assumeValid,
         now: () => this.ctx.now(),
       });
       this.ctx.attach(this.manager);

@@ -8,6 +8,7 @@
  *   when enabled, because ignoring it would silently give the user something else than asked.
  * A name absent from this table is unknown, as in Core ("Invalid parameter").
  */
+import { getChainParams } from '../consensus/params.js';
 
 export const FLAG = {
   DEBUG_ONLY: 1,
@@ -54,7 +55,12 @@ implemented('options', 'conf=<file>', 'Specify path to read-only configuration f
 implemented('options', 'datadir=<dir>', 'Specify data directory', NN);
 implemented('options', 'includeconf=<file>', 'Specify additional configuration file, relative to the -datadir path (only useable from configuration file, not command line)');
 implemented('options', 'allowignoredconf', 'For backwards compatibility, treat an unused bitcoin.conf file in the datadir as a warning, not an error.');
-implemented('options', 'assumevalid=<hex>', 'If this block is in the chain assume that it and its ancestors are valid and potentially skip their script verification (0 to verify all)');
+const av = (n: 'main' | 'testnet3' | 'testnet4' | 'signet') => getChainParams(n).defaultAssumeValid;
+implemented(
+  'options',
+  'assumevalid=<hex>',
+  `If this block is in the chain assume that it and its ancestors are valid and potentially skip their script verification (0 to verify all, default: ${av('main')}, testnet3: ${av('testnet3')}, testnet4: ${av('testnet4')}, signet: ${av('signet')})`,
+);
 implemented('options', 'blocksxor', 'Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an existing blocksdir or when `-blocksxor=0` is set, and random for a freshly initialized blocksdir. (default: 1)');
 implemented('options', 'dbcache=<n>', 'Maximum database cache size <n> MiB (minimum 4, default: 450). Make sure you have enough RAM.');
 implemented('options', 'par=<n>', 'Set the number of script verification threads (0 = auto, up to 15, <0 = leave that many cores free, default: 0)');

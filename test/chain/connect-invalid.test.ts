@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assembleBlock, makeCoinbase } from '../../contrib/chaingen/blocks.js';
 import { buildRichChain } from '../../contrib/chaingen/rich-chain.js';
-import type { ScriptCheck } from '../../src/chain/connect-block.js';
+import type { ScriptCheckSink } from '../../src/chain/connect-block.js';
 import type { Coin } from '../../src/coins/coin.js';
 import { parseOutpointKey } from '../../src/coins/view.js';
 import { blockSubsidy, getChainParams } from '../../src/consensus/params.js';
@@ -46,8 +46,8 @@ test('a rich generated chain connects; invalid blocks are refused with Core reas
   const rich = buildRichChain({ seed: 'connect-block', blocks: 112, outputsPerTx: 20, reorgDepth: 3 });
   const chain = new ChainDriver(params);
   chain.connect(params.genesis);
-  const checks: ScriptCheck[] = [];
-  const scriptChecks = (c: ScriptCheck) => void checks.push(c);
+  const checks: { tx: Transaction; txIndex: number; inputIndex: number; spent: Coin; flags: number }[] = [];
+  const scriptChecks: ScriptCheckSink = (tx, spent, flags, txIndex) => spent.forEach((c, inputIndex) => checks.push({ tx, txIndex, inputIndex, spent: c, flags }));
   for (const gb of rich.blocks.slice(0, rich.forkHeight)) chain.connect(gb.block, { scriptChecks });
   // The losing branch connects, is disconnected, and the winning one follows: Core's reorganisation steps.
   for (const gb of rich.staleBlocks) chain.connect(gb.block);

@@ -1,0 +1,110 @@
+/**
+ * Script checks on real mainnet blocks through the check queue: inputs/s for blocks 866342 (7,972 mixed
+ * inputs) and 367891 (20,817 legacy inputs) with 1 thread (inline, -par=1) and 2 threads (one worker plus
+ * the calling thread, -par=2), measured in the same run. Run alone: `node dist/test/bench/script-checks.js`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CheckQueue } from '../../src/chain/check-queue.js';
+import { blockScriptFlags } from '../../src/chain/connect-block.js';
+import { getChainParams } from '../../src/consensus/params.js';
+import { blockHash, parseBlock, type Block } from '../../src/primitives/block.js';
+import { fromHex } from '../../src/primitives/bytes.js';
+import type { TxOut } from '../../src/primitives/transaction.js';
+import { vector } from '../helpers.js';
+
+export interface ScriptCheckFigure {
+  height: number;
+  inputs: number;
+  threads: number;
+  /** Best of the rounds. */
+  seconds: number;
+  inputsPerSec: number;
+  /** CPU seconds of the whole process (all threads) in that round: overhead shows here even on a busy machine. */
+  cpuSeconds: number;
+}
+
+interface SpentJson {
+  txout: { value: number; script_pubkey: string };
+}
+
+interface BenchBlock {
+  height: number;
+  block: Block;
+  /** Spent outputs per non-coinbase transaction, input order. */
+  spent: TxOut[][];
+  flags: number;
+}
+
+const params = getChainParams('main');
+
+function loadBlock(height: number): BenchBlock | undefined {
+  const raw = vector('mainnet', `block-${height}.raw`);
+  const json = vector('mainnet', `block-${height}-spent.json`);
+  if (!existsSync(raw) || !existsSync(json)) return undefined;
+  const block = parseBlock(readFileSync(raw));
+  const coins = (JSON.parse(readFileSync(json, 'utf8')) as SpentJson[]).map((c) => ({ value: c.txout.value, script: fromHex(c.txout.script_pubkey) }));
+  const spent: TxOut[][] = [];
+  let k = 0;
+  for (const tx of block.txs.slice(1)) {
+    spent.push(coins.slice(k, k + tx.inputs.length));
+    k += tx.inputs.length;
+  }
+  if (k !== coins.length) throw new Error(`block ${height}: ${coins.length} spent outputs for ${k} inputs`);
+  return { height, block, spent, flags: blockScriptFlags(height, blockHash(block.header), params) };
+}
+
+/** One block's checks through `queue`; throws if any input fails (the blocks are valid). */
+async function checkBlock(queue: CheckQueue, b: BenchBlock): Promise<void> {
+  const session = queue.session();
+  b.block.txs.slice(1).forEach((tx, i) => session.add(tx, b.spent[i], b.flags));
+  await session.complete();
+}
+
+/** inputs/s per block and thread count; empty when the vectors are absent. */
+export async function benchScriptChecks(opts: { rounds?: number; threads?: number[]; heights?: number[] } = {}): Promise<ScriptCheckFigure[]> {
+  const rounds = opts.rounds ?? 3;
+  const figures: ScriptCheckFigure[] = [];
+  for (const height of opts.heights ?? [866342, 367891]) {
+    const b = loadBlock(height);
+    if (!b) continue;
+    const inputs = b.spent.reduce((n, s) => n + s.length, 0);
+    for (const threads of opts.threads ?? [1, 2]) {
+      const queue = new CheckQueue({ workers: threads - 1 });
+      try {
+        await checkBlock(queue, b); // warm-up: JIT and the worker's first batch
+        let best = Infinity;
+        let cpu = 0;
+        for (let r = 0; r < rounds; r++) {
+          const t0 = performance.now();
+          const c0 = process.cpuUsage();
+          await checkBlock(queue, b);
+          const seconds = (performance.now() - t0) / 1000;
+          const c = process.cpuUsage(c0);
+          if (seconds < best) [best, cpu] = [seconds, (c.user + c.system) / 1e6];
+        }
+        figures.push({ height, inputs, threads, seconds: best, inputsPerSec: inputs / best, cpuSeconds: cpu });
+      } finally {
+        await queue.close();
+      }
+    }
+  }
+  return figures;
+}
+
+export function formatScriptCheckFigures(figures: ScriptCheckFigure[]): string[] {
+  const lines = figures.map(
+    (f) => `script checks  block ${f.height}: ${Math.round(f.inputsPerSec).toLocaleString('en-US')} inputs/s with ${f.threads} thread${f.threads > 1 ? 's' : ''} (${f.inputs.toLocaleString('en-US')} inputs in ${(f.seconds * 1000).toFixed(0)} ms, best of the rounds; ${f.cpuSeconds.toFixed(2)} CPU s)`,
+  );
+  for (const f of figures) {
+    const one = figures.find((g) => g.height === f.height && g.threads === 1);
+    if (one && f.threads === 2) lines.push(`script checks  block ${f.height}: second thread x${(f.inputsPerSec / one.inputsPerSec).toFixed(2)} (same run; goal >= 1.8)`);
+  }
+  return lines;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const figures = await benchScriptChecks();
+  if (figures.length === 0) console.log('script checks  skipped: ../shared/vectors/mainnet not found');
+  for (const line of formatScriptCheckFigures(figures)) console.log(line);
+}

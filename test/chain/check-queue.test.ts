@@ -1,0 +1,76 @@
+/**
+ * The check queue on its own: Core's -par arithmetic, and the same verdicts inline and on workers for a
+ * real mainnet block's inputs (all pass) and for the same block with one amount changed (which breaks the
+ * BIP143/BIP341 signature hashes of that input): Core's reason, whatever the thread count or batch size.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { CheckQueue, scriptCheckWorkers } from '../../src/chain/check-queue.js';
+import { blockScriptFlags } from '../../src/chain/connect-block.js';
+import { getChainParams } from '../../src/consensus/params.js';
+import { ValidationError } from '../../src/consensus/validation-error.js';
+import { blockHash, parseBlock } from '../../src/primitives/block.js';
+import { fromHex } from '../../src/primitives/bytes.js';
+import type { TxOut } from '../../src/primitives/transaction.js';
+import { vector } from '../helpers.js';
+
+const HEIGHT = 866342;
+const RAW = vector('mainnet', `block-${HEIGHT}.raw`);
+const SPENT = vector('mainnet', `block-${HEIGHT}-spent.json`);
+const skip = existsSync(RAW) && existsSync(SPENT) ? false : `mainnet block ${HEIGHT} and its spent outputs not found`;
+
+test("-par: Core's meaning (0 = one thread per core, <0 = leave cores free, at most 15 workers)", () => {
+  assert.equal(scriptCheckWorkers(0, 2), 1);
+  assert.equal(scriptCheckWorkers(0, 8), 7);
+  assert.equal(scriptCheckWorkers(1, 8), 0);
+  assert.equal(scriptCheckWorkers(2, 8), 1);
+  assert.equal(scriptCheckWorkers(-1, 8), 6);
+  assert.equal(scriptCheckWorkers(-10, 8), 0);
+  assert.equal(scriptCheckWorkers(64, 8), 15);
+  assert.equal(scriptCheckWorkers(0, 64), 15);
+});
+
+const queues: CheckQueue[] = [];
+after(async () => {
+  for (const q of queues) await q.close();
+});
+
+function load() {
+  const block = parseBlock(readFileSync(RAW));
+  const coins = (JSON.parse(readFileSync(SPENT, 'utf8')) as { txout: { value: number; script_pubkey: string } }[]).map((c) => ({ value: c.txout.value, script: fromHex(c.txout.script_pubkey) }));
+  const spent: TxOut[][] = [];
+  let k = 0;
+  for (const tx of block.txs.slice(1)) spent.push(coins.slice(k, (k += tx.inputs.length)));
+  return { block, spent, flags: blockScriptFlags(HEIGHT, blockHash(block.header), getChainParams('main')) };
+}
+
+async function verdict(queue: CheckQueue, b: ReturnType<typeof load>): Promise<string | undefined> {
+  const s = queue.session();
+  try {
+    b.block.txs.slice(1).forEach((tx, i) => s.add(tx, b.spent[i], b.flags));
+    await s.complete();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return `${e.reason} | ${e.debug}`;
+  }
+}
+
+test(`mainnet block ${HEIGHT}: the same verdicts inline and on workers`, { skip }, async () => {
+  const b = load();
+  // A segwit input late in the block, its amount off by one satoshi.
+  let t = b.spent.length - 1;
+  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
+  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  assert.ok(b.block.txs[t + 1].inputs[0].witness.length > 0, 'the changed input spends a segwit output');
+  const answers: (string | undefined)[][] = [];
+  for (const [workers, batchSize] of [[0, 128], [1, 128], [2, 16]]) {
+    const q = new CheckQueue({ workers, batchSize });
+    queues.push(q);
+    answers.push([await verdict(q, b), await verdict(q, bad)]);
+  }
+  assert.equal(answers[0][0], undefined);
+  assert.match(answers[0][1]!, /^block-script-verify-flag-failed \(.+\) \| input 0 of [0-9a-f]{64} \(wtxid [0-9a-f]{64}\), spending [0-9a-f]{64}:\d+$/);
+  for (const a of answers.slice(1)) assert.deepEqual(a, answers[0]);
+});
