@@ -224,6 +224,8 @@ export class ChainstateManager {
       },
       onError: (e: Error) => {
         this.log.error({ err: e }, 'background validation failed');
+        // A corrupt block or an I/O failure stops the node, as in Core; it says nothing about the snapshot.
+        if (e instanceof FatalError) this.fatal ??= e;
         this.resolveBackgroundDone?.();
       },
     };
@@ -337,8 +339,7 @@ export class ChainstateManager {
 
   /** Accepts a block and moves the chainstates forward. Throws ValidationError for a bad block. */
   processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       const result = await this.storage.acceptBlock(bytes);
       if (result.isNew) {
         await this.active.activateBestChain();
@@ -446,8 +447,7 @@ export class ChainstateManager {
    * Throws ChainOverrideError for a block at or below the base of an active snapshot chainstate.
    */
   invalidateBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await invalidateBlock(this.active, this.storage.index, entry, this.log);
       this.rebalanceCaches();
     });
@@ -455,8 +455,7 @@ export class ChainstateManager {
 
   /** reconsiderblock: clears the failure marks of `entry`, its ancestors and descendants, and reactivates. */
   reconsiderBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await reconsiderBlock(this.active, this.storage.index, entry);
       // An in-process background chainstate shares the index: blocks below the base may be usable again.
       this.runner?.notify();
@@ -466,8 +465,7 @@ export class ChainstateManager {
 
   /** preciousblock: `entry` wins ties against chains of equal work (until the tip gains work). */
   preciousBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await this.precious.apply(this.active, this.storage.index, entry);
     });
   }
@@ -517,6 +515,19 @@ export class ChainstateManager {
 
   private checkUsable(): void {
     if (this.fatal) throw this.fatal;
+  }
+
+  /** Queued, refused after a fatal error, and a fatal error it meets (Core's FatalError) stops every later call. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof FatalError) this.fatal ??= e;
+        throw e;
+      }
+    });
   }
 
   /** Stops background validation and flushes everything, after the calls queued before it. */

@@ -20,6 +20,8 @@ import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type Bloc
 import { isFailed } from './block-status.js';
 import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
 import type { ChainstateRole } from './lifecycle.js';
+import { FatalError } from './manager-types.js';
+import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, readBlockMismatch, recheckStoredBlock } from './read-check.js';
 import type { BlockUndo } from './undo.js';
 
 /** What a chainstate needs from block storage (the main thread's BlockStorage, or the worker's proxy). */
@@ -160,7 +162,8 @@ export class Chainstate {
   /** Connects `entry`, a child of the tip, and writes its undo data. Throws ValidationError. */
   async connectTip(entry: BlockIndexEntry): Promise<void> {
     if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
-    const block = await this.opts.source.readBlock(entry);
+    const block = await this.readStoredBlock(entry, MSG_FAILED_READ_BLOCK);
+    recheckStoredBlock(block, this.opts.params);
     const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
     // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
     this.chain.push(entry);
@@ -176,13 +179,33 @@ export class Chainstate {
       throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
     }
     if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
-    const block = await this.opts.source.readBlock(entry);
+    const block = await this.readStoredBlock(entry, MSG_FAILED_DISCONNECT);
     const undo = await this.opts.source.readUndo(entry);
     const result = disconnectBlock(block, undo, this.cache, entry.height);
     if (result === 'failed') throw new Error(`failed to disconnect block ${entry.key} (height ${entry.height}): its undo data does not match the UTXO set`);
     if (result === 'unclean') this.opts.log?.warn({ block: entry.key }, 'disconnect was unclean (Core tolerates this for old duplicate coinbases)');
     this.chain.pop();
     await this.maybeFlush();
+  }
+
+  /**
+   * A stored block, checked as Core's ReadBlock does. Any failure (I/O, parse, not the indexed block) is
+   * logged with its cause and is Core's `fatal` error: the node stops rather than build on bad data.
+   */
+  private async readStoredBlock(entry: BlockIndexEntry, fatal: string): Promise<Block> {
+    let block: Block;
+    try {
+      block = await this.opts.source.readBlock(entry);
+    } catch (e) {
+      this.opts.log?.error({ err: e, block: entry.key }, `Deserialize or I/O error - ${(e as Error).message} while reading block`);
+      throw new FatalError(fatal, { cause: e });
+    }
+    const mismatch = readBlockMismatch(block, entry, this.opts.params);
+    if (mismatch) {
+      this.opts.log?.error({ block: entry.key, height: entry.height }, mismatch);
+      throw new FatalError(fatal, { cause: new Error(mismatch) });
+    }
+    return block;
   }
 
   /** Flushes when the cache is over its budget. */
