@@ -22,6 +22,7 @@ import { connectBlock, disconnectBlock, type BlockContext } from './connect-bloc
 import type { ChainstateRole } from './lifecycle.js';
 import { FatalError } from './manager-types.js';
 import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, readBlockMismatch, recheckStoredBlock } from './read-check.js';
+import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
 
 /** What a chainstate needs from block storage (the main thread's BlockStorage, or the worker's proxy). */
@@ -60,6 +61,8 @@ export class Chainstate {
   private chain: BlockIndexEntry[];
   private stopped = false;
   private closed = false;
+  /** Connect, disconnect and flush one at a time, whoever calls them (the manager, a background runner). */
+  private readonly steps = new SerialQueue();
 
   private constructor(
     private readonly opts: ChainstateOptions,
@@ -160,31 +163,51 @@ export class Chainstate {
   }
 
   /** Connects `entry`, a child of the tip, and writes its undo data. Throws ValidationError. */
-  async connectTip(entry: BlockIndexEntry): Promise<void> {
-    if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
-    const block = await this.readStoredBlock(entry, MSG_FAILED_READ_BLOCK);
-    recheckStoredBlock(block, this.opts.params);
-    const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
-    // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
-    this.chain.push(entry);
-    await this.opts.source.writeUndo(entry, result.undo);
-    this.opts.source.markConnected(entry);
-    this.opts.onConnected?.(entry, { inputs: result.inputs });
+  connectTip(entry: BlockIndexEntry): Promise<void> {
+    return this.steps.run(async () => {
+      if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
+      const block = await this.readStoredBlock(entry, MSG_FAILED_READ_BLOCK);
+      recheckStoredBlock(block, this.opts.params);
+      const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
+      // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
+      this.chain.push(entry);
+      await this.opts.source.writeUndo(entry, result.undo);
+      this.opts.source.markConnected(entry);
+      this.opts.onConnected?.(entry, { inputs: result.inputs });
+    });
   }
 
-  /** Disconnects the tip using its undo data. Never below a snapshot base (there is no undo data there). */
+  /**
+   * Disconnects the tip using its undo data (Core's DisconnectTip): on a child view of the cache, committed
+   * only when DisconnectBlock is clean. Anything else (unreadable block or undo, 'failed', and 'unclean'
+   * too, as Core's DisconnectTip takes any result but DISCONNECT_OK as failure) is Core's fatal error, with
+   * the cache as it was. Never below a snapshot base (there is no undo data there).
+   */
   async disconnectTip(): Promise<void> {
-    const entry = this.tip;
-    if (this.role === 'snapshot' && this.base && entry.height <= this.base.height) {
-      throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
-    }
-    if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
-    const block = await this.readStoredBlock(entry, MSG_FAILED_DISCONNECT);
-    const undo = await this.opts.source.readUndo(entry);
-    const result = disconnectBlock(block, undo, this.cache, entry.height);
-    if (result === 'failed') throw new Error(`failed to disconnect block ${entry.key} (height ${entry.height}): its undo data does not match the UTXO set`);
-    if (result === 'unclean') this.opts.log?.warn({ block: entry.key }, 'disconnect was unclean (Core tolerates this for old duplicate coinbases)');
-    this.chain.pop();
+    await this.steps.run(async () => {
+      const entry = this.tip;
+      if (this.role === 'snapshot' && this.base && entry.height <= this.base.height) {
+        throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
+      }
+      if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
+      const block = await this.readStoredBlock(entry, MSG_FAILED_DISCONNECT);
+      let undo: BlockUndo;
+      try {
+        undo = await this.opts.source.readUndo(entry);
+      } catch (e) {
+        this.opts.log?.error({ err: e, block: entry.key }, 'DisconnectBlock(): failure reading undo data');
+        throw new FatalError(MSG_FAILED_DISCONNECT, { cause: e });
+      }
+      const view = new CoinsCache(this.cache);
+      const result = disconnectBlock(block, undo, view, entry.height);
+      if (result !== 'ok') {
+        this.opts.log?.error({ block: entry.key, height: entry.height, result }, `DisconnectTip(): DisconnectBlock ${entry.key} failed`);
+        throw new FatalError(MSG_FAILED_DISCONNECT, { cause: new Error(`DisconnectBlock returned ${result}`) });
+      }
+      // The coins and the tip change together, with no await between them.
+      view.flushToParent();
+      this.chain.pop();
+    });
     await this.maybeFlush();
   }
 
@@ -213,21 +236,34 @@ export class Chainstate {
     if (this.cache.memoryUsage > this.cacheBytes) await this.flush();
   }
 
-  /** Block data and index first, then the coins in one atomic batch (best block included). */
-  async flush(keepCache = false): Promise<void> {
+  /**
+   * Block data and index first, then the coins in one atomic batch (best block included). Waits for a
+   * block being connected or disconnected: its undo data and index entry must be in the same persist as
+   * the coins that reflect it.
+   */
+  flush(keepCache = false): Promise<void> {
+    return this.steps.run(() => this.flushNow(keepCache));
+  }
+
+  private async flushNow(keepCache: boolean): Promise<void> {
     await this.opts.source.persist();
     if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
     if (keepCache) await this.cache.sync();
     else await this.cache.flush();
   }
 
-  /** Flushes and closes the database; later calls do nothing. */
+  /** Flushes and closes the database (also when the flush fails: what was durable stays so); later calls do nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
-    await this.flush();
-    await this.db.close();
+    await this.steps.run(async () => {
+      try {
+        await this.flushNow(false);
+      } finally {
+        await this.db.close();
+      }
+    });
   }
 
   /**
