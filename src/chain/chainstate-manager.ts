@@ -168,6 +168,7 @@ export class ChainstateManager {
       params: this.params,
       cacheBytes: this.dbcache,
       log: this.log,
+      now: this.opts.now,
       // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
       onConnected:
         role === 'snapshot'
@@ -350,11 +351,23 @@ export class ChainstateManager {
     });
   }
 
-  /** Accepts a header alone (headers-first sync). */
+  /**
+   * Accepts a header alone (headers-first sync). Past the write interval it queues the periodic write, so
+   * headers reach disk even while no block arrives.
+   */
   processHeader(header: BlockHeader): BlockIndexEntry {
     this.checkUsable();
-    return this.storage.index.acceptHeader(header);
+    const entry = this.storage.index.acceptHeader(header);
+    if (this.active.periodicWriteDue && !this.periodicQueued) {
+      this.periodicQueued = true;
+      this.exclusive(() => this.active.flushPeriodic())
+        .catch((e) => this.log.error({ err: e }, 'periodic write failed'))
+        .finally(() => (this.periodicQueued = false));
+    }
+    return entry;
   }
+
+  private periodicQueued = false;
 
   /**
    * loadtxoutset. Throws SnapshotError (file, header) or SnapshotActivationError (Core's reasons).
@@ -471,9 +484,10 @@ export class ChainstateManager {
   }
 
   /**
-   * Core's FlushStateToDisk(PERIODIC): stored blocks and the block index, then the active chainstate's
-   * coins, keeping its cache warm. A background chainstate flushes on its own (in its worker, which owns
-   * its database, or between its steps here) and is left alone.
+   * Writes now (Core's ForceFlushStateToDisk with a warm cache): stored blocks and the block index, then
+   * the active chainstate's coins. Periodic writes need no caller: every chainstate makes them itself
+   * (Chainstate.flushPeriodic). A background chainstate flushes on its own (in its worker, which owns its
+   * database, or between its steps here) and is left alone.
    */
   flush(): Promise<void> {
     return this.serial.run(() => this.active.flush(true));

@@ -50,6 +50,20 @@ export interface ChainstateOptions {
   log?: Logger;
   /** Called after each block is connected (progress reporting). */
   onConnected?: (entry: BlockIndexEntry, info: { inputs: number }) => void;
+  /** Clock in seconds (Core's mockable NodeClock): when the periodic write is due. */
+  now?: () => number;
+}
+
+/**
+ * Core's DATABASE_WRITE_INTERVAL_MIN/MAX, in seconds: blocks, block index and coins are written at a random
+ * point of this window after the last write, so that nodes do not settle into writing in step.
+ */
+export const WRITE_INTERVAL_MIN = 50 * 60;
+export const WRITE_INTERVAL_MAX = 70 * 60;
+
+/** Core's LargeCoinsCacheThreshold: above it a periodic check empties the cache (no block is in progress then). */
+export function largeCacheThreshold(total: number): number {
+  return Math.max(Math.floor((total * 9) / 10), total - 10 * 1024 * 1024);
 }
 
 export class Chainstate {
@@ -63,6 +77,8 @@ export class Chainstate {
   private closed = false;
   /** Connect, disconnect and flush one at a time, whoever calls them (the manager, a background runner). */
   private readonly steps = new SerialQueue();
+  /** When the periodic write is due (seconds); unset until the first check, as Core's m_next_write. */
+  private nextWrite: number | undefined;
 
   private constructor(
     private readonly opts: ChainstateOptions,
@@ -159,6 +175,7 @@ export class Chainstate {
       }
       if (!failed && this.tip !== target) break;
     }
+    await this.flushPeriodic();
     return connected;
   }
 
@@ -236,6 +253,30 @@ export class Chainstate {
     if (this.cache.memoryUsage > this.cacheBytes) await this.flush();
   }
 
+  /** The periodic write is due (headers alone arrived: the caller may ask for it). */
+  get periodicWriteDue(): boolean {
+    return this.nextWrite !== undefined && this.clock() >= this.nextWrite;
+  }
+
+  /**
+   * Core's FlushStateToDisk(PERIODIC), at the end of every activateBestChain: once the write interval has
+   * passed, blocks, block index and coins are written and the cache kept warm (Core's Sync); a cache past
+   * LargeCoinsCacheThreshold is written and emptied. The first call only sets the time of the next write.
+   */
+  async flushPeriodic(): Promise<void> {
+    this.nextWrite ??= this.nextWriteTime();
+    const large = this.cache.memoryUsage > largeCacheThreshold(this.cacheBytes);
+    if (large || this.periodicWriteDue) await this.flush(!large);
+  }
+
+  private clock(): number {
+    return this.opts.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  private nextWriteTime(): number {
+    return this.clock() + WRITE_INTERVAL_MIN + Math.floor(Math.random() * (WRITE_INTERVAL_MAX - WRITE_INTERVAL_MIN + 1));
+  }
+
   /**
    * Block data and index first, then the coins in one atomic batch (best block included). Waits for a
    * block being connected or disconnected: its undo data and index entry must be in the same persist as
@@ -250,6 +291,8 @@ export class Chainstate {
     if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
     if (keepCache) await this.cache.sync();
     else await this.cache.flush();
+    // Every full write restarts the interval, whatever asked for it (Core: should_write).
+    this.nextWrite = this.nextWriteTime();
   }
 
   /** Flushes and closes the database (also when the flush fails: what was durable stays so); later calls do nothing. */

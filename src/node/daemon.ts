@@ -19,8 +19,6 @@ import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
 
-/** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
-const PERIODIC_FLUSH_MS = 60_000;
 /** How often the daemon looks for a fatal engine error (the engine reports it through `manager.fatal`). */
 const FATAL_CHECK_MS = 200;
 /** A shutdown that has not finished by then is forced (a stuck worker must not keep the process alive). */
@@ -82,7 +80,6 @@ class Daemon {
   private manager: ChainstateManager | undefined;
   private sources: RunningSources | undefined;
   private status: StatusReporter | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
   private fatalTimer: NodeJS.Timeout | undefined;
   /** Core's AbortNode: a fatal engine error (a snapshot that failed validation) ends the node with status 1. */
   private fatalMessage: string | undefined;
@@ -180,7 +177,6 @@ class Daemon {
       if (!this.shuttingDown) {
         this.sources = await startSources(cfg, this.ctx);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
-        this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
         this.server?.setWarmupFinished();
         log.info('init message: Done loading');
@@ -211,12 +207,6 @@ class Daemon {
     this.requestShutdown();
   }
 
-  private periodicFlush(): void {
-    const m = this.manager;
-    if (!m) return;
-    void this.ctx.exclusive(() => m.flush()).catch((e) => this.log.error({ err: e }, 'periodic flush failed'));
-  }
-
   /** Core's Shutdown(): in order, each step tolerating the failure of the one before. Returns false on errors. */
   private async shutdown(): Promise<boolean> {
     const { log } = this;
@@ -236,7 +226,6 @@ class Daemon {
       }
     };
     log.info('Shutdown: In progress...');
-    clearInterval(this.flushTimer);
     clearInterval(this.fatalTimer);
     this.status?.stop();
     await step('stopping the RPC server', () => this.server?.close());
