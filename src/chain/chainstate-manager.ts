@@ -136,7 +136,7 @@ export class ChainstateManager {
     } else {
       this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
     }
-    this.rebalanceCaches();
+    await this.rebalanceCaches();
     await this.active.activateBestChain();
   }
 
@@ -295,7 +295,7 @@ export class ChainstateManager {
       // At runtime the background chainstate closed its database on reaching the base; its directory is
       // cleaned up at the next start (renames are too risky while running, as in Core).
       if (!atStartup) this.normal = undefined;
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
       return true;
     }
     if (au) this.log.error(`[snapshot] hash mismatch: actual=${actual}, expected=${au.hashSerialized}`);
@@ -314,15 +314,29 @@ export class ChainstateManager {
     return false;
   }
 
-  /** Core's IsInitialBlockDownload, reduced to what we know: the active tip is old or below the best header. */
+  /**
+   * Core v30's IsInitialBlockDownload: the active tip has less work than the network's MinimumChainWork,
+   * or is older than 24 h. Once false it stays false (Core's latch), so the cache split and everything
+   * else that asks is decided once, not again with every header that runs ahead of the tip.
+   */
   isInitialBlockDownload(): boolean {
+    if (this.finishedIbd) return false;
     const tip = this.active.tip;
     const now = this.opts.now?.() ?? Math.floor(Date.now() / 1000);
-    return tip.chainWork < this.storage.index.bestHeader.chainWork || tip.header.time < now - MAX_TIP_AGE;
+    if (tip.chainWork < this.params.minimumChainWork || tip.header.time < now - MAX_TIP_AGE) return true;
+    this.log.info('Leaving InitialBlockDownload (latching to false)');
+    this.finishedIbd = true;
+    return false;
   }
 
-  /** Core's MaybeRebalanceCaches, with the 1%/99% split while a snapshot loads. */
-  rebalanceCaches(): void {
+  private finishedIbd = false;
+
+  /**
+   * Core's MaybeRebalanceCaches, with the 1%/99% split while a snapshot loads. A chainstate whose share
+   * shrinks writes and empties its cache at once (Core's ResizeCoinsCaches), and shrinking goes first, so
+   * the caches together stay within dbcache.
+   */
+  async rebalanceCaches(): Promise<void> {
     const phase: CachePhase = this.loading
       ? { kind: 'loading-snapshot' }
       : this.background
@@ -331,10 +345,18 @@ export class ChainstateManager {
           ? { kind: 'snapshot-only' }
           : { kind: 'single' };
     const split = splitCache(this.dbcache, phase);
-    if (this.snapshot) this.snapshot.cacheBytes = split.snapshot;
-    if (this.normal && this.normal !== this.snapshot) {
-      this.normal.cacheBytes = split.background || this.dbcache;
-      this.runner?.setCacheBytes(this.normal.cacheBytes);
+    const shares: [Chainstate, number][] = [];
+    if (this.snapshot) shares.push([this.snapshot, split.snapshot]);
+    if (this.normal && this.normal !== this.snapshot) shares.push([this.normal, split.background || this.dbcache]);
+    shares.sort(([a, x], [b, y]) => x - a.cacheBytes - (y - b.cacheBytes));
+    for (const [cs, bytes] of shares) {
+      if (cs === this.normal && this.runner instanceof WorkerBackground) {
+        // The worker owns this chainstate's database and cache.
+        cs.cacheBytes = bytes;
+        this.runner.setCacheBytes(bytes);
+      } else {
+        await cs.resizeCache(bytes);
+      }
     }
   }
 
@@ -345,7 +367,7 @@ export class ChainstateManager {
       if (result.isNew) {
         await this.active.activateBestChain();
         this.runner?.notify([result.entry]);
-        this.rebalanceCaches();
+        await this.rebalanceCaches();
       }
       return result;
     });
@@ -394,7 +416,7 @@ export class ChainstateManager {
       try {
         await this.serial.run(async () => {
           this.checkUsable();
-          this.rebalanceCaches();
+          await this.rebalanceCaches();
           // The active chainstate must have written what it has before the snapshot becomes active.
           await this.active.flush();
           ctx.activeTip = this.active.tip;
@@ -409,7 +431,7 @@ export class ChainstateManager {
       }
     } finally {
       reader.close();
-      this.rebalanceCaches();
+      await this.serial.run(() => this.rebalanceCaches()).catch((e) => this.log.error({ err: e }, 'rebalancing the caches failed'));
     }
   }
 
@@ -435,7 +457,7 @@ export class ChainstateManager {
     this.normal!.becomeBackground(base);
     this.validity = 'unvalidated';
     this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
-    this.rebalanceCaches();
+    await this.rebalanceCaches();
     await this.startBackground();
     await this.snapshot.activateBestChain();
     return result;
@@ -462,7 +484,7 @@ export class ChainstateManager {
   invalidateBlock(entry: BlockIndexEntry): Promise<void> {
     return this.exclusive(async () => {
       await invalidateBlock(this.active, this.storage.index, entry, this.log);
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
     });
   }
 
@@ -472,7 +494,7 @@ export class ChainstateManager {
       await reconsiderBlock(this.active, this.storage.index, entry);
       // An in-process background chainstate shares the index: blocks below the base may be usable again.
       this.runner?.notify();
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
     });
   }
 

@@ -20,7 +20,7 @@ import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type Bloc
 import { isFailed } from './block-status.js';
 import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
 import type { ChainstateRole } from './lifecycle.js';
-import { FatalError } from './manager-types.js';
+import { FatalError, splitTipAndDb } from './manager-types.js';
 import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, readBlockMismatch, recheckStoredBlock } from './read-check.js';
 import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
@@ -246,6 +246,23 @@ export class Chainstate {
       throw new FatalError(fatal, { cause: new Error(mismatch) });
     }
     return block;
+  }
+
+  /**
+   * Core's ResizeCoinsCaches: a smaller budget writes and empties the cache at once (it may hold far more
+   * than its new share), a larger one writes only if the cache is still over it.
+   */
+  async resizeCache(bytes: number): Promise<void> {
+    if (bytes === this.cacheBytes) return;
+    const shrinking = bytes < this.cacheBytes;
+    this.cacheBytes = bytes;
+    if (this.closed) return;
+    const { coinsDb, coinsTip } = splitTipAndDb(bytes);
+    const name = `Chainstate [${this.role === 'snapshot' ? 'snapshot' : 'ibd'}] @ height ${this.height} (${this.tip.key})`;
+    this.opts.log?.info(`[${name}] resized coinsdb cache to ${(coinsDb / 1048576).toFixed(1)} MiB`);
+    this.opts.log?.info(`[${name}] resized coinstip cache to ${(coinsTip / 1048576).toFixed(1)} MiB`);
+    if (shrinking) await this.flush();
+    else await this.maybeFlush();
   }
 
   /** Flushes when the cache is over its budget. */
