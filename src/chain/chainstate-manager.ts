@@ -16,6 +16,7 @@ import { pino, type Logger } from 'pino';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
+import { ValidationError } from '../consensus/validation-error.js';
 import type { Coin } from '../coins/coin.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
 import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
@@ -40,6 +41,7 @@ import { checkActivation, openSnapshot, populateSnapshot, SnapshotActivationErro
 import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } from './dump.js';
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
+import { MSG_FAILED_WRITE_BLOCK, writeFailure } from './read-check.js';
 import type { BlockUndo } from './undo.js';
 import { backgroundStatusOf, FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
@@ -363,7 +365,11 @@ export class ChainstateManager {
   /** Accepts a block and moves the chainstates forward. Throws ValidationError for a bad block. */
   processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
     return this.exclusive(async () => {
-      const result = await this.storage.acceptBlock(bytes);
+      const result = await this.storage.acceptBlock(bytes).catch((e: unknown) => {
+        if (e instanceof ValidationError) throw e;
+        this.log.error({ err: e }, 'Failed to write block');
+        throw writeFailure(e, MSG_FAILED_WRITE_BLOCK);
+      });
       if (result.isNew) {
         await this.active.activateBestChain();
         this.runner?.notify([result.entry]);

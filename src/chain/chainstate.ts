@@ -21,7 +21,7 @@ import { isFailed } from './block-status.js';
 import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
 import type { ChainstateRole } from './lifecycle.js';
 import { FatalError, splitTipAndDb } from './manager-types.js';
-import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, readBlockMismatch, recheckStoredBlock } from './read-check.js';
+import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, MSG_FAILED_WRITE_UNDO, readBlockMismatch, recheckStoredBlock, writeFailure } from './read-check.js';
 import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
 
@@ -77,6 +77,8 @@ export class Chainstate {
   private closed = false;
   /** Connect, disconnect and flush one at a time, whoever calls them (the manager, a background runner). */
   private readonly steps = new SerialQueue();
+  /** A block's coins are in the cache but its undo data could not be written: the cache is never flushed. */
+  private unwritable = false;
   /** When the periodic write is due (seconds); unset until the first check, as Core's m_next_write. */
   private nextWrite: number | undefined;
 
@@ -188,7 +190,14 @@ export class Chainstate {
       const result = connectBlock(block, this.context(entry), this.cache, { skipChecks: true });
       // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
       this.chain.push(entry);
-      await this.opts.source.writeUndo(entry, result.undo);
+      try {
+        await this.opts.source.writeUndo(entry, result.undo);
+      } catch (e) {
+        // The cache is at this block, its undo data is not: it must never be written (see close).
+        this.unwritable = true;
+        this.opts.log?.error({ err: e, block: entry.key }, 'Failed to write undo data');
+        throw writeFailure(e, MSG_FAILED_WRITE_UNDO);
+      }
       this.opts.source.markConnected(entry);
       this.opts.onConnected?.(entry, { inputs: result.inputs });
     });
@@ -304,10 +313,16 @@ export class Chainstate {
   }
 
   private async flushNow(keepCache: boolean): Promise<void> {
-    await this.opts.source.persist();
-    if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
-    if (keepCache) await this.cache.sync();
-    else await this.cache.flush();
+    if (this.unwritable) throw new FatalError(MSG_FAILED_WRITE_UNDO);
+    try {
+      await this.opts.source.persist();
+      if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
+      if (keepCache) await this.cache.sync();
+      else await this.cache.flush();
+    } catch (e) {
+      this.opts.log?.error({ err: e }, 'System error while flushing');
+      throw writeFailure(e, `System error while flushing: ${(e as Error).message}`);
+    }
     // Every full write restarts the interval, whatever asked for it (Core: should_write).
     this.nextWrite = this.nextWriteTime();
   }
@@ -319,7 +334,10 @@ export class Chainstate {
     this.unsubscribe?.();
     await this.steps.run(async () => {
       try {
-        await this.flushNow(false);
+        // After a failed undo write the cache is ahead of what could be undone: the database keeps the
+        // last consistent state, and the next start connects the blocks after it again.
+        if (this.unwritable) await this.opts.source.persist();
+        else await this.flushNow(false);
       } finally {
         await this.db.close();
       }

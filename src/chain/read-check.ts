@@ -19,6 +19,24 @@ import { FatalError } from './manager-types.js';
 export const MSG_FAILED_READ_BLOCK = 'Failed to read block.';
 export const MSG_CORRUPT_BLOCK = 'Corrupt block found indicating potential hardware failure.';
 export const MSG_FAILED_DISCONNECT = 'Failed to disconnect block.';
+export const MSG_FAILED_WRITE_BLOCK = 'Failed to write block.';
+export const MSG_FAILED_WRITE_UNDO = 'Failed to write undo data.';
+export const MSG_DISK_SPACE = 'Disk space is too low!';
+
+/** A full disk (ENOSPC, or LevelDB's message for it). */
+export function isNoSpace(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException | undefined;
+  return err?.code === 'ENOSPC' || /No space left on device|ENOSPC/.test(String(err?.message ?? ''));
+}
+
+/**
+ * Core's fatal error for a failed write: "Disk space is too low!" when the disk is full, else `what`
+ * (Core's message for that write). A FatalError passes through.
+ */
+export function writeFailure(e: unknown, what: string): FatalError {
+  if (e instanceof FatalError) return e;
+  return new FatalError(isNoSpace(e) ? MSG_DISK_SPACE : what, { cause: e });
+}
 
 const posString = (entry: BlockIndexEntry) => `FlatFilePos(nFile=${entry.dataPos?.file ?? -1}, nPos=${entry.dataPos?.offset ?? 0})`;
 
