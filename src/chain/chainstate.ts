@@ -19,6 +19,7 @@ import { outpointKey } from '../coins/view.js';
 import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
 import { connectBlock, disconnectBlock, type BlockContext } from './connect-block.js';
+import { largeCacheThreshold, WRITE_INTERVAL_MAX, WRITE_INTERVAL_MIN } from './cache-budget.js';
 import type { ChainstateRole } from './lifecycle.js';
 import { FatalError, splitTipAndDb } from './manager-types.js';
 import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, MSG_FAILED_WRITE_UNDO, readBlockMismatch, recheckStoredBlock, writeFailure } from './read-check.js';
@@ -52,18 +53,6 @@ export interface ChainstateOptions {
   onConnected?: (entry: BlockIndexEntry, info: { inputs: number }) => void;
   /** Clock in seconds (Core's mockable NodeClock): when the periodic write is due. */
   now?: () => number;
-}
-
-/**
- * Core's DATABASE_WRITE_INTERVAL_MIN/MAX, in seconds: blocks, block index and coins are written at a random
- * point of this window after the last write, so that nodes do not settle into writing in step.
- */
-export const WRITE_INTERVAL_MIN = 50 * 60;
-export const WRITE_INTERVAL_MAX = 70 * 60;
-
-/** Core's LargeCoinsCacheThreshold: above it a periodic check empties the cache (no block is in progress then). */
-export function largeCacheThreshold(total: number): number {
-  return Math.max(Math.floor((total * 9) / 10), total - 10 * 1024 * 1024);
 }
 
 export class Chainstate {
