@@ -16,6 +16,7 @@ import { pino, type Logger } from 'pino';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { hashToHex } from '../primitives/hash.js';
 import { assumeutxoForHash, type AssumeutxoEntry, type ChainParams } from '../consensus/params.js';
+import { ValidationError } from '../consensus/validation-error.js';
 import type { Coin } from '../coins/coin.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
 import { getAncestor, hasMoreWork, type BlockIndexEntry } from './block-index.js';
@@ -42,6 +43,7 @@ import { dumpTxoutSet, resolveDumpTarget, type DumpProgress, type DumpResult } f
 import { invalidateBlock, PreciousBlocks, reconsiderBlock } from './chain-overrides.js';
 import { SerialQueue } from './serial-queue.js';
 import { assumedValidHeightBelow, assumeValidRule, BlockScripts, logScriptValidation, openCheckQueue, resolveAssumeValid } from './script-validation.js';
+import { MSG_FAILED_WRITE_BLOCK, writeFailure } from './read-check.js';
 import type { BlockUndo } from './undo.js';
 import { backgroundStatusOf, FatalError, splitTipAndDb, StartupError, type BackgroundStatus, type ChainstateInfo, type ChainstateManagerOptions } from './manager-types.js';
 
@@ -143,7 +145,7 @@ export class ChainstateManager {
     } else {
       this.normal = await this.openChainstate('normal', chainstateDir(this.datadir));
     }
-    this.rebalanceCaches();
+    await this.rebalanceCaches();
     await this.active.activateBestChain();
   }
 
@@ -176,6 +178,7 @@ export class ChainstateManager {
       cacheBytes: this.dbcache,
       log: this.log,
       scripts: this.scripts,
+      now: this.opts.now,
       // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
       onConnected:
         role === 'snapshot'
@@ -330,7 +333,7 @@ export class ChainstateManager {
       // At runtime the background chainstate closed its database on reaching the base; its directory is
       // cleaned up at the next start (renames are too risky while running, as in Core).
       if (!atStartup) this.normal = undefined;
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
       return true;
     }
     if (au) this.log.error(`[snapshot] hash mismatch: actual=${actual}, expected=${au.hashSerialized}`);
@@ -355,15 +358,29 @@ export class ChainstateManager {
     return false;
   }
 
-  /** Core's IsInitialBlockDownload, reduced to what we know: the active tip is old or below the best header. */
+  /**
+   * Core v30's IsInitialBlockDownload: the active tip has less work than the network's MinimumChainWork,
+   * or is older than 24 h. Once false it stays false (Core's latch), so the cache split and everything
+   * else that asks is decided once, not again with every header that runs ahead of the tip.
+   */
   isInitialBlockDownload(): boolean {
+    if (this.finishedIbd) return false;
     const tip = this.active.tip;
     const now = this.opts.now?.() ?? Math.floor(Date.now() / 1000);
-    return tip.chainWork < this.storage.index.bestHeader.chainWork || tip.header.time < now - MAX_TIP_AGE;
+    if (tip.chainWork < this.params.minimumChainWork || tip.header.time < now - MAX_TIP_AGE) return true;
+    this.log.info('Leaving InitialBlockDownload (latching to false)');
+    this.finishedIbd = true;
+    return false;
   }
 
-  /** Core's MaybeRebalanceCaches, with the 1%/99% split while a snapshot loads. */
-  rebalanceCaches(): void {
+  private finishedIbd = false;
+
+  /**
+   * Core's MaybeRebalanceCaches, with the 1%/99% split while a snapshot loads. A chainstate whose share
+   * shrinks writes and empties its cache at once (Core's ResizeCoinsCaches), and shrinking goes first, so
+   * the caches together stay within dbcache.
+   */
+  async rebalanceCaches(): Promise<void> {
     const phase: CachePhase = this.loading
       ? { kind: 'loading-snapshot' }
       : this.background
@@ -372,32 +389,55 @@ export class ChainstateManager {
           ? { kind: 'snapshot-only' }
           : { kind: 'single' };
     const split = splitCache(this.dbcache, phase);
-    if (this.snapshot) this.snapshot.cacheBytes = split.snapshot;
-    if (this.normal && this.normal !== this.snapshot) {
-      this.normal.cacheBytes = split.background || this.dbcache;
-      this.runner?.setCacheBytes(this.normal.cacheBytes);
+    const shares: [Chainstate, number][] = [];
+    if (this.snapshot) shares.push([this.snapshot, split.snapshot]);
+    if (this.normal && this.normal !== this.snapshot) shares.push([this.normal, split.background || this.dbcache]);
+    shares.sort(([a, x], [b, y]) => x - a.cacheBytes - (y - b.cacheBytes));
+    for (const [cs, bytes] of shares) {
+      if (cs === this.normal && this.runner instanceof WorkerBackground) {
+        // The worker owns this chainstate's database and cache.
+        cs.cacheBytes = bytes;
+        this.runner.setCacheBytes(bytes);
+      } else {
+        await cs.resizeCache(bytes);
+      }
     }
   }
 
   /** Accepts a block and moves the chainstates forward. Throws ValidationError for a bad block. */
   processBlock(bytes: Uint8Array): Promise<{ entry: BlockIndexEntry; isNew: boolean }> {
-    return this.serial.run(async () => {
-      this.checkUsable();
-      const result = await this.storage.acceptBlock(bytes);
+    return this.exclusive(async () => {
+      const result = await this.storage.acceptBlock(bytes).catch((e: unknown) => {
+        if (e instanceof ValidationError) throw e;
+        this.log.error({ err: e }, 'Failed to write block');
+        throw writeFailure(e, MSG_FAILED_WRITE_BLOCK);
+      });
       if (result.isNew) {
         await this.active.activateBestChain();
         this.runner?.notify([result.entry]);
-        this.rebalanceCaches();
+        await this.rebalanceCaches();
       }
       return result;
     });
   }
 
-  /** Accepts a header alone (headers-first sync). */
+  /**
+   * Accepts a header alone (headers-first sync). Past the write interval it queues the periodic write, so
+   * headers reach disk even while no block arrives.
+   */
   processHeader(header: BlockHeader): BlockIndexEntry {
     this.checkUsable();
-    return this.storage.index.acceptHeader(header);
+    const entry = this.storage.index.acceptHeader(header);
+    if (this.active.periodicWriteDue && !this.periodicQueued) {
+      this.periodicQueued = true;
+      this.exclusive(() => this.active.flushPeriodic())
+        .catch((e) => this.log.error({ err: e }, 'periodic write failed'))
+        .finally(() => (this.periodicQueued = false));
+    }
+    return entry;
   }
+
+  private periodicQueued = false;
 
   /**
    * loadtxoutset. Throws SnapshotError (file, header) or SnapshotActivationError (Core's reasons).
@@ -424,7 +464,7 @@ export class ChainstateManager {
       try {
         await this.serial.run(async () => {
           this.checkUsable();
-          this.rebalanceCaches();
+          await this.rebalanceCaches();
           // The active chainstate must have written what it has before the snapshot becomes active.
           await this.active.flush();
           ctx.activeTip = this.active.tip;
@@ -443,7 +483,7 @@ export class ChainstateManager {
       throw e;
     } finally {
       reader.close();
-      this.rebalanceCaches();
+      await this.serial.run(() => this.rebalanceCaches()).catch((e) => this.log.error({ err: e }, 'rebalancing the caches failed'));
     }
   }
 
@@ -467,7 +507,7 @@ export class ChainstateManager {
     this.normal!.becomeBackground(base);
     this.validity = 'unvalidated';
     this.log.info(`[snapshot] successfully activated snapshot ${base.key}`);
-    this.rebalanceCaches();
+    await this.rebalanceCaches();
     await this.startBackground();
     await this.snapshot.activateBestChain();
     return result;
@@ -492,36 +532,34 @@ export class ChainstateManager {
    * Throws ChainOverrideError for a block at or below the base of an active snapshot chainstate.
    */
   invalidateBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await invalidateBlock(this.active, this.storage.index, entry, this.log);
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
     });
   }
 
   /** reconsiderblock: clears the failure marks of `entry`, its ancestors and descendants, and reactivates. */
   reconsiderBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await reconsiderBlock(this.active, this.storage.index, entry);
       // An in-process background chainstate shares the index: blocks below the base may be usable again.
       this.runner?.notify();
-      this.rebalanceCaches();
+      await this.rebalanceCaches();
     });
   }
 
   /** preciousblock: `entry` wins ties against chains of equal work (until the tip gains work). */
   preciousBlock(entry: BlockIndexEntry): Promise<void> {
-    return this.serial.run(async () => {
-      this.checkUsable();
+    return this.exclusive(async () => {
       await this.precious.apply(this.active, this.storage.index, entry);
     });
   }
 
   /**
-   * Core's FlushStateToDisk(PERIODIC): stored blocks and the block index, then the active chainstate's
-   * coins, keeping its cache warm. A background chainstate flushes on its own (in its worker, which owns
-   * its database, or between its steps here) and is left alone.
+   * Writes now (Core's ForceFlushStateToDisk with a warm cache): stored blocks and the block index, then
+   * the active chainstate's coins. Periodic writes need no caller: every chainstate makes them itself
+   * (Chainstate.flushPeriodic). A background chainstate flushes on its own (in its worker, which owns its
+   * database, or between its steps here) and is left alone.
    */
   flush(): Promise<void> {
     return this.serial.run(() => this.active.flush(true));
@@ -563,6 +601,19 @@ export class ChainstateManager {
 
   private checkUsable(): void {
     if (this.fatal) throw this.fatal;
+  }
+
+  /** Queued, refused after a fatal error, and a fatal error it meets (Core's FatalError) stops every later call. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      this.checkUsable();
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof FatalError) this.fatal ??= e;
+        throw e;
+      }
+    });
   }
 
   /** Stops background validation and flushes everything, after the calls queued before it. */

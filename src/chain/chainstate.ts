@@ -19,8 +19,12 @@ import { outpointKey } from '../coins/view.js';
 import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
 import { connectBlockChecked, disconnectBlock, type BlockContext } from './connect-block.js';
-import type { ChainstateRole } from './lifecycle.js';
 import type { BlockScripts } from './script-validation.js';
+import { largeCacheThreshold, WRITE_INTERVAL_MAX, WRITE_INTERVAL_MIN } from './cache-budget.js';
+import type { ChainstateRole } from './lifecycle.js';
+import { FatalError, splitTipAndDb } from './manager-types.js';
+import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, MSG_FAILED_WRITE_UNDO, readBlockMismatch, recheckStoredBlock, writeFailure } from './read-check.js';
+import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
 
 /** What a chainstate needs from block storage (the main thread's BlockStorage, or the worker's proxy). */
@@ -50,6 +54,8 @@ export interface ChainstateOptions {
   scripts?: BlockScripts;
   /** Called after each block is connected (progress reporting). */
   onConnected?: (entry: BlockIndexEntry, info: { inputs: number }) => void;
+  /** Clock in seconds (Core's mockable NodeClock): when the periodic write is due. */
+  now?: () => number;
 }
 
 export class Chainstate {
@@ -61,6 +67,12 @@ export class Chainstate {
   private chain: BlockIndexEntry[];
   private stopped = false;
   private closed = false;
+  /** Connect, disconnect and flush one at a time, whoever calls them (the manager, a background runner). */
+  private readonly steps = new SerialQueue();
+  /** A block's coins are in the cache but its undo data could not be written: the cache is never flushed. */
+  private unwritable = false;
+  /** When the periodic write is due (seconds); unset until the first check, as Core's m_next_write. */
+  private nextWrite: number | undefined;
 
   private constructor(
     private readonly opts: ChainstateOptions,
@@ -157,38 +169,104 @@ export class Chainstate {
       }
       if (!failed && this.tip !== target) break;
     }
+    await this.flushPeriodic();
     return connected;
   }
 
   /** Connects `entry`, a child of the tip, and writes its undo data. Throws ValidationError. */
-  async connectTip(entry: BlockIndexEntry): Promise<void> {
-    if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
-    const block = await this.opts.source.readBlock(entry);
-    const checks = this.opts.scripts?.checksFor(entry, this.role);
-    const staged = await connectBlockChecked(block, this.context(entry), this.cache, checks, { skipChecks: true });
-    const result = staged.result;
-    // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
-    staged.commit();
-    this.chain.push(entry);
-    await this.opts.source.writeUndo(entry, result.undo);
-    this.opts.source.markConnected(entry);
-    this.opts.onConnected?.(entry, { inputs: result.inputs });
+  connectTip(entry: BlockIndexEntry): Promise<void> {
+    return this.steps.run(async () => {
+      if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
+      const block = await this.readStoredBlock(entry, MSG_FAILED_READ_BLOCK);
+      recheckStoredBlock(block, this.opts.params);
+      const checks = this.opts.scripts?.checksFor(entry, this.role);
+      const staged = await connectBlockChecked(block, this.context(entry), this.cache, checks, { skipChecks: true });
+      const result = staged.result;
+      // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
+      staged.commit();
+      this.chain.push(entry);
+      try {
+        await this.opts.source.writeUndo(entry, result.undo);
+      } catch (e) {
+        // The cache is at this block, its undo data is not: it must never be written (see close).
+        this.unwritable = true;
+        this.opts.log?.error({ err: e, block: entry.key }, 'Failed to write undo data');
+        throw writeFailure(e, MSG_FAILED_WRITE_UNDO);
+      }
+      this.opts.source.markConnected(entry);
+      this.opts.onConnected?.(entry, { inputs: result.inputs });
+    });
   }
 
-  /** Disconnects the tip using its undo data. Never below a snapshot base (there is no undo data there). */
+  /**
+   * Disconnects the tip using its undo data (Core's DisconnectTip): on a child view of the cache, committed
+   * only when DisconnectBlock is clean. Anything else (unreadable block or undo, 'failed', and 'unclean'
+   * too, as Core's DisconnectTip takes any result but DISCONNECT_OK as failure) is Core's fatal error, with
+   * the cache as it was. Never below a snapshot base (there is no undo data there).
+   */
   async disconnectTip(): Promise<void> {
-    const entry = this.tip;
-    if (this.role === 'snapshot' && this.base && entry.height <= this.base.height) {
-      throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
-    }
-    if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
-    const block = await this.opts.source.readBlock(entry);
-    const undo = await this.opts.source.readUndo(entry);
-    const result = disconnectBlock(block, undo, this.cache, entry.height);
-    if (result === 'failed') throw new Error(`failed to disconnect block ${entry.key} (height ${entry.height}): its undo data does not match the UTXO set`);
-    if (result === 'unclean') this.opts.log?.warn({ block: entry.key }, 'disconnect was unclean (Core tolerates this for old duplicate coinbases)');
-    this.chain.pop();
+    await this.steps.run(async () => {
+      const entry = this.tip;
+      if (this.role === 'snapshot' && this.base && entry.height <= this.base.height) {
+        throw new Error(`refusing to disconnect block ${entry.key} at or below the snapshot base`);
+      }
+      if (entry.height === 0) throw new Error('cannot disconnect the genesis block');
+      const block = await this.readStoredBlock(entry, MSG_FAILED_DISCONNECT);
+      let undo: BlockUndo;
+      try {
+        undo = await this.opts.source.readUndo(entry);
+      } catch (e) {
+        this.opts.log?.error({ err: e, block: entry.key }, 'DisconnectBlock(): failure reading undo data');
+        throw new FatalError(MSG_FAILED_DISCONNECT, { cause: e });
+      }
+      const view = new CoinsCache(this.cache);
+      const result = disconnectBlock(block, undo, view, entry.height);
+      if (result !== 'ok') {
+        this.opts.log?.error({ block: entry.key, height: entry.height, result }, `DisconnectTip(): DisconnectBlock ${entry.key} failed`);
+        throw new FatalError(MSG_FAILED_DISCONNECT, { cause: new Error(`DisconnectBlock returned ${result}`) });
+      }
+      // The coins and the tip change together, with no await between them.
+      view.flushToParent();
+      this.chain.pop();
+    });
     await this.maybeFlush();
+  }
+
+  /**
+   * A stored block, checked as Core's ReadBlock does. Any failure (I/O, parse, not the indexed block) is
+   * logged with its cause and is Core's `fatal` error: the node stops rather than build on bad data.
+   */
+  private async readStoredBlock(entry: BlockIndexEntry, fatal: string): Promise<Block> {
+    let block: Block;
+    try {
+      block = await this.opts.source.readBlock(entry);
+    } catch (e) {
+      this.opts.log?.error({ err: e, block: entry.key }, `Deserialize or I/O error - ${(e as Error).message} while reading block`);
+      throw new FatalError(fatal, { cause: e });
+    }
+    const mismatch = readBlockMismatch(block, entry, this.opts.params);
+    if (mismatch) {
+      this.opts.log?.error({ block: entry.key, height: entry.height }, mismatch);
+      throw new FatalError(fatal, { cause: new Error(mismatch) });
+    }
+    return block;
+  }
+
+  /**
+   * Core's ResizeCoinsCaches: a smaller budget writes and empties the cache at once (it may hold far more
+   * than its new share), a larger one writes only if the cache is still over it.
+   */
+  async resizeCache(bytes: number): Promise<void> {
+    if (bytes === this.cacheBytes) return;
+    const shrinking = bytes < this.cacheBytes;
+    this.cacheBytes = bytes;
+    if (this.closed) return;
+    const { coinsDb, coinsTip } = splitTipAndDb(bytes);
+    const name = `Chainstate [${this.role === 'snapshot' ? 'snapshot' : 'ibd'}] @ height ${this.height} (${this.tip.key})`;
+    this.opts.log?.info(`[${name}] resized coinsdb cache to ${(coinsDb / 1048576).toFixed(1)} MiB`);
+    this.opts.log?.info(`[${name}] resized coinstip cache to ${(coinsTip / 1048576).toFixed(1)} MiB`);
+    if (shrinking) await this.flush();
+    else await this.maybeFlush();
   }
 
   /** Flushes when the cache is over its budget. */
@@ -196,21 +274,69 @@ export class Chainstate {
     if (this.cache.memoryUsage > this.cacheBytes) await this.flush();
   }
 
-  /** Block data and index first, then the coins in one atomic batch (best block included). */
-  async flush(keepCache = false): Promise<void> {
-    await this.opts.source.persist();
-    if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
-    if (keepCache) await this.cache.sync();
-    else await this.cache.flush();
+  /** The periodic write is due (headers alone arrived: the caller may ask for it). */
+  get periodicWriteDue(): boolean {
+    return this.nextWrite !== undefined && this.clock() >= this.nextWrite;
   }
 
-  /** Flushes and closes the database; later calls do nothing. */
+  /**
+   * Core's FlushStateToDisk(PERIODIC), at the end of every activateBestChain: once the write interval has
+   * passed, blocks, block index and coins are written and the cache kept warm (Core's Sync); a cache past
+   * LargeCoinsCacheThreshold is written and emptied. The first call only sets the time of the next write.
+   */
+  async flushPeriodic(): Promise<void> {
+    this.nextWrite ??= this.nextWriteTime();
+    const large = this.cache.memoryUsage > largeCacheThreshold(this.cacheBytes);
+    if (large || this.periodicWriteDue) await this.flush(!large);
+  }
+
+  private clock(): number {
+    return this.opts.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  private nextWriteTime(): number {
+    return this.clock() + WRITE_INTERVAL_MIN + Math.floor(Math.random() * (WRITE_INTERVAL_MAX - WRITE_INTERVAL_MIN + 1));
+  }
+
+  /**
+   * Block data and index first, then the coins in one atomic batch (best block included). Waits for a
+   * block being connected or disconnected: its undo data and index entry must be in the same persist as
+   * the coins that reflect it.
+   */
+  flush(keepCache = false): Promise<void> {
+    return this.steps.run(() => this.flushNow(keepCache));
+  }
+
+  private async flushNow(keepCache: boolean): Promise<void> {
+    if (this.unwritable) throw new FatalError(MSG_FAILED_WRITE_UNDO);
+    try {
+      await this.opts.source.persist();
+      if (this.cache.bestBlock() === undefined) this.cache.setBestBlock(this.tip.hash);
+      if (keepCache) await this.cache.sync();
+      else await this.cache.flush();
+    } catch (e) {
+      this.opts.log?.error({ err: e }, 'System error while flushing');
+      throw writeFailure(e, `System error while flushing: ${(e as Error).message}`);
+    }
+    // Every full write restarts the interval, whatever asked for it (Core: should_write).
+    this.nextWrite = this.nextWriteTime();
+  }
+
+  /** Flushes and closes the database (also when the flush fails: what was durable stays so); later calls do nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
-    await this.flush();
-    await this.db.close();
+    await this.steps.run(async () => {
+      try {
+        // After a failed undo write the cache is ahead of what could be undone: the database keeps the
+        // last consistent state, and the next start connects the blocks after it again.
+        if (this.unwritable) await this.opts.source.persist();
+        else await this.flushNow(false);
+      } finally {
+        await this.db.close();
+      }
+    });
   }
 
   /**

@@ -196,6 +196,23 @@ export class CoinsCache implements CoinsViewCache, CoinsSink {
     this.dirty = 0;
   }
 
+  /**
+   * Writes every dirty entry and the best block into the base, a CoinsCache, at once, then empties this
+   * cache: Core's Flush of a child view (CCoinsViewCache view(&CoinsTip())), with no await in between, so
+   * nobody sees half of the change.
+   */
+  flushToParent(): void {
+    const base = this.base;
+    if (!(base instanceof CoinsCache)) throw new Error('CoinsCache.flushToParent: the base is not a CoinsCache');
+    this.checkIdle();
+    const best = this.bestBlock();
+    if (best === undefined) throw new Error('CoinsCache: no best block to flush with (call setBestBlock)');
+    base.batchWrite(this.dirtyEntries(), best);
+    this.map = new Map();
+    this.usage = 0;
+    this.dirty = 0;
+  }
+
   /** Writes every dirty entry and the best block to the base; keeps the unspent entries, now clean. */
   async sync(): Promise<void> {
     await this.writeToBase();

@@ -26,8 +26,6 @@ import type { Connman } from '../net/connman.js';
 import { attachNetwork } from '../rpc/net-control.js';
 import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
-/** Core's FlushStateToDisk(PERIODIC) writes the block index and blocks about this often. */
-const PERIODIC_FLUSH_MS = 60_000;
 /** How often the daemon looks for a fatal engine error (the engine reports it through `manager.fatal`). */
 const FATAL_CHECK_MS = 200;
 /** A shutdown that has not finished by then is forced (a stuck worker must not keep the process alive). */
@@ -91,7 +89,6 @@ class Daemon {
   private network: Connman | undefined;
   private status: StatusReporter | undefined;
   private web: WebServer | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
   private fatalTimer: NodeJS.Timeout | undefined;
   /** Core's AbortNode: a fatal engine error (a snapshot that failed validation) ends the node with status 1. */
   private fatalMessage: string | undefined;
@@ -193,7 +190,6 @@ class Daemon {
         await this.startNetwork(this.manager);
         this.status = new StatusReporter(this.ctx, cfg.stopAtHeight, () => this.requestShutdown());
         this.web = await startStatusPage(cfg, { ctx: this.ctx, sources: () => this.sources?.status() ?? [], rpcStats: () => this.server?.methodStats() ?? {}, logProblems: () => this.logger.problems(), peers: () => this.peerStatus() });
-        this.flushTimer = setInterval(() => this.periodicFlush(), PERIODIC_FLUSH_MS);
         this.fatalTimer = setInterval(() => this.checkFatal(), FATAL_CHECK_MS);
         this.server?.setWarmupFinished();
         log.info('init message: Done loading');
@@ -255,12 +251,6 @@ class Daemon {
     this.requestShutdown();
   }
 
-  private periodicFlush(): void {
-    const m = this.manager;
-    if (!m) return;
-    void this.ctx.exclusive(() => m.flush()).catch((e) => this.log.error({ err: e }, 'periodic flush failed'));
-  }
-
   /** Core's Shutdown(): in order, each step tolerating the failure of the one before. Returns false on errors. */
   private async shutdown(): Promise<boolean> {
     const { log } = this;
@@ -280,7 +270,6 @@ class Daemon {
       }
     };
     log.info('Shutdown: In progress...');
-    clearInterval(this.flushTimer);
     clearInterval(this.fatalTimer);
     this.status?.stop();
     await step('stopping the status page', () => this.web?.close());
