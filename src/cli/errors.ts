@@ -39,50 +39,7 @@ export function fileError(file: string, e: unknown): unknown {
   return new UserError(`${file}: ${plainErrno(e as Error)}`);
 }
 
-type Cleanup = (signal: NodeJS.Signals | undefined) => void;
-const cleanups = new Set<Cleanup>();
-const SIGNAL_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
-function onSignal(signal: NodeJS.Signals): void {
-  runCleanups(signal);
-  process.exit(SIGNAL_STATUS[signal] ?? 1);
-}
-
-function runCleanups(signal: NodeJS.Signals | undefined): void {
-  for (const c of [...cleanups].reverse()) {
-    cleanups.delete(c);
-    try {
-      c(signal);
-    } catch {
-      // Cleanup is best effort: one failing must not keep the others from running.
-    }
-  }
-}
-
-/**
- * Registers synchronous cleanup run on every way out (return, throw, exit, SIGINT, SIGTERM, SIGHUP) until
- * the returned function runs it and unregisters it. With a cleanup pending, a signal ends the process after
- * the cleanups with the shell's status (128 + signal).
- */
-export function onExit(cleanup: Cleanup): () => void {
-  if (cleanups.size === 0) {
-    for (const s of Object.keys(SIGNAL_STATUS) as NodeJS.Signals[]) process.on(s, onSignal);
-    process.on('exit', onProcessExit);
-  }
-  cleanups.add(cleanup);
-  return () => {
-    if (!cleanups.delete(cleanup)) return;
-    cleanup(undefined);
-    if (cleanups.size === 0) {
-      for (const s of Object.keys(SIGNAL_STATUS) as NodeJS.Signals[]) process.off(s, onSignal);
-      process.off('exit', onProcessExit);
-    }
-  };
-}
-
-function onProcessExit(): void {
-  runCleanups(undefined);
-}
+export { onExit } from '../primitives/exit-cleanup.js';
 
 /** Runs a command body, turning user errors into one line on stderr and an exit status. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
