@@ -113,6 +113,11 @@ const SINGLE_VALUE = [
 /** Options that take a value each time they are given. */
 const NEEDS_VALUE = [...SINGLE_VALUE, ['--assumeutxo']];
 
+/** Whether an option (by any of its names) takes a value. */
+export function takesValue(name: string): boolean {
+  return NEEDS_VALUE.some((n) => n.includes(name));
+}
+
 /**
  * Checks the raw command line before yargs sees it: a value-taking option with no value, or a single-value
  * option given twice, is a usage error naming the option (yargs would ignore the first and crash on the second).
