@@ -2,7 +2,7 @@
  * Options every command that consults the chain parameters shares (--network, --assumeutxo,
  * --signetchallenge, --conf, --datadir), and turning them into ChainParams.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -41,6 +41,8 @@ export function defaultDatadir(): string {
 }
 
 export function loadConfig(args: ParamsArgs): Config | undefined {
+  // Core's words: a --datadir that is not there is a typo to report, not a default to fall back on.
+  if (args.datadir !== undefined && !isDirectory(args.datadir)) throw new ConfigError(`Specified data directory "${args.datadir}" does not exist.`);
   if (args.conf) return readConfig(args.conf);
   const file = path.join(args.datadir ?? defaultDatadir(), 'chainsnap.conf');
   return existsSync(file) ? readConfig(file) : undefined;
@@ -152,4 +154,8 @@ export function parseThreads(raw: string | undefined): number | undefined {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 0 && n <= 256)) throw new UserError(`--threads must be a positive whole number (at most 256, or 0 for none), got '${raw}'`, 2);
   return n;
+}
+
+function isDirectory(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

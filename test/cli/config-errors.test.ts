@@ -51,3 +51,10 @@ test('a config file that cannot be read is named once, in plain words', () => {
   assertOneLineError(r.stderr, /^chainsnap: error: cannot read config file \S+nope\.conf: no such file or directory$/);
   assert.equal(r.stderr.split('nope.conf').length, 2, 'the path once');
 });
+
+test("a --datadir that does not exist is an error in Core's words, not silently ignored", () => {
+  const r = run('snapshot', 'info', H200, '--datadir', path.join(dir, 'typo'));
+  assert.equal(r.status, 1);
+  assertOneLineError(r.stderr, /^chainsnap: error: Specified data directory "\S+typo" does not exist\.$/);
+  assert.equal(run('snapshot', 'info', H200, '--datadir', dir).status, 0);
+});
