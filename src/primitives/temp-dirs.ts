@@ -25,7 +25,8 @@ export function makeTempDir(parent: string, prefix: string): TempDir {
   const dir = mkdtempSync(path.join(parent, `${prefix}${process.pid}-`));
   const release = onExit(() => {
     live.delete(dir);
-    rmSync(dir, { recursive: true, force: true });
+    // Retries: a process just killed may still be finishing a write into it.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   });
   live.set(dir, release);
   return { path: dir, remove: release };
