@@ -41,8 +41,19 @@ export function fileError(file: string, e: unknown): unknown {
 
 export { onExit } from '../primitives/exit-cleanup.js';
 
+/**
+ * Standard output that fails: a reader that went away (`| head`) ends the command quietly with the status
+ * it has; anything else (a full disk) is one line and status 1, never an unhandled 'error' event.
+ */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`chainsnap: error: standard output: ${plainErrno(e)}\n`);
+  process.exit(1);
+}
+
 /** Runs a command body, turning user errors into one line on stderr and an exit status. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   try {
     const status = await body();
     process.exitCode = status ?? 0;
