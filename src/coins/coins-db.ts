@@ -102,7 +102,8 @@ export class CoinsDB implements CoinsView {
       await db.close().catch(() => undefined);
       copy?.remove();
       if (e instanceof CoinsDBError) throw e;
-      throw new CoinsDBError(`cannot open chainstate database at ${dir}: ${(e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message}`);
+      const why = (e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message;
+      throw new CoinsDBError(`cannot open chainstate database at ${dir}: ${copy ? inOriginal(why, copy.path, dir) : why}`);
     }
   }
 
@@ -237,9 +238,10 @@ export class CoinsDB implements CoinsView {
         });
         return;
       } catch (e) {
-        if (e instanceof TableCorruption) throw new CoinsDBError(`${this.dir}: corrupt database: ${e.message}`);
-        if (!(e instanceof LevelFormatError)) throw e;
-        if (visited) throw new CoinsDBError(`${this.dir}: ${e.message}`);
+        if (!(e instanceof TableCorruption || e instanceof LevelFormatError)) throw e;
+        const why = this.copy ? inOriginal(e.message, this.copy.path, this.dir) : e.message;
+        if (e instanceof TableCorruption) throw new CoinsDBError(`${this.dir}: corrupt database: ${why}`);
+        if (visited) throw new CoinsDBError(`${this.dir}: ${why}`);
       }
     }
     // Starting at 'B' reads the best block in the iterator's implicit snapshot.
@@ -340,6 +342,11 @@ function privateCopy(dir: string): TempDir {
     throw e;
   }
   return tmp;
+}
+
+/** A message about the private copy, naming the user's directory instead (its files have the same names). */
+function inOriginal(message: string, copy: string, dir: string): string {
+  return message.split(copy).join(dir);
 }
 
 /** See CoinsDB.bulkBatch. */
