@@ -10,17 +10,17 @@
  * coins and 'B' in ONE LevelDB batch, so a crash leaves either the old or the new state, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { equalBytes, readU32LE, writeVarIntInto } from '../primitives/bytes.js';
 import { hashToHex } from '../primitives/hash.js';
-import { makeTempDir, type TempDir } from '../primitives/temp-dirs.js';
+import type { TempDir } from '../primitives/temp-dirs.js';
 import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } from './coin.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue } from './coin-record.js';
 import { LevelFormatError } from '../leveldb/coding.js';
 import { CoinsDBError } from './coins-db-error.js';
+import { inOriginal, privateCopy } from './private-copy.js';
 import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinEntryBatcher, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
@@ -311,42 +311,6 @@ function checkedBest(best: Uint8Array | undefined, dir: string): Uint8Array | un
 
 function encodeInto(buf: Buffer, coin: Coin): number {
   return writeCompressedCoin(buf, 0, coin.height, coin.coinbase, coin.value, coin.script, 0, coin.script.length);
-}
-
-/**
- * A private copy of a LevelDB directory to open without touching the original (see readOnly), in
- * $TMPDIR/chainsnap-ro-<pid>-XXXXXX: removed on close and on every way the process ends (signals too),
- * and by the next read-only open when the process died anyway.
- */
-function privateCopy(dir: string): TempDir {
-  const tmp = makeTempDir(tmpdir(), 'chainsnap-ro-');
-  const copy = tmp.path;
-  try {
-    for (const name of readdirSync(dir)) {
-      if (name === 'LOCK' || name.startsWith('LOG')) continue;
-      const from = path.join(dir, name);
-      if (!statSync(from).isFile()) continue;
-      const to = path.join(copy, name);
-      if (/\.(ldb|sst)$/.test(name)) {
-        try {
-          linkSync(from, to);
-          continue;
-        } catch {
-          // Another file system or no permission: fall back to copying.
-        }
-      }
-      copyFileSync(from, to);
-    }
-  } catch (e) {
-    tmp.remove();
-    throw e;
-  }
-  return tmp;
-}
-
-/** A message about the private copy, naming the user's directory instead (its files have the same names). */
-function inOriginal(message: string, copy: string, dir: string): string {
-  return message.split(copy).join(dir);
 }
 
 /** See CoinsDB.bulkBatch. */
