@@ -7,6 +7,7 @@ import { copyFileSync, linkSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeTempDir, type TempDir } from '../primitives/temp-dirs.js';
+import { CoinsDBError } from './coins-db-error.js';
 
 /**
  * A private copy of a LevelDB directory to open without touching the original (see readOnly), in
@@ -14,7 +15,12 @@ import { makeTempDir, type TempDir } from '../primitives/temp-dirs.js';
  * and by the next read-only open when the process died anyway.
  */
 export function privateCopy(dir: string): TempDir {
-  const tmp = makeTempDir(tmpdir(), 'chainsnap-ro-');
+  let tmp: TempDir;
+  try {
+    tmp = makeTempDir(tmpdir(), 'chainsnap-ro-');
+  } catch (e) {
+    throw copyError(dir, e);
+  }
   const copy = tmp.path;
   try {
     for (const name of readdirSync(dir)) {
@@ -34,9 +40,17 @@ export function privateCopy(dir: string): TempDir {
     }
   } catch (e) {
     tmp.remove();
-    throw e;
+    throw copyError(dir, e);
   }
   return tmp;
+}
+
+/** The copy could not be made (no $TMPDIR, a full disk): say where, and what to change. */
+function copyError(dir: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string') return e;
+  const why = /^E[A-Z]+: ([^,]+)/.exec((e as Error).message)?.[1] ?? (e as Error).message;
+  return new CoinsDBError(`cannot make the private copy of ${dir} in ${tmpdir()}: ${why} (set TMPDIR to a writable directory, on the same file system for hard links)`);
 }
 
 /** A message about the private copy, naming the user's directory instead (its files have the same names). */

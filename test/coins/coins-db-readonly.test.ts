@@ -36,3 +36,21 @@ test('a read-only open of a damaged database names the missing file in the given
   });
   assert.deepEqual(ownCopies(), [], 'no private copy left');
 });
+
+test('a private copy that cannot be made says where and what to change', async () => {
+  const dir = scratchDir();
+  const db = await CoinsDB.open(path.join(dir, 'db'), { create: true });
+  await db.close();
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = path.join(dir, 'no-such-tmp');
+  try {
+    await assert.rejects(CoinsDB.open(path.join(dir, 'db'), { readOnly: true }), (e: Error) => {
+      assert.ok(e instanceof CoinsDBError);
+      assert.match(e.message, /^cannot make the private copy of \S+db in \S+no-such-tmp: no such file or directory \(set TMPDIR to a writable directory/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+});
