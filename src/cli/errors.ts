@@ -39,53 +39,21 @@ export function fileError(file: string, e: unknown): unknown {
   return new UserError(`${file}: ${plainErrno(e as Error)}`);
 }
 
-type Cleanup = (signal: NodeJS.Signals | undefined) => void;
-const cleanups = new Set<Cleanup>();
-const SIGNAL_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
-function onSignal(signal: NodeJS.Signals): void {
-  runCleanups(signal);
-  process.exit(SIGNAL_STATUS[signal] ?? 1);
-}
-
-function runCleanups(signal: NodeJS.Signals | undefined): void {
-  for (const c of [...cleanups].reverse()) {
-    cleanups.delete(c);
-    try {
-      c(signal);
-    } catch {
-      // Cleanup is best effort: one failing must not keep the others from running.
-    }
-  }
-}
+export { onExit } from '../primitives/exit-cleanup.js';
 
 /**
- * Registers synchronous cleanup run on every way out (return, throw, exit, SIGINT, SIGTERM, SIGHUP) until
- * the returned function runs it and unregisters it. With a cleanup pending, a signal ends the process after
- * the cleanups with the shell's status (128 + signal).
+ * Standard output that fails: a reader that went away (`| head`) ends the command quietly with the status
+ * it has; anything else (a full disk) is one line and status 1, never an unhandled 'error' event.
  */
-export function onExit(cleanup: Cleanup): () => void {
-  if (cleanups.size === 0) {
-    for (const s of Object.keys(SIGNAL_STATUS) as NodeJS.Signals[]) process.on(s, onSignal);
-    process.on('exit', onProcessExit);
-  }
-  cleanups.add(cleanup);
-  return () => {
-    if (!cleanups.delete(cleanup)) return;
-    cleanup(undefined);
-    if (cleanups.size === 0) {
-      for (const s of Object.keys(SIGNAL_STATUS) as NodeJS.Signals[]) process.off(s, onSignal);
-      process.off('exit', onProcessExit);
-    }
-  };
-}
-
-function onProcessExit(): void {
-  runCleanups(undefined);
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`chainsnap: error: standard output: ${plainErrno(e)}\n`);
+  process.exit(1);
 }
 
 /** Runs a command body, turning user errors into one line on stderr and an exit status. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   try {
     const status = await body();
     process.exitCode = status ?? 0;

@@ -4,8 +4,8 @@
 import yargs from 'yargs';
 import { chainstateCommands } from './chainstate-commands.js';
 import { UserError } from './errors.js';
-import { checkOptionValues } from './options.js';
 import { snapshotCommands } from './snapshot-commands.js';
+import { checkUsage, oneLineUsage } from './usage.js';
 import { CLIENT_COMMANDS, isClientCommand, runClientCommand } from './rpc-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -36,27 +36,13 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .fail((msg, err) => {
       if (err) throw err;
-      usageError(msg);
+      usageError(oneLineUsage(msg));
     })
     .help()
+    .alias('h', 'help')
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .parseAsync();
-}
-
-/** The offline commands, for "unknown command" before yargs guesses a near name. */
-const OFFLINE_COMMANDS: Record<string, string[]> = { snapshot: ['info', 'verify', 'export'], chainstate: ['stats'] };
-
-function checkUsage(argv: string[]): void {
-  const [group, command] = argv;
-  if (group !== undefined && !group.startsWith('-') && group !== 'node' && !(group in OFFLINE_COMMANDS)) {
-    throw new UserError(`unknown command ${group}`, 2);
-  }
-  const known = OFFLINE_COMMANDS[group];
-  if (known && command !== undefined && !command.startsWith('-') && !known.includes(command)) {
-    throw new UserError(`unknown command ${group} ${command}`, 2);
-  }
-  checkOptionValues(argv);
 }
 
 function usageError(msg: string): never {

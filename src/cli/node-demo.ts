@@ -6,13 +6,15 @@
  * serving until Ctrl-C (or ends, with --exit). The status page (-webport) is on throughout, on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getChainParams } from '../consensus/params.js';
 import { toHex } from '../primitives/bytes.js';
 import { readFramedBlocks } from '../primitives/block.js';
+import { onExit } from '../primitives/exit-cleanup.js';
+import { makeTempDir } from '../primitives/temp-dirs.js';
 import { RpcClient, RpcConnectionError } from '../rpc/client.js';
 
 export interface NodeDemoOptions {
@@ -91,7 +93,10 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
   const blocksFile = path.join(root, 'snapshots', 'regtest-h200-blocks.dat');
   const params = getChainParams('regtest');
   const blocks = [...readFramedBlocks(readFileSync(blocksFile), params.messageStart)].map((f) => f.bytes);
-  const work = mkdtempSync(path.join(tmpdir(), 'chainsnap-demo-'));
+  // A throwaway directory is removed on every way out, Ctrl-C included; a kept one is named so that the
+  // next run never takes it for a dead run's leftovers.
+  const temp = opts.keep ? undefined : makeTempDir(tmpdir(), 'chainsnap-demo-');
+  const work = temp?.path ?? mkdtempSync(path.join(tmpdir(), 'chainsnap-demo-kept-'));
   const datadir = path.join(work, 'datadir');
   const source = path.join(work, 'source-blocks');
   mkdirSync(datadir);
@@ -102,8 +107,14 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
   const webPort = await freePort();
   const web = [`-webport=${webPort}`];
   let node: DemoNode | undefined;
+  // Interrupted before the end, the demo takes its node down with it (registered after the directory, so
+  // it runs first): a kept directory gets an orderly stop, a throwaway one is about to be deleted.
+  const stopNode = onExit(() => {
+    if (node && node.child.exitCode === null) node.child.kill(opts.keep ? 'SIGTERM' : 'SIGKILL');
+  });
   const cleanup = () => {
-    if (!opts.keep) rmSync(work, { recursive: true, force: true });
+    stopNode();
+    temp?.remove();
   };
   try {
     out(`data directory ${datadir} (regtest), RPC on 127.0.0.1:${port}`);
@@ -163,7 +174,7 @@ export async function nodeDemo(opts: NodeDemoOptions): Promise<void> {
       node.child.kill('SIGKILL');
       await node.exited;
     }
-    if (existsSync(work)) cleanup();
+    cleanup();
   }
 }
 

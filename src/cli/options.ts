@@ -2,12 +2,12 @@
  * Options every command that consults the chain parameters shares (--network, --assumeutxo,
  * --signetchallenge, --conf, --datadir), and turning them into ChainParams.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { coreChainName, getChainParams, parseNetworkName, type ChainParams, type NetworkName } from '../consensus/params.js';
-import { configValue, configValues, readConfig, type Config } from '../node/config.js';
+import { ConfigError, configValuesWhere, readConfig, type Config, type ConfigValue } from '../node/config.js';
 import { UserError } from './errors.js';
 
 export interface ParamsArgs {
@@ -41,6 +41,8 @@ export function defaultDatadir(): string {
 }
 
 export function loadConfig(args: ParamsArgs): Config | undefined {
+  // Core's words: a --datadir that is not there is a typo to report, not a default to fall back on.
+  if (args.datadir !== undefined && !isDirectory(args.datadir)) throw new ConfigError(`Specified data directory "${args.datadir}" does not exist.`);
   if (args.conf) return readConfig(args.conf);
   const file = path.join(args.datadir ?? defaultDatadir(), 'chainsnap.conf');
   return existsSync(file) ? readConfig(file) : undefined;
@@ -48,25 +50,47 @@ export function loadConfig(args: ParamsArgs): Config | undefined {
 
 /** The network from --network or the config file (chain=, regtest=1, ...), if either names one. */
 export function networkFromArgs(args: ParamsArgs, cfg: Config | undefined): NetworkName | undefined {
-  const named = args.network ?? configValue(cfg, 'main', 'chain');
-  if (named) return wrap(() => parseNetworkName(named));
+  if (args.network !== undefined) return wrap(() => parseNetworkName(args.network!));
+  const chain = configValuesWhere(cfg, 'main', 'chain').at(-1);
+  if (chain) return fromConfig(chain, () => parseNetworkName(chain.value));
   for (const flag of ['regtest', 'testnet4', 'signet', 'testnet'] as const) {
-    if (configValue(cfg, 'main', flag) === '1') return wrap(() => parseNetworkName(flag));
+    if (configValuesWhere(cfg, 'main', flag).at(-1)?.value === '1') return parseNetworkName(flag);
   }
   return undefined;
 }
 
-/** Parameters of `network` with the trusted entries of the config file and the command line. */
+/**
+ * Parameters of `network` with the trusted entries of the config file and the command line. A bad value
+ * from the config file is reported at its file and line (status 1, as any config error); one from the
+ * command line is a usage error (status 2).
+ */
 export function paramsFor(network: NetworkName, args: ParamsArgs, cfg: Config | undefined): ChainParams {
   const core = coreChainName(network);
-  const challenge = args.signetchallenge ?? configValue(cfg, core, 'signetchallenge');
-  const base = wrap(() => getChainParams(network, { signetChallenge: challenge }));
+  const challengeInConfig = configValuesWhere(cfg, core, 'signetchallenge').at(-1);
+  const challenge = args.signetchallenge ?? challengeInConfig?.value;
+  const base =
+    args.signetchallenge === undefined && challengeInConfig
+      ? fromConfig(challengeInConfig, () => getChainParams(network, { signetChallenge: challenge }))
+      : wrap(() => getChainParams(network, { signetChallenge: challenge }));
   // Top-level `assumeutxo=` lines serve the test networks that accept them; like Core's network-only
   // options they do not leak into networks that refuse them. In a network's own section they are explicit.
   const acceptsTrusted = network === 'regtest' || base.isCustomSignet;
-  const fromConfig = acceptsTrusted ? configValues(cfg, core, 'assumeutxo') : (cfg?.sections.get(core)?.get('assumeutxo') ?? []);
-  const entries = [...fromConfig, ...(args.assumeutxo ?? [])];
+  const inConfig = configValuesWhere(cfg, core, 'assumeutxo', { topLevel: acceptsTrusted });
+  // Each config line is checked with the ones before it, so a refused or conflicting one is named.
+  inConfig.forEach((line, i) =>
+    fromConfig(line, () => getChainParams(network, { signetChallenge: challenge, assumeutxo: inConfig.slice(0, i + 1).map((v) => v.value) })),
+  );
+  const entries = [...inConfig.map((v) => v.value), ...(args.assumeutxo ?? [])];
   return wrap(() => getChainParams(network, { signetChallenge: challenge, assumeutxo: entries }));
+}
+
+/** A bad value in the config file: an error at its file and line (status 1). */
+function fromConfig<T>(v: ConfigValue, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new ConfigError(`${v.where}: ${(e as Error).message}`);
+  }
 }
 
 /** Bad option values are usage errors (exit status 2), reported in one line. */
@@ -90,6 +114,11 @@ const SINGLE_VALUE = [
 ];
 /** Options that take a value each time they are given. */
 const NEEDS_VALUE = [...SINGLE_VALUE, ['--assumeutxo']];
+
+/** Whether an option (by any of its names) takes a value. */
+export function takesValue(name: string): boolean {
+  return NEEDS_VALUE.some((n) => n.includes(name));
+}
 
 /**
  * Checks the raw command line before yargs sees it: a value-taking option with no value, or a single-value
@@ -125,4 +154,8 @@ export function parseThreads(raw: string | undefined): number | undefined {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 0 && n <= 256)) throw new UserError(`--threads must be a positive whole number (at most 256, or 0 for none), got '${raw}'`, 2);
   return n;
+}
+
+function isDirectory(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -269,8 +269,17 @@ function checkInputFile(file: string): Stats {
     throw new UserError(`Couldn't open file ${file} for reading.${code === 'ENOENT' ? ' No such file.' : ''}`);
   }
   if (st.isDirectory()) throw new UserError(`${file} is a directory, not a snapshot file`);
-  if (st.isFile() && st.size === 0) throw new UserError(`${file} is empty, not a snapshot file`);
+  // The reader seeks (and sizes the file for the progress bar): a pipe or a device cannot serve it.
+  if (!st.isFile()) throw new UserError(`${file} is ${kindOf(st)}, not a snapshot file (give a regular file)`);
+  if (st.size === 0) throw new UserError(`${file} is empty, not a snapshot file`);
   return st;
+}
+
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 function endStream(out: Writable): Promise<void> {

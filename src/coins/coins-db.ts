@@ -10,16 +10,17 @@
  * coins and 'B' in ONE LevelDB batch, so a crash leaves either the old or the new state, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { equalBytes, readU32LE, writeVarIntInto } from '../primitives/bytes.js';
 import { hashToHex } from '../primitives/hash.js';
+import type { TempDir } from '../primitives/temp-dirs.js';
 import { MAX_COMPRESSED_COIN, serializeCoin, writeCompressedCoin, type Coin } from './coin.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordLength, recordScriptOffset, recordValue } from './coin-record.js';
 import { LevelFormatError } from '../leveldb/coding.js';
 import { CoinsDBError } from './coins-db-error.js';
+import { inOriginal, privateCopy } from './private-copy.js';
 import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinEntryBatcher, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
@@ -74,16 +75,16 @@ export class CoinsDB implements CoinsView {
     readonly dir: string,
     readonly obfuscationKey: Uint8Array,
     readonly readOnly: boolean,
-    private readonly copyDir: string | undefined,
+    private readonly copy: TempDir | undefined,
     private readonly rawScan: boolean,
   ) {}
 
   static async open(dir: string, opts: CoinsDBOptions = {}): Promise<CoinsDB> {
     const exists = existsSync(path.join(dir, 'CURRENT'));
     if (!exists && (opts.readOnly || !opts.create)) throw new CoinsDBError(`no chainstate database at ${dir}`);
-    const copyDir = opts.readOnly ? privateCopy(dir) : undefined;
+    const copy = opts.readOnly ? privateCopy(dir) : undefined;
     // Core's options: no compression (coins are high-entropy), 32 MiB tables.
-    const db = new ClassicLevel<Buffer, Buffer>(copyDir ?? dir, { ...ENC, compression: false, maxFileSize: 32 << 20 });
+    const db = new ClassicLevel<Buffer, Buffer>(copy?.path ?? dir, { ...ENC, compression: false, maxFileSize: 32 << 20 });
     try {
       await db.open({ createIfMissing: !!opts.create && !opts.readOnly });
       let key = new Uint8Array(8);
@@ -96,12 +97,13 @@ export class CoinsDB implements CoinsView {
         key = new Uint8Array(randomBytes(8));
         await db.put(OBFUSCATION_KEY_KEY, Buffer.concat([Buffer.from([8]), key]));
       }
-      return new CoinsDB(db, dir, key, !!opts.readOnly, copyDir, (opts.rawScan ?? true) && process.env.CHAINSNAP_RAW_SCAN !== '0');
+      return new CoinsDB(db, dir, key, !!opts.readOnly, copy, (opts.rawScan ?? true) && process.env.CHAINSNAP_RAW_SCAN !== '0');
     } catch (e) {
       await db.close().catch(() => undefined);
-      if (copyDir) rmSync(copyDir, { recursive: true, force: true });
+      copy?.remove();
       if (e instanceof CoinsDBError) throw e;
-      throw new CoinsDBError(`cannot open chainstate database at ${dir}: ${(e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message}`);
+      const why = (e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message;
+      throw new CoinsDBError(`cannot open chainstate database at ${dir}: ${copy ? inOriginal(why, copy.path, dir) : why}`);
     }
   }
 
@@ -227,17 +229,19 @@ export class CoinsDB implements CoinsView {
         // A large write (a coins flush is one batch) stays in LevelDB's log until its memtable fills;
         // the scan would rebuild it in memory. Compacting an empty key range makes LevelDB write its
         // memtable to a table first (CompactRange always does), and compacts nothing else.
-        if (logBytes(this.copyDir ?? this.dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
-        await scanLevelDB(this.copyDir ?? this.dir, (k, kl, v, vo, vl) => {
+        const dir = this.copy?.path ?? this.dir;
+        if (logBytes(dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
+        await scanLevelDB(dir, (k, kl, v, vo, vl) => {
           if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
           visited = true;
           return visit(k, kl, v, vo, vl);
         });
         return;
       } catch (e) {
-        if (e instanceof TableCorruption) throw new CoinsDBError(`${this.dir}: corrupt database: ${e.message}`);
-        if (!(e instanceof LevelFormatError)) throw e;
-        if (visited) throw new CoinsDBError(`${this.dir}: ${e.message}`);
+        if (!(e instanceof TableCorruption || e instanceof LevelFormatError)) throw e;
+        const why = this.copy ? inOriginal(e.message, this.copy.path, this.dir) : e.message;
+        if (e instanceof TableCorruption) throw new CoinsDBError(`${this.dir}: corrupt database: ${why}`);
+        if (visited) throw new CoinsDBError(`${this.dir}: ${why}`);
       }
     }
     // Starting at 'B' reads the best block in the iterator's implicit snapshot.
@@ -267,7 +271,7 @@ export class CoinsDB implements CoinsView {
 
   async close(): Promise<void> {
     await this.db.close();
-    if (this.copyDir) rmSync(this.copyDir, { recursive: true, force: true });
+    this.copy?.remove();
   }
 
   private decodeCoin(v: Buffer, key: OutpointKey): Coin {
@@ -307,35 +311,6 @@ function checkedBest(best: Uint8Array | undefined, dir: string): Uint8Array | un
 
 function encodeInto(buf: Buffer, coin: Coin): number {
   return writeCompressedCoin(buf, 0, coin.height, coin.coinbase, coin.value, coin.script, 0, coin.script.length);
-}
-
-
-
-
-/** A private copy of a LevelDB directory to open without touching the original (see readOnly). */
-function privateCopy(dir: string): string {
-  const copy = mkdtempSync(path.join(tmpdir(), 'chainsnap-ro-'));
-  try {
-    for (const name of readdirSync(dir)) {
-      if (name === 'LOCK' || name.startsWith('LOG')) continue;
-      const from = path.join(dir, name);
-      if (!statSync(from).isFile()) continue;
-      const to = path.join(copy, name);
-      if (/\.(ldb|sst)$/.test(name)) {
-        try {
-          linkSync(from, to);
-          continue;
-        } catch {
-          // Another file system or no permission: fall back to copying.
-        }
-      }
-      copyFileSync(from, to);
-    }
-  } catch (e) {
-    rmSync(copy, { recursive: true, force: true });
-    throw e;
-  }
-  return copy;
 }
 
 /** See CoinsDB.bulkBatch. */

@@ -12,9 +12,10 @@
  * a marker key (the coins database checks its best block). Anything unexpected throws LevelFormatError,
  * and the caller falls back to LevelDB's iterator.
  */
-import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { makeTempDir, type TempDir } from '../primitives/temp-dirs.js';
 import { LevelFormatError, TYPE_VALUE } from './coding.js';
 import type { EntryCursor } from './entry-cursor.js';
 import { readLogRecords } from './log-reader.js';
@@ -57,23 +58,21 @@ export const MAX_LOG_BYTES = 64 << 20;
  * Cursors then open one table at a time.
  */
 function openView(dir: string): View {
-  removeStaleLinkDirs(dir);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    let linkDir: string | undefined;
+    let linkDir: TempDir | undefined;
     const cursors: EntryCursor[] = [];
     const close = () => {
       for (const c of cursors) c.close();
-      if (linkDir) {
-        rmSync(linkDir, { recursive: true, force: true });
-        activeLinkDirs.delete(linkDir);
-      }
+      linkDir?.remove();
     };
     try {
       const before = manifestState(dir);
       const version = readCurrentVersion(dir);
-      linkDir = mkdtempSync(path.join(dir, `${LINK_DIR_PREFIX}${process.pid}-`));
-      activeLinkDirs.add(linkDir);
-      const link = (f: TableFile): TablePath => ({ file: f, path: linkTable(dir, linkDir!, f.number) });
+      // Named with the pid and removed on every way out, signals too; one a dead process left (its
+      // links would keep old tables on disk) is removed here.
+      linkDir = makeTempDir(dir, LINK_DIR_PREFIX);
+      const links = linkDir.path;
+      const link = (f: TableFile): TablePath => ({ file: f, path: linkTable(dir, links, f.number) });
       for (const f of version.levels[0]!) cursors.push(new TableCursor([link(f)]));
       for (const files of version.levels.slice(1)) if (files.length > 0) cursors.push(new TableCursor(files.map(link)));
       const logs = liveLogs(dir, version.logNumber, version.prevLogNumber);
@@ -94,33 +93,6 @@ function openView(dir: string): View {
 }
 
 const LINK_DIR_PREFIX = 'chainsnap-scan-';
-
-/** Link directories of scans running in this process (another may run on the same database). */
-const activeLinkDirs = new Set<string>();
-
-/**
- * Link directories left by a process that died mid-scan (their links would keep old tables on disk).
- * One named with this process's id but not in use here is stale too: process ids are reused, in a
- * container on every restart.
- */
-function removeStaleLinkDirs(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    const m = name.startsWith(LINK_DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(LINK_DIR_PREFIX.length)) : null;
-    if (!m) continue;
-    const full = path.join(dir, name);
-    const pid = Number(m[1]);
-    if (pid === process.pid ? !activeLinkDirs.has(full) : !processAlive(pid)) rmSync(full, { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The MANIFEST in use and its size: LevelDB only ever appends to it, or switches to a new one. */
 function manifestState(dir: string): string {

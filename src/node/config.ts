@@ -21,14 +21,23 @@ export interface Config {
   source: string;
   top: Map<string, string[]>;
   sections: Map<string, Map<string, string[]>>;
+  /** The line of each value, by `section\0key` ('' for the top level), in the order of the values. */
+  lines: Map<string, number[]>;
+}
+
+/** A value of a config file and where it was written ("chainsnap.conf:3"), for messages. */
+export interface ConfigValue {
+  value: string;
+  where: string;
 }
 
 /** Section names as Core spells them, plus chainsnap's own name for testnet3. */
 const SECTIONS = new Set(['main', 'test', 'testnet3', 'testnet4', 'signet', 'regtest']);
 
 export function parseConfig(text: string, source = 'chainsnap.conf'): Config {
-  const cfg: Config = { source, top: new Map(), sections: new Map() };
+  const cfg: Config = { source, top: new Map(), sections: new Map(), lines: new Map() };
   let current = cfg.top;
+  let currentName = '';
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
@@ -40,6 +49,7 @@ export function parseConfig(text: string, source = 'chainsnap.conf'): Config {
       const key = name === 'testnet3' ? 'test' : name;
       current = cfg.sections.get(key) ?? new Map();
       cfg.sections.set(key, current);
+      currentName = key;
       return;
     }
     const eq = line.indexOf('=');
@@ -49,6 +59,8 @@ export function parseConfig(text: string, source = 'chainsnap.conf'): Config {
     const list = current.get(key) ?? [];
     list.push(value);
     current.set(key, list);
+    const lineKey = `${currentName}\0${key}`;
+    cfg.lines.set(lineKey, [...(cfg.lines.get(lineKey) ?? []), i + 1]);
   });
   return cfg;
 }
@@ -58,15 +70,30 @@ export function readConfig(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+    // "ENOENT: no such file or directory, open 'FILE'" would name the file a second time.
+    const m = /^E[A-Z]+: ([^,]+)/.exec((e as Error).message);
+    throw new ConfigError(`cannot read config file ${file}: ${m ? m[1] : (e as Error).message}`);
   }
   return parseConfig(text, file);
 }
 
 /** Values of `key` for a network (Core chain name): top-level ones first, then the section's. */
 export function configValues(cfg: Config | undefined, coreNetwork: string, key: string): string[] {
+  return configValuesWhere(cfg, coreNetwork, key).map((v) => v.value);
+}
+
+/**
+ * configValues with the file and line of each value; `topLevel: false` leaves out the lines above the
+ * first section.
+ */
+export function configValuesWhere(cfg: Config | undefined, coreNetwork: string, key: string, opts: { topLevel?: boolean } = {}): ConfigValue[] {
   if (!cfg) return [];
-  return [...(cfg.top.get(key) ?? []), ...(cfg.sections.get(coreNetwork)?.get(key) ?? [])];
+  const at = (section: string, values: string[] | undefined): ConfigValue[] =>
+    (values ?? []).map((value, i) => ({ value, where: `${cfg.source}:${cfg.lines.get(`${section}\0${key}`)?.[i] ?? '?'}` }));
+  return [
+    ...(opts.topLevel === false ? [] : at('', cfg.top.get(key))),
+    ...at(coreNetwork, cfg.sections.get(coreNetwork)?.get(key)),
+  ];
 }
 
 /** The last value of `key` for a network, as Core lets later settings win. */
