@@ -123,7 +123,8 @@ async function main(): Promise<void> {
         source.persisted(m.id);
         break;
       case 'cache':
-        cs.cacheBytes = m.bytes;
+        // A shrinking share is written and emptied at once (Core's ResizeCoinsCaches), between blocks.
+        running = running.then(() => cs.resizeCache(m.bytes)).catch((e: Error) => post({ type: 'error', message: e.stack ?? e.message }));
         break;
       case 'stop':
         cs.stop();

@@ -125,6 +125,8 @@ export class BlockStore {
   private readonly waiting: Array<() => void> = [];
   private readonly touched = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** The first write that failed; every sync after it fails too. */
+  private failedWrite: unknown;
   private newFiles = false;
 
   private constructor(
@@ -226,6 +228,7 @@ export class BlockStore {
     for (const [n, info] of this.files) files.set(n, { ...info });
     const lastFile = this.lastFile;
     await Promise.all([...this.pending]);
+    if (this.failedWrite !== undefined) throw this.failedWrite;
     const names = [...this.touched];
     this.touched.clear();
     // A file closed since it was written is opened again: fsync covers all of a file's data, whatever fd wrote it.
@@ -279,7 +282,11 @@ export class BlockStore {
   private track<T>(p: Promise<T>): Promise<T> {
     this.pending.add(p);
     const done = () => this.pending.delete(p);
-    p.then(done, done);
+    p.then(done, (e: unknown) => {
+      // The space was reserved in the file infos: no later sync may report them as written.
+      this.failedWrite ??= e;
+      done();
+    });
     return p;
   }
 
