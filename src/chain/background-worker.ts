@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     }
   };
   const schedule = () => {
-    running = running.then(step).catch((e: Error) => post({ type: 'error', message: e.stack ?? e.message }));
+    running = running.then(step).catch((e: Error) => post({ type: 'error', message: describeError(e) }));
   };
   port.on('message', (m: MainToWorker) => {
     switch (m.type) {
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
         break;
       case 'cache':
         // A shrinking share is written and emptied at once (Core's ResizeCoinsCaches), between blocks.
-        running = running.then(() => cs.resizeCache(m.bytes)).catch((e: Error) => post({ type: 'error', message: e.stack ?? e.message }));
+        running = running.then(() => cs.resizeCache(m.bytes)).catch((e: Error) => post({ type: 'error', message: describeError(e) }));
         break;
       case 'stop':
         cs.stop();
@@ -143,4 +143,11 @@ async function main(): Promise<void> {
   schedule();
 }
 
-main().catch((e: Error) => post({ type: 'error', message: e.stack ?? e.message }));
+main().catch((e: Error) => post({ type: 'error', message: describeError(e) }));
+
+/** The error with its causes: the main thread sees only this text (e.g. why a block could not be read). */
+function describeError(e: Error): string {
+  let text = e.stack ?? e.message;
+  for (let c: unknown = e.cause; c instanceof Error; c = c.cause) text += `\ncaused by: ${c.message}`;
+  return text;
+}
