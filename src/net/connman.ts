@@ -255,6 +255,7 @@ export class Connman implements PeerHost {
 
   addPeer(socket: Socket, type: ConnectionType, remote: Service, target?: string): Peer {
     const peer = new Peer(this.nextId++, type, remote, socket, this, randomBytes(8).readBigUInt64LE(), target);
+    peer.noban = this.permissionsOf(remote).includes('noban');
     this.peers.set(peer.id, peer);
     if (!peer.inbound) this.pushVersion(peer);
     return peer;
@@ -421,9 +422,10 @@ export class Connman implements PeerHost {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.outbound.stop();
-    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+    // A server's close waits for its connections, so they go first.
     for (const p of this.peers.values()) p.destroy();
     this.peers.clear();
+    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
     await this.sync?.stop();
     try {
       this.addrman.save();

@@ -65,6 +65,8 @@ export class Peer implements PeerLink {
   lastPingMicros: number | undefined;
   minPingMicros: number | undefined;
   shouldDiscourage = false;
+  /** -whitelist noban: never discouraged (block sync reads it too). */
+  noban = false;
   disconnecting = false;
   /** Addresses the peer told us about, and the token bucket that limits them (Core's m_addr_token_bucket). */
   addrTokens = 1;

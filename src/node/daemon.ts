@@ -19,6 +19,7 @@ import { createNodeLogger, type NodeLogger } from './logging.js';
 import { startSources, type RunningSources } from './source-runner.js';
 import { StatusReporter } from './status.js';
 import { startNetwork } from '../net/start.js';
+import { HeadersFirstSync } from '../net/sync/headers-first-sync.js';
 import type { Connman } from '../net/connman.js';
 import { attachNetwork } from '../rpc/net-control.js';
 import { DEFAULT_SUBVERSION } from '../rpc/net.js';
@@ -219,6 +220,7 @@ class Daemon {
       now: () => ctx.now(),
       mockTime: () => ctx.mockTime,
       userAgent: ctx.subversion ?? DEFAULT_SUBVERSION,
+      createSync: (s) => new HeadersFirstSync(s),
     });
     attachNetwork(ctx, this.network);
   }

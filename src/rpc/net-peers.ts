@@ -13,7 +13,14 @@ import { getBool, getInt, getStr, isNull, valueFromAmount } from './util.js';
 
 const seconds = (micros: number) => Math.floor(micros / 1e6);
 
-function peerInfo(p: Peer, stats: { syncedHeaders: number; syncedBlocks: number; inflight: number[] } | undefined, now: number, permissions: string[]) {
+interface SyncStats {
+  syncedHeaders: number;
+  syncedBlocks: number;
+  inflight: number[];
+  presynced: number;
+}
+
+function peerInfo(p: Peer, stats: SyncStats | undefined, now: number, permissions: string[]) {
   const o: Record<string, unknown> = {
     id: p.id,
     addr: p.address,
@@ -47,7 +54,7 @@ function peerInfo(p: Peer, stats: { syncedHeaders: number; syncedBlocks: number;
     bip152_hb_to: false,
     bip152_hb_from: false,
     startingheight: p.startingHeight,
-    presynced_headers: -1,
+    presynced_headers: stats?.presynced ?? -1,
     synced_headers: stats?.syncedHeaders ?? -1,
     synced_blocks: stats?.syncedBlocks ?? -1,
     inflight: stats?.inflight ?? [],
@@ -76,7 +83,12 @@ const getpeerinfo: RpcMethod = {
     const net = networkOf(ctx);
     if (!net) return [];
     const now = net.nowMicros();
-    return [...net.livePeers()].map((p) => peerInfo(p, net.sync?.peerStats(p.id), now, net.permissionsOf(p.remote)));
+    // presyncedHeaders is HeadersFirstSync's, outside the BlockSync seam: read it when the sync offers it.
+    const sync = net.sync as (typeof net.sync & { presyncedHeaders?: (id: number) => number }) | undefined;
+    return [...net.livePeers()].map((p) => {
+      const s = sync?.peerStats(p.id);
+      return peerInfo(p, s && { ...s, presynced: sync?.presyncedHeaders?.(p.id) ?? -1 }, now, net.permissionsOf(p.remote));
+    });
   },
 };
 
