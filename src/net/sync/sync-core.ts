@@ -14,7 +14,7 @@ import { BLOCK_STALLING_TIMEOUT_DEFAULT_MS, HEADERS_RESPONSE_TIME_MS, LOCATOR_VE
 import type { PeerSyncState } from './peer-sync-state.js';
 
 export interface HeadersFirstSyncOptions {
-  /** Clock in milliseconds; the daemon passes one that follows setmocktime. Default Date.now. */
+  /** Clock in milliseconds; by default the manager's clock (which follows setmocktime in the daemon). */
   now?: () => number;
   /** How often the per-peer checks (stalls, timeouts, new requests, tip announcements) run; default 100 ms. */
   tickMs?: number;
@@ -27,6 +27,20 @@ export interface HeadersFirstSyncOptions {
 /** Peers with the noban permission skip the low-work header checks (an optional PeerLink field). */
 export function isNoban(link: PeerLink): boolean {
   return (link as { noban?: boolean }).noban === true;
+}
+
+/**
+ * Milliseconds on the node's clock: the manager's clock (seconds, following setmocktime in the daemon)
+ * when it is set away from the system clock, else the system clock with its millisecond precision.
+ */
+function nodeClock(sink: SyncSink): () => number {
+  const seconds = sink.manager.opts.now;
+  if (!seconds) return Date.now;
+  return () => {
+    const real = Date.now();
+    const node = seconds();
+    return node === Math.floor(real / 1000) ? real : node * 1000;
+  };
 }
 
 export abstract class SyncCore {
@@ -45,7 +59,7 @@ export abstract class SyncCore {
     readonly sink: SyncSink,
     opts: HeadersFirstSyncOptions = {},
   ) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? nodeClock(sink);
     this.requests = new BlockRequests(this.now);
     this.netLog = sink.log.child({ category: 'net' });
     this.window = opts.window;
