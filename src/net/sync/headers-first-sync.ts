@@ -287,6 +287,8 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
             this.dropPeer(peer);
             return;
           }
+          // Its sync state is reset instead, so that another peer gets its chance.
+          this.netLog.info(`Timeout downloading headers from noban peer, not disconnecting peer=${peer.link.id}`);
           peer.syncStarted = false;
           this.syncStarted--;
           peer.headersSyncTimeout = 0;

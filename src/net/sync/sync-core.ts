@@ -86,8 +86,19 @@ export abstract class SyncCore {
     if (!peer.lastUnknownHash) return;
     const e = this.sink.manager.storage.index.get(peer.lastUnknownHash);
     if (!e) return;
-    if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) peer.bestKnown = e;
+    if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) this.setBestKnown(peer, e);
     peer.lastUnknownHash = undefined;
+  }
+
+  /**
+   * A new best block for the peer. Requests for blocks off its new chain are released (it reorganised
+   * away from them and may no longer serve them), and blocks it lacked may be there now.
+   */
+  private setBestKnown(peer: PeerSyncState, e: BlockIndexEntry): void {
+    if (peer.bestKnown === e) return;
+    peer.bestKnown = e;
+    peer.notFound.clear();
+    for (const b of [...peer.inFlight]) if (getAncestor(e, b.height) !== b) this.requests.remove(b.key, peer);
   }
 
   /** Core's UpdateBlockAvailability. */
@@ -95,7 +106,7 @@ export abstract class SyncCore {
     this.processBlockAvailability(peer);
     const e = this.sink.manager.storage.index.get(hash);
     if (e) {
-      if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) peer.bestKnown = e;
+      if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) this.setBestKnown(peer, e);
     } else {
       peer.lastUnknownHash = hashToHex(hash);
     }
