@@ -2,7 +2,6 @@
  * An in-process node for sync tests over real loopback sockets: a real ChainstateManager, netwire's
  * connection manager (listening on a free port), and HeadersFirstSync behind it.
  */
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { ChainParams } from '../../../src/consensus/params.js';
 import { ChainstateManager } from '../../../src/chain/chainstate-manager.js';
@@ -10,18 +9,8 @@ import { startNetwork } from '../../../src/net/start.js';
 import type { Connman, P2POptions } from '../../../src/net/connman.js';
 import { HeadersFirstSync, type HeadersFirstSyncOptions } from '../../../src/net/sync/headers-first-sync.js';
 import { scratchDir } from '../../helpers.js';
+import { freePort } from '../../node/fixtures/free-port.js';
 import { syncSink } from './scripted-peer.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface LoopbackNode {
   manager: ChainstateManager;
