@@ -10,11 +10,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { getChainParams } from '../../src/consensus/params.js';
 import { toHex } from '../../src/primitives/bytes.js';
-import { readFramedBlocks } from '../../src/primitives/block.js';
+import { parseBlock, readFramedBlocks } from '../../src/primitives/block.js';
+import { encodeHeaders } from '../../src/net/messages.js';
+import { RawPeer } from '../net/raw-peer.js';
 import { scratchDir } from '../helpers.js';
 import { waitFor } from '../net/raw-peer.js';
 import { DaemonProcess, freePort } from './daemon-process.js';
 
+const regtest = getChainParams('regtest');
 const BLOCKS_FILE = path.resolve('snapshots/regtest-h200-blocks.dat');
 const SNAPSHOT = path.resolve('snapshots/regtest-h200.dat');
 /** Blocks mined on top of the 200 behind the regtest snapshot. */
@@ -36,7 +39,7 @@ async function stats(node: DaemonProcess): Promise<Record<string, unknown>> {
 }
 
 test('three nodes by P2P alone: a snapshot node validates its snapshot from history; a third syncs from both, survives a restart and a killed peer', async () => {
-  const blocks = [...readFramedBlocks(readFileSync(BLOCKS_FILE), getChainParams('regtest').messageStart)].map((f) => toHex(f.bytes));
+  const blocks = [...readFramedBlocks(readFileSync(BLOCKS_FILE), regtest.messageStart)].map((f) => toHex(f.bytes));
   const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()];
   const a = await startNode(scratchDir(), pa);
   for (const hex of blocks) assert.equal(await a.call('submitblock', hex), null);
@@ -71,4 +74,31 @@ test('three nodes by P2P alone: a snapshot node validates its snapshot from hist
   for (const n of [c, b]) assert.equal(await n.stop(), 0);
   assert.equal(b.stderr, '');
   assert.equal(c.stderr, '');
+});
+
+test('hostile peers (an invalid header chain, a mutated block) are dropped while the sync goes on from an honest one', async () => {
+  const raw = [...readFramedBlocks(readFileSync(BLOCKS_FILE), regtest.messageStart)].map((f) => f.bytes);
+  const [pa, pb] = [await freePort(), await freePort()];
+  const a = await startNode(scratchDir(), pa);
+  // (A chain from 2011 keeps every node in initial download, where new tips are not announced: a has it all first.)
+  for (const bytes of raw) await a.call('submitblock', toHex(bytes));
+  const b = await startNode(scratchDir(), pb, [pa]);
+  try {
+    const liar = await RawPeer.connect(pb);
+    await liar.handshake();
+    // Block 1's header claiming a far harder target than its hash meets.
+    const header = { ...parseBlock(raw[0]).header, bits: 0x1d00ffff };
+    liar.send('headers', encodeHeaders([header]));
+    await waitFor(() => liar.closed, 'the node drops a peer sending a header with invalid proof of work');
+    const mutator = await RawPeer.connect(pb);
+    await mutator.handshake();
+    const tampered = Uint8Array.from(raw[raw.length - 1]);
+    tampered[tampered.length - 10] ^= 1;
+    mutator.send('block', tampered);
+    await waitFor(() => mutator.closed, 'the node drops a peer sending a mutated block');
+    await waitFor(async () => (await b.call<string>('getbestblockhash')) === (await a.call<string>('getbestblockhash')), 'b at a\'s tip');
+  } finally {
+    for (const n of [b, a]) await n.stop();
+  }
+  assert.equal(b.stderr, '');
 });

@@ -4,8 +4,8 @@
  * chainstate's blocks before the background chainstate's history, new tips fetched as soon as they are
  * announced and announced in turn to our peers. The connection layer calls in through BlockSync.
  */
-import { blockHash, parseHeader } from '../../primitives/block.js';
-import { ByteReader } from '../../primitives/bytes.js';
+import { blockHash, blockMerkleRoot, parseBlock, type Block } from '../../primitives/block.js';
+import { equalBytes } from '../../primitives/bytes.js';
 import { hashToHex } from '../../primitives/hash.js';
 import { blockProof } from '../../consensus/pow.js';
 import { ValidationError } from '../../consensus/validation-error.js';
@@ -164,8 +164,19 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
   private async processBlock(peer: PeerSyncState, bytes: Uint8Array): Promise<void> {
     const m = this.sink.manager;
     const index = m.storage.index;
-    if (bytes.length < 80) return peer.link.misbehaving('mutated block');
-    const header = parseHeader(new ByteReader(bytes.subarray(0, 80)));
+    let block: Block;
+    try {
+      block = parseBlock(bytes);
+    } catch {
+      return peer.link.misbehaving('mutated block');
+    }
+    const header = block.header;
+    // Core's IsBlockMutated, before anything else: a copy whose transactions do not match its header.
+    const merkle = blockMerkleRoot(block);
+    if (merkle.mutated || !equalBytes(merkle.root, header.merkleRoot)) {
+      this.requests.remove(hashToHex(blockHash(header)), peer);
+      return peer.link.misbehaving('mutated block');
+    }
     const key = hashToHex(blockHash(header));
     const prev = index.get(header.prevHash);
     const requested = this.requests.isRequested(key);
