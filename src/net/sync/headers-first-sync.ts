@@ -229,12 +229,21 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
       const tip = m.active.tip;
       const known = index.get(key);
       if (known?.status.haveData) return;
-      if (!known && (!prev || work < this.antiDosWorkThreshold())) {
+      // Its parent is unknown: the header cannot be accepted (Core's BLOCK_MISSING_PREV, punished).
+      if (!prev) return peer.link.misbehaving('invalid block received');
+      if (!known && work < this.antiDosWorkThreshold()) {
         this.validationLog.debug(`AcceptBlockHeader: not adding new block header ${key}, missing anti-dos proof-of-work validation`);
         return;
       }
-      if (!prev || work < this.antiDosWorkThreshold() || work < tip.chainWork || prev.height + 1 > tip.height + MIN_BLOCKS_TO_KEEP || work < this.sink.params.minimumChainWork) {
-        this.netLog.debug(`received unrequested block ${key} peer=${peer.link.id}: not stored`);
+      if (work < tip.chainWork || prev.height + 1 > tip.height + MIN_BLOCKS_TO_KEEP || work < this.sink.params.minimumChainWork) {
+        // As Core's AcceptBlock: the header is kept (its work passed the anti-DoS check), the block is not.
+        this.netLog.debug(`received unrequested block ${key} peer=${peer.link.id}: header only`);
+        try {
+          await this.sink.exclusive(() => m.processHeader(header));
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          this.punishForBlock(peer, e, 'invalid header received');
+        }
         return;
       }
     }
