@@ -176,3 +176,21 @@ test('new tips: announced by headers to peers that prefer them, by inv to the ot
   await sync.stop();
   await m.close();
 });
+
+test('a peer we served headers to (a forwarded getheaders) gets the next tip as headers, not inv', async () => {
+  const m = await open({ near: true });
+  const sync = new HeadersFirstSync(syncSink(m), { tickMs: 20, now: () => NEAR_CHAIN * 1000 });
+  new ScriptedPeer(sync, chain.blocks.slice(0, 210)).connect();
+  await waitFor(() => m.active.height === 210, 'height 210');
+  // Silent: it never announces anything, so only the getheaders it sent tells us what it has.
+  const quiet = new ScriptedPeer(sync, [], { preferHeaders: true, inbound: true, silent: true }).connect();
+  await quiet.deliver({ command: 'getheaders', version: 70016, locator: [chain.blocks[209].hash], stop: new Uint8Array(32) });
+  const full = new ScriptedPeer(sync, chain.blocks.slice(0, 211), { inbound: true }).connect();
+  await full.deliver({ command: 'headers', headers: [chain.blocks[210].block.header] });
+  await waitFor(() => m.active.height === 211, 'height 211');
+  const tip = hashToHex(chain.blocks[210].hash);
+  await waitFor(() => quiet.received.some((x) => x.command === 'headers' && hashToHex(blockHash(x.headers[0])) === tip), 'a headers announcement');
+  assert.ok(!quiet.received.some((x) => x.command === 'inv'));
+  await sync.stop();
+  await m.close();
+});
