@@ -125,6 +125,7 @@ function findNextBlocks(ctx: FindContext, peer: PeerSyncState, out: FindResult, 
   const best = peer.bestKnown!;
   const maxHeight = Math.min(best.height, windowEnd + 1);
   let waitingFor: PeerSyncState | undefined;
+  let firstSeen = false;
   while (walk.height < maxHeight) {
     const n = Math.min(maxHeight - walk.height, Math.max(count - out.blocks.length, 128));
     const last = getAncestor(best, walk.height + n)!;
@@ -140,12 +141,16 @@ function findNextBlocks(ctx: FindContext, peer: PeerSyncState, out: FindResult, 
         continue;
       }
       if (ctx.requests.isRequested(e.key)) {
-        waitingFor ??= ctx.requests.requestedFrom(e.key);
+        // The first block in flight decides who holds the window; one being processed right now holds nothing.
+        if (!firstSeen) {
+          firstSeen = true;
+          waitingFor = ctx.requests.requestedFrom(e.key);
+        }
         continue;
       }
       if (e.height > windowEnd) {
         // Nothing to ask for, but there would be with a window one larger: whoever has the first block holds it up.
-        if (chain && out.blocks.length === 0 && waitingFor !== peer) out.staller = waitingFor;
+        if (chain && out.blocks.length === 0 && waitingFor && waitingFor !== peer) out.staller = waitingFor;
         return;
       }
       // A limited peer keeps only the last 288 blocks (two less, for races).

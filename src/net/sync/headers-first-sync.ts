@@ -4,8 +4,8 @@
  * chainstate's blocks before the background chainstate's history, new tips fetched as soon as they are
  * announced and announced in turn to our peers. The connection layer calls in through BlockSync.
  */
-import { blockHash, parseHeader } from '../../primitives/block.js';
-import { ByteReader } from '../../primitives/bytes.js';
+import { blockHash, blockMerkleRoot, parseBlock, type Block } from '../../primitives/block.js';
+import { equalBytes } from '../../primitives/bytes.js';
 import { hashToHex } from '../../primitives/hash.js';
 import { blockProof } from '../../consensus/pow.js';
 import { ValidationError } from '../../consensus/validation-error.js';
@@ -21,6 +21,7 @@ import {
   HEADERS_DOWNLOAD_TIMEOUT_BASE_MS,
   HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER_MS,
   MAX_BLOCKS_IN_TRANSIT_PER_PEER,
+  MAX_HEADERS_RESULTS,
   MIN_BLOCKS_TO_KEEP,
 } from './constants.js';
 import { processHeaders } from './headers.js';
@@ -42,6 +43,7 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
   private readonly blockSource = new Map<BlockIndexEntry, PeerSyncState>();
   private stopped = false;
   private ticking = false;
+  private readonly validationLog = this.sink.log.child({ category: 'validation' });
 
   constructor(sink: SyncSink, opts: HeadersFirstSyncOptions = {}) {
     super(sink, opts);
@@ -92,6 +94,9 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
       case 'notfound':
         this.processNotFound(peer, msg.items);
         break;
+      case 'getheaders':
+        this.noteHeadersServed(peer, msg.locator, msg.stop);
+        return;
       default:
         return;
     }
@@ -146,6 +151,42 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
     }
   }
 
+  /**
+   * The connection layer answered a getheaders from this peer (it forwards the request here): what Core's
+   * GETHEADERS handler records as pindexBestHeaderSent, the last header sent or else our tip, so that the
+   * next tip is announced to it by headers.
+   */
+  private noteHeadersServed(peer: PeerSyncState, locator: Uint8Array[], stop: Uint8Array): void {
+    const m = this.sink.manager;
+    const index = m.storage.index;
+    const active = m.active;
+    if (active.tip.chainWork < this.sink.params.minimumChainWork) return;
+    let last: BlockIndexEntry | undefined;
+    if (locator.length === 0) {
+      last = index.get(stop);
+      if (!last) return;
+    } else {
+      let fork = active.at(0)!;
+      for (const h of locator) {
+        const e = index.get(h);
+        if (e && active.contains(e)) {
+          fork = e;
+          break;
+        }
+      }
+      const stopKey = hashToHex(stop);
+      let e = active.at(fork.height + 1);
+      for (let n = 0; e && n < MAX_HEADERS_RESULTS; n++) {
+        last = e;
+        if (e.key === stopKey) break;
+        e = active.at(e.height + 1);
+      }
+      // Sent everything up to our tip (or nothing, the peer being there already): it has our tip.
+      if (!e || (last && last === active.tip)) last = active.tip;
+    }
+    peer.bestHeaderSent = last;
+  }
+
   /** A peer lacks blocks we asked for: ask someone else (and not it again). */
   private processNotFound(peer: PeerSyncState, items: InvItem[]): void {
     let freed = false;
@@ -164,8 +205,20 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
   private async processBlock(peer: PeerSyncState, bytes: Uint8Array): Promise<void> {
     const m = this.sink.manager;
     const index = m.storage.index;
-    if (bytes.length < 80) return peer.link.misbehaving('mutated block');
-    const header = parseHeader(new ByteReader(bytes.subarray(0, 80)));
+    let block: Block;
+    try {
+      block = parseBlock(bytes);
+    } catch {
+      return peer.link.misbehaving('mutated block');
+    }
+    const header = block.header;
+    // Core's IsBlockMutated, before anything else: a copy whose transactions do not match its header.
+    const merkle = blockMerkleRoot(block);
+    if (merkle.mutated || !equalBytes(merkle.root, header.merkleRoot)) {
+      this.validationLog.debug(`IsBlockMutated: ${merkle.mutated ? 'bad-txns-duplicate, duplicate transaction' : 'bad-txnmrklroot, hashMerkleRoot mismatch'}`);
+      this.requests.remove(hashToHex(blockHash(header)), peer);
+      return peer.link.misbehaving('mutated block');
+    }
     const key = hashToHex(blockHash(header));
     const prev = index.get(header.prevHash);
     const requested = this.requests.isRequested(key);
@@ -176,8 +229,21 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
       const tip = m.active.tip;
       const known = index.get(key);
       if (known?.status.haveData) return;
-      if (!prev || work < this.antiDosWorkThreshold() || work < tip.chainWork || prev.height + 1 > tip.height + MIN_BLOCKS_TO_KEEP || work < this.sink.params.minimumChainWork) {
-        this.netLog.debug(`received unrequested block ${key} peer=${peer.link.id}: not stored`);
+      // Its parent is unknown: the header cannot be accepted (Core's BLOCK_MISSING_PREV, punished).
+      if (!prev) return peer.link.misbehaving('invalid block received');
+      if (!known && work < this.antiDosWorkThreshold()) {
+        this.validationLog.debug(`AcceptBlockHeader: not adding new block header ${key}, missing anti-dos proof-of-work validation`);
+        return;
+      }
+      if (work < tip.chainWork || prev.height + 1 > tip.height + MIN_BLOCKS_TO_KEEP || work < this.sink.params.minimumChainWork) {
+        // As Core's AcceptBlock: the header is kept (its work passed the anti-DoS check), the block is not.
+        this.netLog.debug(`received unrequested block ${key} peer=${peer.link.id}: header only`);
+        try {
+          await this.sink.exclusive(() => m.processHeader(header));
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          this.punishForBlock(peer, e, 'invalid header received');
+        }
         return;
       }
     }
@@ -202,18 +268,18 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
 
   /** Core's BlockChecked: a block that failed when connected marks its sender; connected ones are forgotten. */
   private checkBlockSources(): void {
-    let connected = false;
+    let connected = 0;
     for (const [e, peer] of this.blockSource) {
       if (e.status.failure === 'failed') {
         this.blockSource.delete(e);
         if (this.peers.has(peer.link.id)) peer.link.misbehaving('invalid block received');
       } else if (e.status.failure || validityRank(e.status.validity) >= validityRank('chain')) {
         this.blockSource.delete(e);
-        connected = true;
+        connected++;
       }
     }
-    // Blocks connect: a raised stall timeout decays back toward its default (Core's BlockConnected).
-    if (connected && this.stallTimeoutMs !== this.defaultStallTimeoutMs) {
+    // Each connected block lets a raised stall timeout decay by 15% toward its default (Core's BlockConnected).
+    for (; connected > 0 && this.stallTimeoutMs > this.defaultStallTimeoutMs; connected--) {
       this.stallTimeoutMs = Math.max(Math.floor((this.stallTimeoutMs * 0.85) / 1000) * 1000, this.defaultStallTimeoutMs);
       this.netLog.debug(`Decreased stalling timeout to ${Math.round(this.stallTimeoutMs / 1000)} seconds`);
     }
@@ -287,6 +353,8 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
             this.dropPeer(peer);
             return;
           }
+          // Its sync state is reset instead, so that another peer gets its chance.
+          this.netLog.info(`Timeout downloading headers from noban peer, not disconnecting peer=${peer.link.id}`);
           peer.syncStarted = false;
           this.syncStarted--;
           peer.headersSyncTimeout = 0;

@@ -43,11 +43,13 @@ export async function processHeaders(core: SyncCore, peer: PeerSyncState, receiv
     if (r.requestMore) core.maybeSendGetheaders(peer, peer.lowWork.locator());
     if (r.abort) core.netLog.debug(`Initial headers sync aborted with peer=${peer.link.id}: ${r.abort}`);
     if (peer.lowWork.state === 'final') peer.lowWork = undefined;
-    if (!r.success) return;
-    headers = r.headers;
-    workValidated = true;
-    if (headers.length === 0) return;
-    haveLowWorkSync = peer.lowWork !== undefined;
+    // Not a continuation (an announcement, say): the sync is over and the headers are judged as any others.
+    if (r.success) {
+      headers = r.headers;
+      workValidated = true;
+      if (headers.length === 0) return;
+      haveLowWorkSync = peer.lowWork !== undefined;
+    }
   }
 
   const start = index.get(headers[0].prevHash);

@@ -14,7 +14,7 @@ import { BLOCK_STALLING_TIMEOUT_DEFAULT_MS, HEADERS_RESPONSE_TIME_MS, LOCATOR_VE
 import type { PeerSyncState } from './peer-sync-state.js';
 
 export interface HeadersFirstSyncOptions {
-  /** Clock in milliseconds; the daemon passes one that follows setmocktime. Default Date.now. */
+  /** Clock in milliseconds; by default the manager's clock (which follows setmocktime in the daemon). */
   now?: () => number;
   /** How often the per-peer checks (stalls, timeouts, new requests, tip announcements) run; default 100 ms. */
   tickMs?: number;
@@ -27,6 +27,20 @@ export interface HeadersFirstSyncOptions {
 /** Peers with the noban permission skip the low-work header checks (an optional PeerLink field). */
 export function isNoban(link: PeerLink): boolean {
   return (link as { noban?: boolean }).noban === true;
+}
+
+/**
+ * Milliseconds on the node's clock: the manager's clock (seconds, following setmocktime in the daemon)
+ * when it is set away from the system clock, else the system clock with its millisecond precision.
+ */
+function nodeClock(sink: SyncSink): () => number {
+  const seconds = sink.manager.opts.now;
+  if (!seconds) return Date.now;
+  return () => {
+    const real = Date.now();
+    const node = seconds();
+    return node === Math.floor(real / 1000) ? real : node * 1000;
+  };
 }
 
 export abstract class SyncCore {
@@ -45,7 +59,7 @@ export abstract class SyncCore {
     readonly sink: SyncSink,
     opts: HeadersFirstSyncOptions = {},
   ) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? nodeClock(sink);
     this.requests = new BlockRequests(this.now);
     this.netLog = sink.log.child({ category: 'net' });
     this.window = opts.window;
@@ -72,8 +86,19 @@ export abstract class SyncCore {
     if (!peer.lastUnknownHash) return;
     const e = this.sink.manager.storage.index.get(peer.lastUnknownHash);
     if (!e) return;
-    if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) peer.bestKnown = e;
+    if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) this.setBestKnown(peer, e);
     peer.lastUnknownHash = undefined;
+  }
+
+  /**
+   * A new best block for the peer. Requests for blocks off its new chain are released (it reorganised
+   * away from them and may no longer serve them), and blocks it lacked may be there now.
+   */
+  private setBestKnown(peer: PeerSyncState, e: BlockIndexEntry): void {
+    if (peer.bestKnown === e) return;
+    peer.bestKnown = e;
+    peer.notFound.clear();
+    for (const b of [...peer.inFlight]) if (getAncestor(e, b.height) !== b) this.requests.remove(b.key, peer);
   }
 
   /** Core's UpdateBlockAvailability. */
@@ -81,7 +106,7 @@ export abstract class SyncCore {
     this.processBlockAvailability(peer);
     const e = this.sink.manager.storage.index.get(hash);
     if (e) {
-      if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) peer.bestKnown = e;
+      if (!peer.bestKnown || e.chainWork >= peer.bestKnown.chainWork) this.setBestKnown(peer, e);
     } else {
       peer.lastUnknownHash = hashToHex(hash);
     }

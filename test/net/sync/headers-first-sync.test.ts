@@ -74,7 +74,6 @@ test('a peer withholding a block holds up the window: it is found stalling, drop
   const good = new ScriptedPeer(sync, chain.blocks).connect();
   await waitFor(() => m.active.height === 215, 'the tip', 30_000);
   assert.match(staller.disconnected ?? '', /stalling/);
-  assert.ok(lines.some((l) => l.startsWith('Stall started peer=')));
   assert.ok(lines.some((l) => l.startsWith('Peer is stalling block download')));
   assert.equal(good.disconnected, undefined);
   await sync.stop();
@@ -174,6 +173,24 @@ test('new tips: announced by headers to peers that prefer them, by inv to the ot
   assert.ok(h.command === 'headers' && h.headers.length === 1);
   assert.ok(!full.received.some((x) => x.command === 'inv' || x.command === 'headers'), 'not announced back to its sender');
   assert.equal(source.disconnected, undefined);
+  await sync.stop();
+  await m.close();
+});
+
+test('a peer we served headers to (a forwarded getheaders) gets the next tip as headers, not inv', async () => {
+  const m = await open({ near: true });
+  const sync = new HeadersFirstSync(syncSink(m), { tickMs: 20, now: () => NEAR_CHAIN * 1000 });
+  new ScriptedPeer(sync, chain.blocks.slice(0, 210)).connect();
+  await waitFor(() => m.active.height === 210, 'height 210');
+  // Silent: it never announces anything, so only the getheaders it sent tells us what it has.
+  const quiet = new ScriptedPeer(sync, [], { preferHeaders: true, inbound: true, silent: true }).connect();
+  await quiet.deliver({ command: 'getheaders', version: 70016, locator: [chain.blocks[209].hash], stop: new Uint8Array(32) });
+  const full = new ScriptedPeer(sync, chain.blocks.slice(0, 211), { inbound: true }).connect();
+  await full.deliver({ command: 'headers', headers: [chain.blocks[210].block.header] });
+  await waitFor(() => m.active.height === 211, 'height 211');
+  const tip = hashToHex(chain.blocks[210].hash);
+  await waitFor(() => quiet.received.some((x) => x.command === 'headers' && hashToHex(blockHash(x.headers[0])) === tip), 'a headers announcement');
+  assert.ok(!quiet.received.some((x) => x.command === 'inv'));
   await sync.stop();
   await m.close();
 });

@@ -4,11 +4,9 @@
  * blocks, answer notfound, or stop answering; and records what block sync sent it and how it was judged.
  * It calls HeadersFirstSync as the connection layer would, including peerGone on disconnect.
  */
-import { pino } from 'pino';
 import type { GeneratedBlock } from '../../../contrib/chaingen/blocks.js';
 import { hashToHex } from '../../../src/primitives/hash.js';
-import type { ChainstateManager } from '../../../src/chain/chainstate-manager.js';
-import type { PeerLink, SyncMessage, SyncSink } from '../../../src/net/peer-link.js';
+import type { PeerLink, SyncMessage } from '../../../src/net/peer-link.js';
 import { NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS } from '../../../src/net/sync/constants.js';
 import type { HeadersFirstSync } from '../../../src/net/sync/headers-first-sync.js';
 
@@ -111,28 +109,5 @@ export class ScriptedPeer implements PeerLink {
   }
 }
 
-/** A SyncSink over a real ChainstateManager, as the daemon provides it: one mutex, a silent logger. */
-export function syncSink(manager: ChainstateManager, lines?: string[]): SyncSink {
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    params: manager.params,
-    manager,
-    log: lines
-      ? pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s).msg) })
-      : pino({ level: process.env.TEST_LOG ?? 'silent' }),
-    exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-      const run = queue.then(() => fn());
-      queue = run.catch(() => {});
-      return run;
-    },
-  };
-}
-
-/** Polls `cond` until it holds; fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The daemon's sink (one mutex) and the condition poller of the source tests serve block sync as they are. */
+export { makeSink as syncSink, waitFor } from '../../node/sources/sink.js';
