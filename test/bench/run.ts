@@ -42,11 +42,21 @@ if (process.env.BENCH_SCRIPT !== '0') {
   const { benchSecp256k1, benchVerifyInputs, formatInputsFigures, formatSecpFigures } = await import('./secp256k1.js');
   for (const l of formatSecpFigures(benchSecp256k1())) console.log(l);
   for (const l of formatInputsFigures(benchVerifyInputs())) console.log(l);
+  const { benchScriptChecks, formatScriptCheckFigures } = await import('./script-checks.js');
+  for (const l of formatScriptCheckFigures(await benchScriptChecks())) console.log(l);
+}
+if (process.env.BENCH_INDEX !== '0') {
+  // 925,000 generated headers: the database is built once (minutes) and kept in BENCH_DIR.
+  const { benchBlockIndexScale } = await import('./block-index-scale.js');
+  const r = await benchBlockIndexScale(Number(process.env.BENCH_INDEX_ENTRIES ?? 925_000), dir);
+  console.log(`block index ${fmt(r.entries)} entries: open ${fmt(r.openSeconds, 1)} s (CPU ${fmt(r.openCpuSeconds, 1)} s), close ${fmt(r.closeSeconds, 1)} s, ${fmt(r.indexMB)} MB (${fmt(r.bytesPerEntry)} bytes/entry); goal < 5 s and < 250 MB`);
 }
 if (process.env.BENCH_ENGINE !== '0') await (await import('./engine-run.js')).benchEngine(coins);
 if (process.env.BENCH_NODE !== '0') {
   const { benchNodeRpc } = await import('./node-rpc.bench.js');
   for (const r of await benchNodeRpc()) console.log(`node rpc    ${fmt(r.requestsPerSec)} requests/s for ${r.method} with ${r.clients} keep-alive clients against the daemon (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms)`);
   const { benchNodeSync } = await import('./node-sync.bench.js');
+  const { benchP2PSync } = await import('./p2p-sync.js');
+  for (const r of await benchP2PSync(Number(process.env.BENCH_SYNC_BLOCKS ?? 2000))) console.log(`p2p sync    ${fmt(r.blocksPerSec)} blocks/s, ${fmt(r.mbPerSec, 1)} MB/s from ${r.peers} local chainsnap peer${r.peers === 1 ? '' : 's'} over loopback (${r.blocks} blocks in ${fmt(r.seconds, 1)} s)`);
   for (const r of (await benchNodeSync(Number(process.env.BENCH_SYNC_BLOCKS ?? 2000))).results) console.log(`node sync   ${fmt(r.blocksPerSec)} blocks/s, ${fmt(r.mbPerSec, 1)} MB/s from ${r.source} (${r.blocks} blocks in ${fmt(r.seconds, 1)} s)`);
 }
