@@ -1,0 +1,26 @@
+/**
+ * hash_serialized_3 (and optionally MuHash) of a chainstate directory, as `chainsnap chainstate stats`
+ * computes it (child process, one JSON line):
+ *   node chainstate-stats.bench.js DIR [muhash]
+ * The figure to set beside Core's gettxoutsetinfo on the same set.
+ */
+import { CoinsDB } from '../../src/coins/coins-db.js';
+import { computeChainstateStats } from '../../src/coins/coins-stats.js';
+import { hashToHex } from '../../src/primitives/hash.js';
+import { rssMB } from './engine-fixture.js';
+
+const [dir, mode] = process.argv.slice(2);
+if (!dir || (mode !== undefined && mode !== 'muhash')) {
+  process.stderr.write('usage: chainstate-stats.bench.js DIR [muhash]\n');
+  process.exit(2);
+}
+const t = performance.now();
+const cpu = process.cpuUsage();
+const db = await CoinsDB.open(dir, { readOnly: true });
+const s = await computeChainstateStats(db, { muhash: mode === 'muhash' });
+await db.close();
+const seconds = (performance.now() - t) / 1000;
+const used = process.cpuUsage(cpu);
+process.stdout.write(
+  `${JSON.stringify({ coins: s.txouts, seconds, coinsPerSec: s.txouts / seconds, cpuSeconds: (used.user + used.system) / 1e6, hash: hashToHex(s.hashSerialized3), peakRssMB: rssMB() })}\n`,
+);
