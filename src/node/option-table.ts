@@ -134,7 +134,7 @@ add('implemented', 'hidden', 'checkpoints');
 // ---- Ignored: harmless without the feature ------------------------------------------------------------------
 ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
   'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'cjdnsreachable', 'discover', 'dns', 'externalip=<ip>', 'forcednsseed', 'listenonion', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
-  'onion=<ip:port|path>', 'i2psam=<ip:port>', 'i2pacceptincoming', 'v2transport', 'peerbloomfilters',
+  'i2psam=<ip:port>', 'i2pacceptincoming', 'v2transport', 'peerbloomfilters',
   'peerblockfilters', 'txreconciliation', 'proxyrandomize', 'torcontrol=<ip>:<port>', 'natpmp', 'whitebind=<[permissions@]addr>', 'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
   'limitancestorcount=<n>', 'limitancestorsize=<n>', 'limitdescendantcount=<n>', 'limitdescendantsize=<n>',
   'limitclustercount=<n>', 'limitclustersize=<n>', 'capturemessages', 'maxsigcachesize=<n>', 'printpriority',
@@ -154,7 +154,6 @@ ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbb
   // Core's hidden GUI and test options.
   'dbcrashratio', 'forcecompactdb', 'choosedatadir', 'lang=<lang>', 'min', 'resetguisettings', 'splash', 'uiplatform']);
 ignored(['wallet=<path>', 'walletdir=<dir>'], N);
-ignored(['proxy=<ip>[:<port>]|unix:<path>[=<network>]'], NE);
 ignored(['torpassword=<pass>'], S);
 
 // ---- Refused: ignoring them would mislead ---------------------------------------------------------------------
@@ -162,6 +161,9 @@ refused(['alertnotify=<cmd>', 'blocksdir=<dir>', 'blocknotify=<cmd>', 'loadblock
   'reindex-chainstate', 'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
   'stopafterblockimport', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
   'rest']);
+// P2P connects directly: a user who asked for a proxy (Tor, say) must not be connected around it.
+refused(['proxy=<ip>[:<port>]|unix:<path>[=<network>]'], NE);
+refused(['onion=<ip:port|path>']);
 
 export const OPTIONS: ReadonlyMap<string, OptionSpec> = table;
 

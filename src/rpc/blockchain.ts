@@ -168,8 +168,8 @@ const getchaintips: RpcMethod = {
       if (active.contains(e)) status = 'active';
       else if (e.status.failure !== undefined) status = 'invalid';
       else if (e.chainTxCount === 0) status = 'headers-only';
-      // The engine marks a block 'chain' once a chainstate connected it (Core: BLOCK_VALID_SCRIPTS; scripts
-      // are assumed valid here until the interpreter arrives).
+      // The engine marks a block 'chain' once a chainstate connected it, scripts checked or assumed valid
+      // (Core raises it to BLOCK_VALID_SCRIPTS at that point).
       else if (validityRank(e.status.validity) >= validityRank('chain')) status = 'valid-fork';
       else status = 'valid-headers';
       return { height: e.height, hash: e.key, branchlen: e.height - (findFork(ctx, e)?.height ?? 0), status };
