@@ -34,7 +34,9 @@ export interface BlockStorageOptions {
 function blockDatabaseError(e: unknown): StartupError {
   const err = e as Error & { code?: string };
   const leveldb = typeof err.code === 'string' && err.code.startsWith('LEVEL_');
-  const detail = leveldb ? `Fatal LevelDB error: ${err.message}` : err.message;
+  // classic-level's own message ("Database failed to open") hides LevelDB's, which is in the cause.
+  const level = err.cause instanceof Error ? err.cause.message : err.message;
+  const detail = leveldb ? `Fatal LevelDB error: ${level}` : err.message;
   return new StartupError(`${leveldb ? 'Error opening block database' : 'Error loading block database'} (${detail})`, { cause: e });
 }
 
