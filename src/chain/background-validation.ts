@@ -16,6 +16,8 @@ export interface BackgroundProgress {
   tip: Uint8Array;
   blocksPerSecond: number;
   inputsPerSecond: number;
+  /** Inputs of the block just connected (coinbase included). */
+  inputs: number;
 }
 
 export interface BackgroundEvents {
@@ -119,6 +121,6 @@ export class InProcessBackground implements BackgroundRunner {
   /** Hook for the chainstate's onConnected callback. */
   connected(entry: BlockIndexEntry, inputs: number): void {
     this.meter.add(inputs);
-    this.events.onProgress({ height: entry.height, tip: entry.hash, ...this.meter.rates() });
+    this.events.onProgress({ height: entry.height, tip: entry.hash, ...this.meter.rates(), inputs });
   }
 }

@@ -180,12 +180,15 @@ export class ChainstateManager {
       scripts: this.scripts,
       now: this.opts.now,
       // The normal chainstate may become the background one later (loadSnapshot), so it reports too.
-      onConnected:
-        role === 'snapshot'
-          ? undefined
-          : (e, i) => {
-              if (this.runner instanceof InProcessBackground && this.normal?.role === 'background') this.runner.connected(e, i.inputs);
-            },
+      onConnected: (e, i) => {
+        if (role !== 'snapshot' && this.normal?.role === 'background') {
+          // Counted in onProgress, which the worker reports too.
+          if (this.runner instanceof InProcessBackground) this.runner.connected(e, i.inputs);
+        } else {
+          this.connectedTotals.active.blocks++;
+          this.connectedTotals.active.inputs += i.inputs;
+        }
+      },
     });
   }
 
@@ -217,6 +220,8 @@ export class ChainstateManager {
     const events = {
       onProgress: (p: BackgroundProgress) => {
         this.backgroundProgress = p;
+        this.connectedTotals.background.blocks++;
+        this.connectedTotals.background.inputs += p.inputs;
         // A log line every 10 s at most: height, share of the transactions, speed, time left.
         const now = Date.now();
         if (now - this.lastProgressLog >= 10_000 || p.height === base.height) {
@@ -259,6 +264,9 @@ export class ChainstateManager {
     this.fatal ??= new FatalError(message);
     this.resolveBackgroundDone?.();
   }
+
+  /** Blocks and inputs (coinbase included) connected since the node opened, by role: for metrics. */
+  readonly connectedTotals = { active: { blocks: 0, inputs: 0 }, background: { blocks: 0, inputs: 0 } };
 
   /** Why background validation stopped, when it failed. */
   backgroundError: string | undefined;

@@ -104,7 +104,7 @@ export class WorkerBackground implements BackgroundRunner {
         this.storage.index.raiseValidity(entry!, 'chain');
         this.tipEntry = entry!;
         this.meter.add(m.inputs);
-        this.events.onProgress({ height: m.height, tip: m.hash, ...this.meter.rates() });
+        this.events.onProgress({ height: m.height, tip: m.hash, ...this.meter.rates(), inputs: m.inputs });
         break;
       case 'undo':
         this.undoChain = this.undoChain.then(() => this.storage.writeUndo(entry!, m.bytes));

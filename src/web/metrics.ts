@@ -32,11 +32,10 @@ class ExternalSummary extends Summary<'method'> {
 
 export class NodeMetrics {
   readonly registry = new Registry();
-  private readonly connected = new Map<string, { height: number; epoch: string; total: number }>();
   private readonly update: () => void;
 
   constructor(
-    private readonly providers: StatusProviders,
+    providers: StatusProviders,
     collector?: StatusCollector,
   ) {
     const registers = [this.registry];
@@ -54,7 +53,8 @@ export class NodeMetrics {
     const bgProgress = gauge('background_validation_progress', 'Transactions validated in the background over those up to the snapshot base (0..1; 0 when none runs).');
     const bgBlocks = gauge('background_validation_blocks_per_second', 'Background validation speed since it started.');
     const bgInputs = gauge('background_validation_inputs_per_second', 'Inputs connected per second by background validation since it started.');
-    const blocksConnected = counter('blocks_connected_total', 'Blocks the chainstate\'s tip moved forward by, counted from the tip heights this node observed.', ['chainstate']);
+    const blocksConnected = counter('blocks_connected_total', 'Blocks connected by each chainstate since the node started.', ['chainstate']);
+    const inputsConnected = counter('inputs_connected_total', 'Inputs (coinbase included) of the blocks each chainstate connected since the node started.', ['chainstate']);
     const dbcache = gauge('dbcache_bytes', 'The coins cache budget (-dbcache) shared by the chainstates.');
     const cacheBudget = gauge('coins_cache_budget_bytes', 'Each chainstate\'s share of -dbcache: cache="db" for LevelDB, cache="tip" for the in-memory coins cache.', ['role', 'cache']);
     const cacheUsage = gauge('coins_cache_usage_bytes', 'Bytes the active chainstate\'s in-memory coins cache holds.');
@@ -81,7 +81,7 @@ export class NodeMetrics {
     const rss = gauge('process_resident_memory_bytes', 'Resident memory of the node process.');
     const heap = gauge('process_heap_used_bytes', 'JavaScript heap in use by the node process.');
 
-    const labelled: { reset(): void }[] = [height, target, validated, vprogress, txs, baseHeight, bgProgress, bgBlocks, bgInputs, cacheBudget, disk, opsRunning, opDone, opExpected, rpcRequests, rpcErrors, sourceHeight, sourceBytes, sourceBlocks, peerIn, peerOut, peerHeight, blocksConnected, warnings, errors];
+    const labelled: { reset(): void }[] = [height, target, validated, vprogress, txs, baseHeight, bgProgress, bgBlocks, bgInputs, cacheBudget, disk, opsRunning, opDone, opExpected, rpcRequests, rpcErrors, sourceHeight, sourceBytes, sourceBlocks, peerIn, peerOut, peerHeight, blocksConnected, inputsConnected, warnings, errors];
 
     this.update = () => {
       const { ctx } = providers;
@@ -112,8 +112,10 @@ export class NodeMetrics {
         bgBlocks.set(bg.blocksPerSecond);
         bgInputs.set(bg.inputsPerSecond);
       }
-      this.observeHeights();
-      for (const [chainstate, t] of this.connected) blocksConnected.inc({ chainstate }, t.total);
+      for (const [chainstate, t] of Object.entries(m.connectedTotals)) {
+        blocksConnected.inc({ chainstate }, t.blocks);
+        inputsConnected.inc({ chainstate }, t.inputs);
+      }
       dbcache.set(m.dbcache);
       for (const d of collector?.snapshot()?.disk ?? []) disk.set({ dir: d.name }, d.bytes);
       for (const op of ctx.operations.running()) {
@@ -145,38 +147,6 @@ export class NodeMetrics {
       rss.set(mem.rss);
       heap.set(mem.heapUsed);
     };
-  }
-
-  /**
-   * Counts tip advances of the active and background chainstates. Called at each scrape and by the page's
-   * sampler, so that advances between scrapes are seen; a snapshot activation is a new start, not blocks.
-   */
-  observeHeights(): void {
-    const m = this.providers.ctx.manager;
-    const base = m.snapshotBase?.key ?? '';
-    const seen: [string, number | undefined, string][] = [
-      ['active', m.active.tip.height, `${base}:${m.background ? 2 : 1}`],
-      ['background', m.backgroundTip?.height, base],
-    ];
-    // Background validation ends only at the base (a failure drops the snapshot): the blocks between the
-    // last height seen and the base were connected too.
-    const bg = this.connected.get('background');
-    if (!m.background && bg && m.snapshotBase && bg.epoch === base) {
-      bg.total += Math.max(0, m.snapshotBase.height - bg.height);
-      bg.height = m.snapshotBase.height;
-      bg.epoch = `${base}:done`;
-    }
-    for (const [key, h, epoch] of seen) {
-      if (h === undefined) continue;
-      const c = this.connected.get(key);
-      if (!c) this.connected.set(key, { height: h, epoch, total: 0 });
-      else {
-        // The active chainstate does not move when background validation completes (2 → 1 chainstates).
-        if (c.epoch === epoch || (key === 'active' && c.epoch.startsWith(`${base}:`))) c.total += Math.max(0, h - c.height);
-        c.height = h;
-        c.epoch = epoch;
-      }
-    }
   }
 
   get contentType(): string {

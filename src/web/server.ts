@@ -45,7 +45,6 @@ export class WebServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private bound = { host: '', port: 0 };
-  private unobserve: (() => void) | undefined;
 
   private constructor(private readonly opts: WebServerOptions) {
     this.collector = new StatusCollector(opts.providers, opts);
@@ -76,7 +75,6 @@ export class WebServer {
     const a = web.server.address();
     web.bound = { host: opts.host, port: typeof a === 'object' && a ? a.port : opts.port };
     // The blocks counter sees every sample, not only the scrapes.
-    web.unobserve = web.collector.subscribe(() => web.metrics.observeHeights());
     await web.collector.start();
     return web;
   }
@@ -133,7 +131,6 @@ export class WebServer {
   }
 
   async close(): Promise<void> {
-    this.unobserve?.();
     this.hub.close();
     await this.collector.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -71,6 +71,9 @@ test('/metrics agrees with getchainstates through a snapshot load and its backgr
     m = await assertAgree(node, url);
     assert.equal(sampleValue(m, 'chainsnap_blocks_connected_total', { chainstate: 'active' }), blocks.length - 200);
     assert.equal(sampleValue(m, 'chainsnap_blocks_connected_total', { chainstate: 'background' }), 200);
+    // Coinbase-only blocks: one input each.
+    assert.equal(sampleValue(m, 'chainsnap_inputs_connected_total', { chainstate: 'active' }), blocks.length - 200);
+    assert.equal(sampleValue(m, 'chainsnap_inputs_connected_total', { chainstate: 'background' }), 200);
     const calls = sampleValue(m, 'chainsnap_rpc_requests_total', { method: 'submitblock' });
     assert.equal(calls, blocks.length);
     assert.equal(sampleValue(m, 'chainsnap_rpc_request_duration_seconds_count', { method: 'submitblock' }), calls);
