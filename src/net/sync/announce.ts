@@ -3,7 +3,7 @@
  * that sent sendheaders, the headers it lacks when they connect to what it has; otherwise an inv of the
  * tip, unless the peer already has it. Nothing is announced during initial block download.
  */
-import { lastCommonAncestor, type BlockIndexEntry } from '../../chain/block-index.js';
+import { getAncestor, lastCommonAncestor, type BlockIndexEntry } from '../../chain/block-index.js';
 import { MSG_BLOCK } from '../peer-link.js';
 import { MAX_BLOCKS_TO_ANNOUNCE } from './constants.js';
 import { peerHasHeader } from './headers.js';
@@ -28,8 +28,10 @@ export class TipAnnouncer {
     for (const peer of this.core.peers.values()) this.announceTo(peer, blocks);
   }
 
-  private announceTo(peer: PeerSyncState, blocks: BlockIndexEntry[]): void {
+  private announceTo(peer: PeerSyncState, all: BlockIndexEntry[]): void {
     const active = this.core.sink.manager.active;
+    const joined = peer.joinedAt;
+    const blocks = joined ? all.filter((e) => getAncestor(joined, e.height) !== e) : all;
     if (peer.link.preferHeaders) {
       const headers: BlockIndexEntry[] = [];
       let revert = false;

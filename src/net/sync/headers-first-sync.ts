@@ -55,6 +55,7 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
   peerReady(link: PeerLink): void {
     if (this.stopped || this.peers.has(link.id)) return;
     const peer = new PeerSyncState(link);
+    peer.joinedAt = this.sink.manager.active.tip;
     this.peers.set(link.id, peer);
     this.sendMessages(peer);
   }

@@ -26,6 +26,11 @@ export class PeerSyncState {
   headersSyncTimeout = 0;
   /** When our last unanswered getheaders went out (ms; 0 = none). */
   lastGetheaders = 0;
+  /**
+   * Our active tip when the peer became ready: blocks up to it were connected before the peer was there,
+   * so, as in Core (whose UpdatedBlockTip queues announcements for the peers it has), they are not announced.
+   */
+  joinedAt: BlockIndexEntry | undefined;
   /** Core's pindexBestHeaderSent: the best header we announced to it. */
   bestHeaderSent: BlockIndexEntry | undefined;
   /** A getheaders prompted by an inv was sent before initial sync started with this peer. */
