@@ -206,7 +206,8 @@ class Daemon {
     }
     if (!(await this.shutdown())) exitCode = 1;
     if (this.fatalMessage !== undefined) {
-      process.stderr.write(`Error: ${this.fatalMessage}\n`);
+      // Core's AbortNode: InitError(_("A fatal internal error occurred, see debug.log for details: ") + message).
+      process.stderr.write(`Error: A fatal internal error occurred, see debug.log for details: ${this.fatalMessage}\n`);
       exitCode = 1;
     }
     return exitCode;

@@ -20,6 +20,7 @@ import type { RpcContext } from './context.js';
 import { RPC, RpcError } from './errors.js';
 import { parseHashV } from './util.js';
 import type { RpcMethod, RpcParams } from './method.js';
+import { networkOf } from './net-control.js';
 
 /**
  * How often a long-polling getblocktemplate looks at the tip. Core is woken by a tip notification; the
@@ -336,8 +337,12 @@ const getblocktemplate: RpcMethod = {
       }
     }
     if (mode !== 'template') throw new RpcError(RPC.INVALID_PARAMETER, 'Invalid mode');
-    // Core serves templates on mainnet only with peers; this node has no P2P connections.
-    if (ctx.params.name === 'main') throw new RpcError(RPC.CLIENT_NOT_CONNECTED, 'Bitcoin Core is not connected!');
+    // Core serves templates outside test chains only with peers, and not during initial block download.
+    if (ctx.params.name === 'main') {
+      const net = networkOf(ctx);
+      if (!net || [...net.livePeers()].length === 0) throw new RpcError(RPC.CLIENT_NOT_CONNECTED, 'Bitcoin Core is not connected!');
+      if (ctx.manager.isInitialBlockDownload()) throw new RpcError(RPC.CLIENT_IN_INITIAL_DOWNLOAD, 'Bitcoin Core is in initial sync and waiting for blocks...');
+    }
     if (lp !== undefined && lp !== null) await longPoll(ctx, lp);
     return ctx.exclusive(() => {
       try {

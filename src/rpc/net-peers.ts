@@ -245,7 +245,9 @@ const getnodeaddresses: RpcMethod = {
     if (n < 0) throw new RpcError(RPC.INVALID_PARAMETER, 'Address count out of range');
     const want = isNull(network) ? undefined : getStr(network);
     if (want !== undefined && !['ipv4', 'ipv6', 'onion', 'i2p', 'cjdns'].includes(want)) throw new RpcError(RPC.INVALID_PARAMETER, `Network not recognized: ${want}`);
-    const all = net.addrman.getAddresses(n === 0 ? Infinity : n, 100, net.now()).filter((a) => !want || a.net === want);
+    // Core filters by network first, then takes `count` (GetAddresses(count, 0, network)).
+    const matching = net.addrman.getAddresses(Infinity, 100, net.now()).filter((a) => !want || a.net === want);
+    const all = n === 0 ? matching : matching.slice(0, n);
     return all.map((a) => ({ time: a.time, services: Number(a.services), address: formatService({ ...a, port: 0 }).replace(/:0$/, '').replace(/^\[(.*)\]$/, '$1'), port: a.port, network: a.net }));
   },
 };

@@ -47,7 +47,7 @@ test('a doctored trusted snapshot: loaded, disproved by background validation, s
   node = await DaemonProcess.start({ datadir, args: [trust, `-source-rpc=http://${cookie}@127.0.0.1:${source.port}`] });
   const { code } = await node.exited;
   assert.equal(code, 1);
-  assert.match(node.stderr, /^Error: chainsnap failed to validate the -assumeutxo snapshot state\./);
+  assert.match(node.stderr, /^Error: A fatal internal error occurred, see debug.log for details: chainsnap failed to validate the -assumeutxo snapshot state\./);
   const invalid = path.join(node.networkDir, 'chainstate_snapshot_INVALID');
   assert.ok(existsSync(invalid), 'the snapshot chainstate is set aside');
   assert.match(readFileSync(path.join(node.networkDir, 'debug.log'), 'utf8'), /\[snapshot\] hash mismatch: actual=\w{64}, expected=\w{64}/);
