@@ -54,12 +54,15 @@ export function readBaseBlockhash(dir: string, log?: Logger): Uint8Array | undef
     return undefined;
   }
   const bytes = readFileSync(file);
-  if (bytes.length < 32) {
-    log?.warn(`[snapshot] failed to read base blockhash file ${file}: ${bytes.length} bytes`);
-    return undefined;
-  }
+  // The file is written whole or not at all (writeBaseBlockhash), so a short one is damage, not a crash:
+  // Core's read throws here and startup fails, keeping the directory.
+  if (bytes.length < 32) throw new ShortBaseBlockhashError(`${file}: AutoFile::read: end of file (${bytes.length} of 32 bytes)`);
   if (bytes.length > 32) log?.warn(`[snapshot] warning: unexpected trailing data in ${file}`);
   return new Uint8Array(bytes.subarray(0, 32));
+}
+
+export class ShortBaseBlockhashError extends Error {
+  override name = 'ShortBaseBlockhashError';
 }
 
 /** Removes a chainstate directory; false (and a log line) when something is left behind. */

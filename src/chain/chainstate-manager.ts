@@ -34,6 +34,7 @@ import {
   invalidateSnapshotDir,
   invalidSnapshotDir,
   readBaseBlockhash,
+  ShortBaseBlockhashError,
   resumeCleanup,
   snapshotChainstateDir,
 } from './chainstate-dirs.js';
@@ -153,7 +154,15 @@ export class ChainstateManager {
   private detectSnapshot(): { entry: BlockIndexEntry; au: AssumeutxoEntry } | undefined {
     const dir = snapshotChainstateDir(this.datadir);
     if (!existsSync(dir)) return undefined;
-    const hash = readBaseBlockhash(dir, this.log);
+    let hash: Uint8Array | undefined;
+    try {
+      hash = readBaseBlockhash(dir, this.log);
+    } catch (e) {
+      if (!(e instanceof ShortBaseBlockhashError)) throw e;
+      // Core's catch around LoadChainstate: the exception is logged, startup fails with this message.
+      this.log.error(e.message);
+      throw new StartupError('Error loading databases', { cause: e });
+    }
     if (!hash) {
       this.log.warn(`[snapshot] removing ${dir}: a snapshot load that never completed`);
       if (!deleteChainstateDir(dir, this.log)) throw new StartupError(`Couldn't remove snapshot chainstate (${dir}).`);
