@@ -11,7 +11,7 @@ import { blockProof } from '../../consensus/pow.js';
 import { ValidationError } from '../../consensus/validation-error.js';
 import { blockLocator } from '../../chain/locator.js';
 import { validityRank } from '../../chain/block-status.js';
-import type { BlockIndexEntry } from '../../chain/block-index.js';
+import { lastCommonAncestor, type BlockIndexEntry } from '../../chain/block-index.js';
 import { MSG_BLOCK, MSG_WITNESS_FLAG, type BlockSync, type InvItem, type PeerLink, type SyncMessage, type SyncSink } from '../peer-link.js';
 import { findBlocksToDownload } from './block-requests.js';
 import {
@@ -269,21 +269,36 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
 
   /** Core's BlockChecked: a block that failed when connected marks its sender; connected ones are forgotten. */
   private checkBlockSources(): void {
-    let connected = 0;
     for (const [e, peer] of this.blockSource) {
       if (e.status.failure === 'failed') {
         this.blockSource.delete(e);
         if (this.peers.has(peer.link.id)) peer.link.misbehaving('invalid block received');
       } else if (e.status.failure || validityRank(e.status.validity) >= validityRank('chain')) {
         this.blockSource.delete(e);
-        connected++;
       }
     }
-    // Each connected block lets a raised stall timeout decay by 15% toward its default (Core's BlockConnected).
+    // Each block either chainstate connected, whoever sent it (its peer may be gone), lets a raised stall
+    // timeout decay by 15% toward its default (Core's BlockConnected, for every chainstate role).
+    let connected = this.tipAdvance('active', this.sink.manager.active.tip) + this.tipAdvance('background', this.sink.manager.backgroundTip);
     for (; connected > 0 && this.stallTimeoutMs > this.defaultStallTimeoutMs; connected--) {
       this.stallTimeoutMs = Math.max(Math.floor((this.stallTimeoutMs * 0.85) / 1000) * 1000, this.defaultStallTimeoutMs);
       this.netLog.debug(`Decreased stalling timeout to ${Math.round(this.stallTimeoutMs / 1000)} seconds`);
     }
+  }
+
+  private readonly lastTips = new Map<'active' | 'background', BlockIndexEntry>();
+
+  /** Blocks connected onto a chainstate's tip since the last look (0 the first time, or after a reorg down). */
+  private tipAdvance(role: 'active' | 'background', tip: BlockIndexEntry | undefined): number {
+    const last = this.lastTips.get(role);
+    if (!tip) {
+      this.lastTips.delete(role);
+      return 0;
+    }
+    this.lastTips.set(role, tip);
+    if (!last || last === tip) return 0;
+    const fork = lastCommonAncestor(tip, last);
+    return fork ? tip.height - fork.height : 0;
   }
 
   /** The periodic part of Core's SendMessages, for every peer, and tip announcements. */
