@@ -23,43 +23,23 @@ export function rng(seed: number): () => number {
 const UNCOMPRESSED_KEYS = Array.from({ length: 16 }, (_, i) => secp256k1.Point.BASE.multiply(BigInt(i + 2)).toBytes(false));
 const COMPRESSED_KEYS = UNCOMPRESSED_KEYS.map((k) => secp256k1.Point.fromBytes(k).toBytes(true));
 
+/** The common output templates, random where the hash or key goes; each returns the script's length. */
+function fillRandom(next: () => number, buf: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) buf[i] = next() & 0xff;
+}
+const p2wpkh = (next: () => number, buf: Uint8Array) => (buf.set([0x00, 0x14], 0), fillRandom(next, buf, 2, 22), 22);
+const p2pkh = (next: () => number, buf: Uint8Array) => (buf.set([0x76, 0xa9, 0x14], 0), fillRandom(next, buf, 3, 23), buf.set([0x88, 0xac], 23), 25);
+const p2tr = (next: () => number, buf: Uint8Array) => (buf.set([0x51, 0x20], 0), fillRandom(next, buf, 2, 34), 34);
+const p2sh = (next: () => number, buf: Uint8Array) => (buf.set([0xa9, 0x14], 0), fillRandom(next, buf, 2, 22), (buf[22] = 0x87), 23);
+const p2wsh = (next: () => number, buf: Uint8Array) => (buf.set([0x00, 0x20], 0), fillRandom(next, buf, 2, 34), 34);
+
 function script(next: () => number, buf: Uint8Array): number {
   const r = next() % 10_000;
-  const fill = (from: number, to: number) => {
-    for (let i = from; i < to; i++) buf[i] = next() & 0xff;
-  };
-  if (r < 3800) {
-    buf[0] = 0x00;
-    buf[1] = 0x14;
-    fill(2, 22);
-    return 22;
-  }
-  if (r < 6600) {
-    buf.set([0x76, 0xa9, 0x14], 0);
-    fill(3, 23);
-    buf[23] = 0x88;
-    buf[24] = 0xac;
-    return 25;
-  }
-  if (r < 7800) {
-    buf[0] = 0x51;
-    buf[1] = 0x20;
-    fill(2, 34);
-    return 34;
-  }
-  if (r < 9000) {
-    buf[0] = 0xa9;
-    buf[1] = 0x14;
-    fill(2, 22);
-    buf[22] = 0x87;
-    return 23;
-  }
-  if (r < 9500) {
-    buf[0] = 0x00;
-    buf[1] = 0x20;
-    fill(2, 34);
-    return 34;
-  }
+  if (r < 3800) return p2wpkh(next, buf);
+  if (r < 6600) return p2pkh(next, buf);
+  if (r < 7800) return p2tr(next, buf);
+  if (r < 9000) return p2sh(next, buf);
+  if (r < 9500) return p2wsh(next, buf);
   if (r < 9560) {
     buf[0] = 33;
     buf.set(COMPRESSED_KEYS[next() % 16], 1);
@@ -84,7 +64,7 @@ function script(next: () => number, buf: Uint8Array): number {
     return 71;
   }
   const len = 1 + (next() % 80);
-  fill(0, len);
+  fillRandom(next, buf, 0, len);
   if (buf[0] === 0x6a) buf[0] = 0x51;
   return len;
 }
@@ -143,39 +123,11 @@ export const MANY_OUTPUT_MAX_HEIGHT = 420;
 /** Script mix of the many-output shape: 35% P2WPKH, 25% P2PKH, 20% P2TR, 13% P2SH, 7% P2WSH. */
 function manyOutputScript(next: () => number, buf: Uint8Array): number {
   const r = next() % 100;
-  const fill = (from: number, to: number) => {
-    for (let i = from; i < to; i++) buf[i] = next() & 0xff;
-  };
-  if (r < 35) {
-    buf[0] = 0x00;
-    buf[1] = 0x14;
-    fill(2, 22);
-    return 22;
-  }
-  if (r < 60) {
-    buf.set([0x76, 0xa9, 0x14], 0);
-    fill(3, 23);
-    buf[23] = 0x88;
-    buf[24] = 0xac;
-    return 25;
-  }
-  if (r < 80) {
-    buf[0] = 0x51;
-    buf[1] = 0x20;
-    fill(2, 34);
-    return 34;
-  }
-  if (r < 93) {
-    buf[0] = 0xa9;
-    buf[1] = 0x14;
-    fill(2, 22);
-    buf[22] = 0x87;
-    return 23;
-  }
-  buf[0] = 0x00;
-  buf[1] = 0x20;
-  fill(2, 34);
-  return 34;
+  if (r < 35) return p2wpkh(next, buf);
+  if (r < 60) return p2pkh(next, buf);
+  if (r < 80) return p2tr(next, buf);
+  if (r < 93) return p2sh(next, buf);
+  return p2wsh(next, buf);
 }
 
 /**
