@@ -1,31 +1,44 @@
 /**
  * The secp256k1 operations script validation needs, on libsecp256k1 (the commit that chose it has the
- * figures; test/bench/secp256k1.ts measures them): ECDSA through the `secp256k1` package's N-API bindings when they load (tiny-secp256k1's WebAssembly
- * build otherwise), BIP340 Schnorr and the taproot tweak check through tiny-secp256k1, which the N-API package
- * lacks. Encodings are settled before these are called (sig-encoding.ts), so these only do curve work.
+ * figures; test/bench/secp256k1.ts measures them). ECDSA goes through the `secp256k1` package's N-API
+ * bindings when they load (tiny-secp256k1's WebAssembly build otherwise). That package has no Schnorr API,
+ * so BIP340 runs on its ECDSA key recovery (schnorr-by-recovery.ts), with tiny-secp256k1's schnorrsig_verify
+ * for the few cases the recovery cannot express; the taproot tweak check is tiny-secp256k1's. Encodings are
+ * settled before these are called (sig-encoding.ts), so these only do curve work.
  */
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import * as tiny from 'tiny-secp256k1';
+import { schnorrByRecovery } from './schnorr-by-recovery.js';
 
+/** The package's N-API object itself (its JS wrapper only adds argument checks): 0 means success. */
 interface NativeSecp {
-  ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
+  ecdsaVerify(sig64: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): number;
+  ecdsaRecover(out: Uint8Array, sig64: Uint8Array, recid: number, msg32: Uint8Array): number;
 }
 
 /** CHAINSNAP_SECP256K1=wasm forces the WebAssembly build (to compare, or where the N-API build cannot load). */
 function loadNative(): NativeSecp | undefined {
   if (process.env.CHAINSNAP_SECP256K1 === 'wasm') return undefined;
   try {
-    return createRequire(import.meta.url)('secp256k1/bindings') as NativeSecp;
+    const pkg = createRequire(import.meta.url).resolve('secp256k1/package.json');
+    // The same loader and object the package's bindings.js builds, without the wrapper.
+    const addon = createRequire(pkg)('node-gyp-build')(dirname(pkg)) as { Secp256k1: new () => NativeSecp };
+    return new addon.Secp256k1();
   } catch {
     return undefined;
   }
 }
 
 const native = loadNative();
+const nativeSchnorr = native ? schnorrByRecovery((out, sig, recid, msg) => native.ecdsaRecover(out, sig, recid, msg)) : undefined;
 
 /** Which library verifies ECDSA signatures in this process (for logs and benchmarks). */
 export const ECDSA_BACKEND = native ? 'secp256k1 (N-API libsecp256k1)' : 'tiny-secp256k1 (WASM libsecp256k1)';
+
+/** Which library verifies BIP340 signatures in this process (for logs and benchmarks). */
+export const SCHNORR_BACKEND = native ? 'secp256k1 (N-API libsecp256k1, ECDSA key recovery)' : 'tiny-secp256k1 (WASM libsecp256k1)';
 
 /** A verification as the library saw it, for benchmarks that time the curve work alone. */
 export type SignatureCall = { kind: 'ecdsa'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array } | { kind: 'schnorr'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array };
@@ -49,7 +62,8 @@ export function replaySignatureCall(c: SignatureCall): boolean {
 export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean {
   if (recorder) recorder({ kind: 'ecdsa', sig: compact, msg: msg32, key: pubkey });
   try {
-    return native ? native.ecdsaVerify(compact, msg32, pubkey) : tiny.verify(msg32, pubkey, compact);
+    if (native) return compact.length === 64 && msg32.length === 32 && native.ecdsaVerify(compact, msg32, pubkey) === 0;
+    return tiny.verify(msg32, pubkey, compact);
   } catch {
     // Both libraries throw where libsecp256k1's parsers return 0: an off-curve key or a zero r or s.
     return false;
@@ -59,6 +73,19 @@ export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint
 /** secp256k1_xonly_pubkey_parse then secp256k1_schnorrsig_verify. */
 export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean {
   if (recorder) recorder({ kind: 'schnorr', sig: sig64, msg: msg32, key: xonly });
+  return schnorrVerifyByRecovery(sig64, msg32, xonly) ?? schnorrVerifyWasm(sig64, msg32, xonly);
+}
+
+/**
+ * The recovery path alone: its verdict, or undefined where it defers to schnorrVerifyWasm (and always when
+ * the N-API build did not load). For tests and benchmarks.
+ */
+export function schnorrVerifyByRecovery(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean | undefined {
+  return nativeSchnorr && sig64.length === 64 && xonly.length === 32 ? nativeSchnorr(sig64, msg32, xonly) : undefined;
+}
+
+/** schnorrVerify on tiny-secp256k1 alone (the fallback, and the reference the tests compare with). */
+export function schnorrVerifyWasm(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean {
   try {
     return tiny.verifySchnorr(msg32, xonly, sig64);
   } catch {
