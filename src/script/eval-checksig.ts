@@ -59,11 +59,26 @@ export function findAndDelete(script: Uint8Array, pattern: Uint8Array): { script
   return { script: Uint8Array.from(out), found };
 }
 
+/** Whether `needle` occurs anywhere in `haystack` (op boundaries aside). */
+function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  const n = needle.length;
+  if (n === 0) return true;
+  const first = needle[0];
+  outer: for (let i = 0; i + n <= haystack.length; i++) {
+    if (haystack[i] !== first) continue;
+    for (let k = 1; k < n; k++) if (haystack[i + k] !== needle[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 /** The legacy/segwit-v0 scriptCode for a signature: from the last OP_CODESEPARATOR, minus the signature in legacy. */
 function scriptCodeFor(ctx: EvalContext, sigs: Uint8Array[]): Uint8Array | ScriptError {
   let code = ctx.script.subarray(ctx.codeHashBegin);
   if (ctx.sigversion !== SigVersion.BASE) return code;
   for (const sig of sigs) {
+    // A signature whose bytes are not in the script cannot be deleted from it: skip building its push.
+    if (!containsBytes(code, sig)) continue;
     const r = findAndDelete(code, pushData(sig));
     if (r.found > 0 && ctx.flags & SCRIPT_VERIFY_CONST_SCRIPTCODE) return ScriptError.SIG_FINDANDDELETE;
     code = r.script;

@@ -3,9 +3,7 @@
  * limit (201 ops, 1,000 stack items, 520-byte pushes, 10,000-byte scripts outside tapscript), disabled
  * opcodes, conditionals, and the lock-time opcodes. Signature opcodes live in eval-checksig.ts.
  */
-import { createHash } from 'node:crypto';
-import { hash160, sha256, sha256d } from '../primitives/hash.js';
-import { ripemd160 } from '@noble/hashes/legacy.js';
+import { hash160, ripemd160, sha1, sha256, sha256d } from './digest.js';
 import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op } from './opcodes.js';
 import { ScriptError } from './script-error.js';
 import {
@@ -23,6 +21,21 @@ import { evalChecksig, evalCheckMultisig, type EvalContext } from './eval-checks
 
 const TRUE = Uint8Array.of(1);
 const FALSE = new Uint8Array(0);
+/**
+ * What OP_1NEGATE and OP_1..OP_16 push, made once: stack items are never changed in place (every op that
+ * computes pushes a new array), so they can be shared like the pushes that are views of the script.
+ */
+const SMALL_NUMS = Array.from({ length: 18 }, (_, i) => encodeScriptNum(i - 1));
+
+/**
+ * run()'s scratch: its condition and alt stacks and the signature opcodes' result. Scripts never run inside
+ * scripts (P2SH and witness scripts run one after another), so one set serves every call.
+ */
+const vfExec: boolean[] = [];
+const altstack: Uint8Array[] = [];
+const sig = { success: true };
+/** For scripts without a taproot context: only tapscript reads what run() writes into it. */
+const NO_EXECDATA: ScriptExecutionData = { codeSeparatorPos: 0xffffffff, validationWeightLeft: 0 };
 
 function isDisabled(op: number): boolean {
   return op === Op.OP_CAT || op === Op.OP_SUBSTR || op === Op.OP_LEFT || op === Op.OP_RIGHT || op === Op.OP_INVERT ||
@@ -42,10 +55,14 @@ export function evalScript(
   flags: number,
   checker: SignatureChecker,
   sigversion: SigVersion,
-  execdata: ScriptExecutionData = newExecData(),
+  execdata: ScriptExecutionData = NO_EXECDATA,
 ): ScriptError {
   const legacyLimits = sigversion === SigVersion.BASE || sigversion === SigVersion.WITNESS_V0;
   if (legacyLimits && script.length > MAX_SCRIPT_SIZE) return ScriptError.SCRIPT_SIZE;
+  if (script.length === 0) {
+    execdata.codeSeparatorPos = 0xffffffff;
+    return ScriptError.OK;
+  }
   try {
     return run(stack, script, flags, checker, sigversion, execdata, legacyLimits);
   } catch (e) {
@@ -66,12 +83,9 @@ function run(
   const requireMinimal = (flags & SCRIPT_VERIFY_MINIMALDATA) !== 0;
   const ctx: EvalContext = { script, codeHashBegin: 0, flags, checker, sigversion, execdata, opCount: 0 };
   // Core's ConditionStack: only the count of entries and the first false one matter.
-  const vfExec: boolean[] = [];
+  if (vfExec.length) vfExec.length = 0;
   let falseCount = 0;
-  const altstack: Uint8Array[] = [];
-  const top = (i: number) => stack[stack.length + i];
-  const num = (i: number, maxSize = 4) => decodeScriptNum(top(i), requireMinimal, maxSize);
-  const sig = { success: true };
+  if (altstack.length) altstack.length = 0;
   execdata.codeSeparatorPos = 0xffffffff;
 
   for (let pc = 0, opcodePos = 0; pc < script.length; opcodePos++) {
@@ -113,7 +127,7 @@ function run(
         case Op.OP_1NEGATE:
         case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: case 0x58:
         case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: case 0x60:
-          stack.push(encodeScriptNum(opcode - (Op.OP_1 - 1)));
+          stack.push(SMALL_NUMS[opcode - Op.OP_1NEGATE]);
           break;
         case Op.OP_NOP:
           break;
@@ -122,7 +136,7 @@ function run(
           if (!(flags & SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           // Five bytes: lock times reach 2^32 - 1, past what four-byte arithmetic holds.
-          const lockTime = num(-1, 5);
+          const lockTime = num(stack, -1, requireMinimal, 5);
           if (lockTime < 0) return ScriptError.NEGATIVE_LOCKTIME;
           if (!checker.checkLockTime(lockTime)) return ScriptError.UNSATISFIED_LOCKTIME;
           break;
@@ -131,7 +145,7 @@ function run(
           // Not enabled: a plain NOP2/NOP3, never discouraged (Core breaks before the NOP checks).
           if (!(flags & SCRIPT_VERIFY_CHECKSEQUENCEVERIFY)) break;
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          const sequence = num(-1, 5);
+          const sequence = num(stack, -1, requireMinimal, 5);
           if (sequence < 0) return ScriptError.NEGATIVE_LOCKTIME;
           // The disable flag makes it a NOP, so later soft forks can give such values a meaning.
           if (Math.floor(sequence / 0x80000000) % 2 === 1) break;
@@ -146,7 +160,7 @@ function run(
           let value = false;
           if (fExec) {
             if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-            const vch = top(-1);
+            const vch = top(stack, -1);
             if (sigversion === SigVersion.TAPSCRIPT && (vch.length > 1 || (vch.length === 1 && vch[0] !== 1))) {
               return ScriptError.TAPSCRIPT_MINIMALIF;
             }
@@ -172,7 +186,7 @@ function run(
           break;
         case Op.OP_VERIFY:
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          if (!castToBool(top(-1))) return ScriptError.VERIFY;
+          if (!castToBool(top(stack, -1))) return ScriptError.VERIFY;
           stack.pop();
           break;
         case Op.OP_RETURN:
@@ -191,15 +205,15 @@ function run(
           break;
         case Op.OP_2DUP:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-2), top(-1));
+          stack.push(top(stack, -2), top(stack, -1));
           break;
         case Op.OP_3DUP:
           if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-3), top(-2), top(-1));
+          stack.push(top(stack, -3), top(stack, -2), top(stack, -1));
           break;
         case Op.OP_2OVER:
           if (stack.length < 4) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-4), top(-3));
+          stack.push(top(stack, -4), top(stack, -3));
           break;
         case Op.OP_2ROT: {
           if (stack.length < 6) return ScriptError.INVALID_STACK_OPERATION;
@@ -215,7 +229,7 @@ function run(
         }
         case Op.OP_IFDUP:
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          if (castToBool(top(-1))) stack.push(top(-1));
+          if (castToBool(top(stack, -1))) stack.push(top(stack, -1));
           break;
         case Op.OP_DEPTH:
           stack.push(encodeScriptNum(stack.length));
@@ -226,7 +240,7 @@ function run(
           break;
         case Op.OP_DUP:
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-1));
+          stack.push(top(stack, -1));
           break;
         case Op.OP_NIP:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
@@ -234,15 +248,15 @@ function run(
           break;
         case Op.OP_OVER:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(top(-2));
+          stack.push(top(stack, -2));
           break;
         case Op.OP_PICK:
         case Op.OP_ROLL: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const n = num(-1);
+          const n = num(stack, -1, requireMinimal);
           stack.pop();
           if (n < 0 || n >= stack.length) return ScriptError.INVALID_STACK_OPERATION;
-          const vch = top(-n - 1);
+          const vch = top(stack, -n - 1);
           if (opcode === Op.OP_ROLL) stack.splice(stack.length - n - 1, 1);
           stack.push(vch);
           break;
@@ -254,23 +268,23 @@ function run(
         }
         case Op.OP_SWAP: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const a = top(-2);
-          stack[stack.length - 2] = top(-1);
+          const a = top(stack, -2);
+          stack[stack.length - 2] = top(stack, -1);
           stack[stack.length - 1] = a;
           break;
         }
         case Op.OP_TUCK:
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          stack.splice(stack.length - 2, 0, top(-1));
+          stack.splice(stack.length - 2, 0, top(stack, -1));
           break;
         case Op.OP_SIZE:
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          stack.push(encodeScriptNum(top(-1).length));
+          stack.push(encodeScriptNum(top(stack, -1).length));
           break;
         case Op.OP_EQUAL:
         case Op.OP_EQUALVERIFY: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const equal = Buffer.compare(top(-2), top(-1)) === 0;
+          const equal = Buffer.compare(top(stack, -2), top(stack, -1)) === 0;
           stack.length -= 2;
           stack.push(equal ? TRUE : FALSE);
           if (opcode === Op.OP_EQUALVERIFY) {
@@ -281,7 +295,7 @@ function run(
         }
         case Op.OP_1ADD: case Op.OP_1SUB: case Op.OP_NEGATE: case Op.OP_ABS: case Op.OP_NOT: case Op.OP_0NOTEQUAL: {
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
-          let bn = num(-1);
+          let bn = num(stack, -1, requireMinimal);
           if (opcode === Op.OP_1ADD) bn += 1;
           else if (opcode === Op.OP_1SUB) bn -= 1;
           else if (opcode === Op.OP_NEGATE) bn = -bn;
@@ -296,22 +310,22 @@ function run(
         case Op.OP_NUMNOTEQUAL: case Op.OP_LESSTHAN: case Op.OP_GREATERTHAN: case Op.OP_LESSTHANOREQUAL:
         case Op.OP_GREATERTHANOREQUAL: case Op.OP_MIN: case Op.OP_MAX: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const a = num(-2);
-          const b = num(-1);
+          const a = num(stack, -2, requireMinimal);
+          const b = num(stack, -1, requireMinimal);
           const bn = binary(opcode, a, b);
           stack.length -= 2;
           stack.push(encodeScriptNum(bn));
           if (opcode === Op.OP_NUMEQUALVERIFY) {
-            if (!castToBool(top(-1))) return ScriptError.NUMEQUALVERIFY;
+            if (!castToBool(top(stack, -1))) return ScriptError.NUMEQUALVERIFY;
             stack.pop();
           }
           break;
         }
         case Op.OP_WITHIN: {
           if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
-          const x = num(-3);
-          const lo = num(-2);
-          const hi = num(-1);
+          const x = num(stack, -3, requireMinimal);
+          const lo = num(stack, -2, requireMinimal);
+          const hi = num(stack, -1, requireMinimal);
           stack.length -= 3;
           stack.push(lo <= x && x < hi ? TRUE : FALSE);
           break;
@@ -320,7 +334,7 @@ function run(
           if (stack.length < 1) return ScriptError.INVALID_STACK_OPERATION;
           const v = stack.pop()!;
           if (opcode === Op.OP_RIPEMD160) stack.push(ripemd160(v));
-          else if (opcode === Op.OP_SHA1) stack.push(new Uint8Array(createHash('sha1').update(v).digest()));
+          else if (opcode === Op.OP_SHA1) stack.push(sha1(v));
           else if (opcode === Op.OP_SHA256) stack.push(sha256(v));
           else if (opcode === Op.OP_HASH160) stack.push(hash160(v));
           else stack.push(sha256d(v));
@@ -334,7 +348,7 @@ function run(
         case Op.OP_CHECKSIG:
         case Op.OP_CHECKSIGVERIFY: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const e = evalChecksig(top(-2), top(-1), ctx, sig);
+          const e = evalChecksig(top(stack, -2), top(stack, -1), ctx, sig);
           if (e !== ScriptError.OK) return e;
           stack.length -= 2;
           stack.push(sig.success ? TRUE : FALSE);
@@ -347,8 +361,8 @@ function run(
         case Op.OP_CHECKSIGADD: {
           if (legacyLimits) return ScriptError.BAD_OPCODE;
           if (stack.length < 3) return ScriptError.INVALID_STACK_OPERATION;
-          const n = num(-2);
-          const e = evalChecksig(top(-3), top(-1), ctx, sig);
+          const n = num(stack, -2, requireMinimal);
+          const e = evalChecksig(top(stack, -3), top(stack, -1), ctx, sig);
           if (e !== ScriptError.OK) return e;
           stack.length -= 3;
           stack.push(encodeScriptNum(n + (sig.success ? 1 : 0)));
@@ -374,6 +388,14 @@ function run(
   }
   if (vfExec.length !== 0) return ScriptError.UNBALANCED_CONDITIONAL;
   return ScriptError.OK;
+}
+
+function top(stack: Uint8Array[], i: number): Uint8Array {
+  return stack[stack.length + i];
+}
+
+function num(stack: Uint8Array[], i: number, requireMinimal: boolean, maxSize = 4): number {
+  return decodeScriptNum(stack[stack.length + i], requireMinimal, maxSize);
 }
 
 function binary(opcode: number, a: number, b: number): number {

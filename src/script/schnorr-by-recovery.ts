@@ -31,19 +31,24 @@ export function schnorrByRecovery(recover: RecoverFn): (sig64: Uint8Array, msg32
   const recMsg = Buffer.alloc(32);
   const recovered = Buffer.alloc(33);
 
+  const sig = Buffer.alloc(64);
+  const key = Buffer.alloc(32);
+
   return (sig64, msg32, xonly) => {
-    const sig = Buffer.from(sig64.buffer, sig64.byteOffset, 64);
+    // Copies, so that no small heap array has to be given a backing store to be read.
+    sig.set(sig64);
+    key.set(xonly);
     const rHex = sig.toString('hex', 0, 32);
     const sHex = sig.toString('hex', 32, 64);
-    const pxHex = Buffer.from(xonly.buffer, xonly.byteOffset, 32).toString('hex');
+    const pxHex = key.toString('hex');
     // libsecp256k1 rejects these encodings before any curve work (schnorrsig_verify, xonly_pubkey_parse).
     if (rHex >= P_HEX || sHex >= N_HEX || pxHex >= P_HEX) return false;
     // r' = px must be a scalar below n, and non-zero (recovery rejects r' = 0 or s' = 0).
     if (pxHex >= N_HEX || msg32.length !== 32) return undefined;
     const px = BigInt('0x' + pxHex);
     if (px === 0n) return undefined;
-    challenge.set(sig64.subarray(0, 32), 64);
-    challenge.set(xonly, 96);
+    sig.copy(challenge, 64, 0, 32);
+    challenge.set(key, 96);
     challenge.set(msg32, 128);
     const e = BigInt('0x' + hash('sha256', challenge, 'hex')) % N;
     const sPrime = (N - ((e * px) % N)) % N;

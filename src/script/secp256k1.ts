@@ -16,6 +16,7 @@ import { schnorrByRecovery } from './schnorr-by-recovery.js';
 interface NativeSecp {
   ecdsaVerify(sig64: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): number;
   ecdsaRecover(out: Uint8Array, sig64: Uint8Array, recid: number, msg32: Uint8Array): number;
+  publicKeyTweakAdd(out: Uint8Array, pubkey: Uint8Array, tweak32: Uint8Array): number;
 }
 
 /** CHAINSNAP_SECP256K1=wasm forces the WebAssembly build (to compare, or where the N-API build cannot load). */
@@ -40,6 +41,9 @@ export const ECDSA_BACKEND = native ? 'secp256k1 (N-API libsecp256k1)' : 'tiny-s
 /** Which library verifies BIP340 signatures in this process (for logs and benchmarks). */
 export const SCHNORR_BACKEND = native ? 'secp256k1 (N-API libsecp256k1, ECDSA key recovery)' : 'tiny-secp256k1 (WASM libsecp256k1)';
 
+const ecdsaSig = Buffer.alloc(64);
+const ecdsaMsg = Buffer.alloc(32);
+
 /** A verification as the library saw it, for benchmarks that time the curve work alone. */
 export type SignatureCall = { kind: 'ecdsa'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array } | { kind: 'schnorr'; sig: Uint8Array; msg: Uint8Array; key: Uint8Array };
 
@@ -62,7 +66,13 @@ export function replaySignatureCall(c: SignatureCall): boolean {
 export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean {
   if (recorder) recorder({ kind: 'ecdsa', sig: compact, msg: msg32, key: pubkey });
   try {
-    if (native) return compact.length === 64 && msg32.length === 32 && native.ecdsaVerify(compact, msg32, pubkey) === 0;
+    if (native) {
+      if (compact.length !== 64 || msg32.length !== 32) return false;
+      // Copies into long-lived buffers: handing N-API a small heap array makes V8 give it a backing store first.
+      ecdsaSig.set(compact);
+      ecdsaMsg.set(msg32);
+      return native.ecdsaVerify(ecdsaSig, ecdsaMsg, pubkey) === 0;
+    }
     return tiny.verify(msg32, pubkey, compact);
   } catch {
     // Both libraries throw where libsecp256k1's parsers return 0: an off-curve key or a zero r or s.
@@ -99,11 +109,23 @@ export function schnorrVerifyWasm(sig64: Uint8Array, msg32: Uint8Array, xonly: U
   }
 }
 
+/** The internal key as a compressed key with an even y (BIP340's lift_x), and the tweaked key, for checkTapTweak. */
+const tweakIn = Buffer.alloc(33, 0x02);
+const tweakOut = Buffer.alloc(33);
+
 /**
  * XOnlyPubKey::CheckTapTweak: whether `output` is `internal` + tweak·G with the y parity `parity`
- * (secp256k1_xonly_pubkey_tweak_add_check). False for an invalid internal key or a tweak ≥ n.
+ * (secp256k1_xonly_pubkey_tweak_add_check). False for an invalid internal key, a tweak ≥ n or an infinite
+ * sum. Natively that is secp256k1_ec_pubkey_tweak_add on 02 ‖ internal, whose parse and failures are the
+ * x-only functions' own.
  */
 export function checkTapTweak(output: Uint8Array, internal: Uint8Array, tweak: Uint8Array, parity: number): boolean {
+  if (native) {
+    if (output.length !== 32 || internal.length !== 32 || tweak.length !== 32) return false;
+    tweakIn.set(internal, 1);
+    if (native.publicKeyTweakAdd(tweakOut, tweakIn, tweak) !== 0) return false;
+    return (tweakOut[0] & 1) === parity && tweakOut.compare(output, 0, 32, 1, 33) === 0;
+  }
   try {
     const r = tiny.xOnlyPointAddTweak(internal, tweak);
     if (!r || r.parity !== parity) return false;

@@ -61,7 +61,9 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
     if (lenbyte > len - pos) return undefined;
     pos += lenbyte;
   }
-  const ints: Array<[number, number]> = [];
+  // Where r and s start and how long they are.
+  const at = [0, 0];
+  const lens = [0, 0];
   for (let k = 0; k < 2; k++) {
     if (pos === len || input[pos] !== 0x02) return undefined;
     pos++;
@@ -86,19 +88,21 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
       ilen = lenbyte;
     }
     if (ilen > len - pos) return undefined;
-    ints.push([pos, ilen]);
+    at[k] = pos;
+    lens[k] = ilen;
     pos += ilen;
   }
   const out = new Uint8Array(64);
   let overflow = false;
   for (let k = 0; k < 2; k++) {
-    let [p, l] = ints[k];
+    let p = at[k];
+    let l = lens[k];
     while (l > 0 && input[p] === 0) {
       l--;
       p++;
     }
     if (l > 32) overflow = true;
-    else out.set(input.subarray(p, p + l), 32 * k + 32 - l);
+    else for (let i = 0; i < l; i++) out[32 * k + 32 - l + i] = input[p + i];
   }
   if (!overflow) overflow = compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0;
   if (overflow) out.fill(0);

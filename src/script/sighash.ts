@@ -3,10 +3,12 @@
  * SignatureHashSchnorr): legacy (with its SIGHASH_SINGLE "one" quirk and OP_CODESEPARATOR removal), BIP143
  * segwit v0, and BIP341/342 taproot (key path and tapscript). Hashes are returned in internal byte order.
  */
-import { createHash } from 'node:crypto';
-import { ByteWriter, concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
-import { sha256, sha256d } from '../primitives/hash.js';
+import { concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
+import { sha256, sha256d, tagPrefix, taggedHash } from './digest.js';
+import { HashWriter } from './hash-writer.js';
+
+export { taggedHash };
 
 export const SIGHASH_DEFAULT = 0x00;
 export const SIGHASH_ALL = 0x01;
@@ -27,25 +29,23 @@ const ONE = (() => {
 })();
 
 /**
- * Core's GetScriptOp, reduced to what script-code serialization needs: the position after the next op, and
- * whether it parsed. On a truncated push the cursor still moves past what was read, as in Core.
+ * Core's GetScriptOp, reduced to what script-code serialization needs: the position after the op at `pc`,
+ * or, when it does not parse, -1 minus the position where Core's cursor stops (past what was read).
  */
-function nextOp(s: Uint8Array, pc: number): { ok: boolean; pc: number; opcode: number } {
-  if (pc >= s.length) return { ok: false, pc, opcode: -1 };
+function skipOp(s: Uint8Array, pc: number): number {
+  if (pc >= s.length) return -1 - pc;
   const opcode = s[pc++];
-  if (opcode <= 0x4e) {
-    let size = opcode;
-    const lenBytes = opcode === 0x4c ? 1 : opcode === 0x4d ? 2 : opcode === 0x4e ? 4 : 0;
-    if (lenBytes > 0) {
-      if (s.length - pc < lenBytes) return { ok: false, pc, opcode };
-      size = 0;
-      for (let i = lenBytes - 1; i >= 0; i--) size = size * 256 + s[pc + i];
-      pc += lenBytes;
-    }
-    if (s.length - pc < size) return { ok: false, pc, opcode };
-    pc += size;
+  if (opcode > 0x4e) return pc;
+  let size = opcode;
+  const lenBytes = opcode === 0x4c ? 1 : opcode === 0x4d ? 2 : opcode === 0x4e ? 4 : 0;
+  if (lenBytes > 0) {
+    if (s.length - pc < lenBytes) return -1 - pc;
+    size = 0;
+    for (let i = lenBytes - 1; i >= 0; i--) size = size * 256 + s[pc + i];
+    pc += lenBytes;
   }
-  return { ok: true, pc, opcode };
+  if (s.length - pc < size) return -1 - pc;
+  return pc + size;
 }
 
 /**
@@ -53,20 +53,29 @@ function nextOp(s: Uint8Array, pc: number): { ok: boolean; pc: number; opcode: n
  * The length prefix counts all bytes minus separators even when a malformed push ends parsing early and
  * fewer bytes follow; Core hashes that inconsistent stream, so we do too.
  */
-function writeScriptCode(w: ByteWriter, script: Uint8Array): void {
+function writeScriptCode(w: HashWriter, script: Uint8Array): void {
   let separators = 0;
-  for (let r = nextOp(script, 0); r.ok; r = nextOp(script, r.pc)) if (r.opcode === OP_CODESEPARATOR) separators++;
-  w.writeCompactSize(script.length - separators);
-  let begin = 0;
-  let r = nextOp(script, 0);
-  for (; r.ok; r = nextOp(script, r.pc)) {
-    if (r.opcode === OP_CODESEPARATOR) {
-      w.writeBytes(script.subarray(begin, r.pc - 1));
-      begin = r.pc;
-    }
+  let pc = 0;
+  for (let next = skipOp(script, 0); next >= 0; next = skipOp(script, next)) {
+    if (script[pc] === OP_CODESEPARATOR) separators++;
+    pc = next;
   }
-  if (begin !== script.length) w.writeBytes(script.subarray(begin, r.pc));
+  w.compactSize(script.length - separators);
+  let begin = 0;
+  let next = skipOp(script, 0);
+  for (pc = 0; next >= 0; next = skipOp(script, next)) {
+    if (script[pc] === OP_CODESEPARATOR) {
+      w.range(script, begin, next - 1);
+      begin = next;
+    }
+    pc = next;
+  }
+  if (begin !== script.length) w.range(script, begin, -1 - next);
 }
+
+/** Where each signature's message is written and hashed; midstates have their own, as they interleave. */
+const message = new HashWriter(4096);
+const midstate = new HashWriter(4096);
 
 /** Core's SignatureHash for SigVersion::BASE. `hashType` is the full 32-bit value from the signature. */
 export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: Uint8Array, hashType: number): Uint8Array {
@@ -77,73 +86,104 @@ export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: U
   const single = base === SIGHASH_SINGLE;
   if (single && inputIndex >= tx.outputs.length) return Uint8Array.from(ONE);
 
-  const w = new ByteWriter(256 + scriptCode.length);
-  w.writeI32LE(tx.version);
-  const inputs = anyoneCanPay ? [inputIndex] : tx.inputs.map((_, i) => i);
-  w.writeCompactSize(inputs.length);
-  for (const i of inputs) {
+  const w = message.reset();
+  w.u32(tx.version >>> 0);
+  w.compactSize(anyoneCanPay ? 1 : tx.inputs.length);
+  for (let i = anyoneCanPay ? inputIndex : 0; i < (anyoneCanPay ? inputIndex + 1 : tx.inputs.length); i++) {
     const input = tx.inputs[i];
-    w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
+    w.bytes(input.prevout.txid).u32(input.prevout.vout);
     if (i === inputIndex) writeScriptCode(w, scriptCode);
-    else w.writeCompactSize(0);
-    w.writeU32LE(i !== inputIndex && (none || single) ? 0 : input.sequence);
+    else w.compactSize(0);
+    w.u32(i !== inputIndex && (none || single) ? 0 : input.sequence);
   }
   const outputCount = none ? 0 : single ? inputIndex + 1 : tx.outputs.length;
-  w.writeCompactSize(outputCount);
+  w.compactSize(outputCount);
   for (let i = 0; i < outputCount; i++) {
     // SIGHASH_SINGLE blanks the earlier outputs to CTxOut(): value -1, empty script.
-    if (single && i !== inputIndex) w.writeI64LE(-1).writeCompactSize(0);
-    else w.writeI64LE(tx.outputs[i].value).writeVarBytes(tx.outputs[i].script);
+    if (single && i !== inputIndex) w.i64(-1).compactSize(0);
+    else w.i64(tx.outputs[i].value).varBytes(tx.outputs[i].script);
   }
-  w.writeU32LE(tx.lockTime);
-  w.writeI32LE(hashType);
-  return sha256d(w.toBytes());
+  w.u32(tx.lockTime);
+  w.u32(hashType >>> 0);
+  return sha256d(w.view());
 }
 
-function writeOutput(w: ByteWriter, o: TxOut): void {
-  w.writeI64LE(o.value).writeVarBytes(o.script);
+function writeOutput(w: HashWriter, o: TxOut): void {
+  w.i64(o.value).varBytes(o.script);
 }
 
-/** One writer for every midstate: they are hashed at once, and a fresh 1 KB buffer each time shows in profiles. */
-const scratch = new ByteWriter(4096);
-
-function hashOf(fn: (w: ByteWriter) => void, hash: (b: Uint8Array) => Uint8Array): Uint8Array {
-  scratch.length = 0;
-  fn(scratch);
-  return hash(scratch.toBytes());
+/** SHA256 of one output (SIGHASH_SINGLE's hashOutputs, single or double). */
+function outputHash(o: TxOut, hash: (b: Uint8Array) => Uint8Array): Uint8Array {
+  const w = midstate.reset();
+  writeOutput(w, o);
+  return hash(w.view());
 }
 
 /**
- * The per-transaction midstate hashes shared by every input (Core's PrecomputedTransactionData). BIP143 uses
- * them double-SHA256'd, BIP341 single; compute once per transaction when signing many inputs.
+ * The per-transaction midstate hashes shared by every input (Core's PrecomputedTransactionData), each
+ * computed on first use. BIP143 uses them double-SHA256'd, BIP341 single.
  */
 export class PrecomputedTx {
-  private cache = new Map<string, Uint8Array>();
+  private hashPrevouts?: Uint8Array;
+  private hashSequences?: Uint8Array;
+  private hashOutputs?: Uint8Array;
+  private hashAmounts?: Uint8Array;
+  private hashScripts?: Uint8Array;
+  private doubled: { prevouts?: Uint8Array; sequences?: Uint8Array; outputs?: Uint8Array } = {};
 
   constructor(
     readonly tx: Transaction,
     readonly spent?: readonly SpentOutput[],
   ) {}
 
-  private get(key: string, make: () => Uint8Array): Uint8Array {
-    let v = this.cache.get(key);
-    if (!v) this.cache.set(key, (v = make()));
-    return v;
+  prevouts(): Uint8Array {
+    if (!this.hashPrevouts) {
+      const w = midstate.reset();
+      for (const i of this.tx.inputs) w.bytes(i.prevout.txid).u32(i.prevout.vout);
+      this.hashPrevouts = sha256(w.view());
+    }
+    return this.hashPrevouts;
   }
 
-  private single(name: string, fn: (w: ByteWriter) => void): Uint8Array {
-    return this.get(name, () => hashOf(fn, sha256));
+  sequences(): Uint8Array {
+    if (!this.hashSequences) {
+      const w = midstate.reset();
+      for (const i of this.tx.inputs) w.u32(i.sequence);
+      this.hashSequences = sha256(w.view());
+    }
+    return this.hashSequences;
   }
 
-  prevouts = (): Uint8Array => this.single('prevouts', (w) => this.tx.inputs.forEach((i) => w.writeBytes(i.prevout.txid).writeU32LE(i.prevout.vout)));
-  sequences = (): Uint8Array => this.single('sequences', (w) => this.tx.inputs.forEach((i) => w.writeU32LE(i.sequence)));
-  outputs = (): Uint8Array => this.single('outputs', (w) => this.tx.outputs.forEach((o) => writeOutput(w, o)));
-  amounts = (): Uint8Array => this.single('amounts', (w) => this.spentOutputs().forEach((o) => w.writeI64LE(o.value)));
-  scriptPubKeys = (): Uint8Array => this.single('scripts', (w) => this.spentOutputs().forEach((o) => w.writeVarBytes(o.script)));
+  outputs(): Uint8Array {
+    if (!this.hashOutputs) {
+      const w = midstate.reset();
+      for (const o of this.tx.outputs) writeOutput(w, o);
+      this.hashOutputs = sha256(w.view());
+    }
+    return this.hashOutputs;
+  }
+
+  amounts(): Uint8Array {
+    if (!this.hashAmounts) {
+      const w = midstate.reset();
+      for (const o of this.spentOutputs()) w.i64(o.value);
+      this.hashAmounts = sha256(w.view());
+    }
+    return this.hashAmounts;
+  }
+
+  scriptPubKeys(): Uint8Array {
+    if (!this.hashScripts) {
+      const w = midstate.reset();
+      for (const o of this.spentOutputs()) w.varBytes(o.script);
+      this.hashScripts = sha256(w.view());
+    }
+    return this.hashScripts;
+  }
 
   /** BIP143's versions: SHA256d = SHA256 of the single hash. */
   double(name: 'prevouts' | 'sequences' | 'outputs'): Uint8Array {
-    return this.get(`d-${name}`, () => sha256(this[name]()));
+    return (this.doubled[name] ??= sha256(this[name]()));
   }
 
   spentOutputs(): readonly SpentOutput[] {
@@ -153,6 +193,8 @@ export class PrecomputedTx {
     return this.spent;
   }
 }
+
+const ZERO_32: Uint8Array = new Uint8Array(32);
 
 /** BIP143 signature hash for segwit v0; `amount` is the spent output's value, `scriptCode` as BIP143 defines. */
 export function segwitV0Sighash(
@@ -165,32 +207,19 @@ export function segwitV0Sighash(
 ): Uint8Array {
   const base = hashType & 0x1f;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
-  const zero: Uint8Array = new Uint8Array(32);
-  const hashPrevouts = anyoneCanPay ? zero : pre.double('prevouts');
-  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? zero : pre.double('sequences');
-  let hashOutputs = zero;
+  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.double('prevouts');
+  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.double('sequences');
+  let hashOutputs = ZERO_32;
   if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.double('outputs');
-  else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) hashOutputs = hashOf((w) => writeOutput(w, tx.outputs[inputIndex]), sha256d);
+  else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) hashOutputs = outputHash(tx.outputs[inputIndex], sha256d);
 
   const input = tx.inputs[inputIndex];
-  const w = new ByteWriter(256 + scriptCode.length);
-  w.writeI32LE(tx.version).writeBytes(hashPrevouts).writeBytes(hashSequence);
-  w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
-  w.writeVarBytes(scriptCode).writeI64LE(amount).writeU32LE(input.sequence);
-  w.writeBytes(hashOutputs).writeU32LE(tx.lockTime).writeI32LE(hashType);
-  return sha256d(w.toBytes());
-}
-
-/** SHA256(tag) per tag: the handful of tags in use are hashed once, not once per signature. */
-const tagDigests = new Map<string, Uint8Array>();
-
-/** BIP340 tagged hash: SHA256(SHA256(tag) ‖ SHA256(tag) ‖ data...). */
-export function taggedHash(tag: string, ...data: Uint8Array[]): Uint8Array {
-  let t = tagDigests.get(tag);
-  if (!t) tagDigests.set(tag, (t = sha256(new TextEncoder().encode(tag))));
-  const h = createHash('sha256').update(t).update(t);
-  for (const d of data) h.update(d);
-  return new Uint8Array(h.digest());
+  const w = message.reset();
+  w.u32(tx.version >>> 0).bytes(hashPrevouts).bytes(hashSequence);
+  w.bytes(input.prevout.txid).u32(input.prevout.vout);
+  w.varBytes(scriptCode).i64(amount).u32(input.sequence);
+  w.bytes(hashOutputs).u32(tx.lockTime).u32(hashType >>> 0);
+  return sha256d(w.view());
 }
 
 /** BIP341 tapleaf hash (leaf version 0xc0 for tapscript). */
@@ -215,45 +244,68 @@ export interface TaprootSighashOptions {
 }
 
 /**
+ * Writes BIP341's SigMsg including the leading epoch byte 0x00 (what TapSighash hashes). False where Core's
+ * SignatureHashSchnorr fails: an invalid hash type, or SIGHASH_SINGLE without a matching output.
+ */
+function writeTaprootSigMsg(w: HashWriter, pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions): boolean {
+  const tx = pre.tx;
+  const outputType = hashType === SIGHASH_DEFAULT ? SIGHASH_ALL : hashType & 3;
+  const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
+  if (!(hashType <= 0x03 || (hashType >= 0x81 && hashType <= 0x83))) return false;
+  if (outputType === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) return false;
+  const spent = pre.spentOutputs();
+  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one.
+  const shared = anyoneCanPay ? undefined : [pre.prevouts(), pre.amounts(), pre.scriptPubKeys(), pre.sequences()];
+  const outputs = outputType === SIGHASH_ALL ? pre.outputs() : undefined;
+  const annexHash = opts.annexHash ?? (opts.annex ? sha256(concatBytes(compactSize(opts.annex.length), opts.annex)) : undefined);
+  const singleOutput = outputType === SIGHASH_SINGLE ? outputHash(tx.outputs[inputIndex], sha256) : undefined;
+
+  w.u8(0).u8(hashType).u32(tx.version >>> 0).u32(tx.lockTime);
+  if (shared) for (const h of shared) w.bytes(h);
+  if (outputs) w.bytes(outputs);
+  w.u8((opts.tapscript ? 2 : 0) + (annexHash ? 1 : 0));
+  if (anyoneCanPay) {
+    const input = tx.inputs[inputIndex];
+    w.bytes(input.prevout.txid).u32(input.prevout.vout);
+    writeOutput(w, spent[inputIndex]);
+    w.u32(input.sequence);
+  } else {
+    w.u32(inputIndex);
+  }
+  if (annexHash) w.bytes(annexHash);
+  if (singleOutput) w.bytes(singleOutput);
+  if (opts.tapscript) w.bytes(opts.tapscript.leafHash).u8(0).u32(opts.tapscript.codeSeparatorPos ?? 0xffffffff);
+  return true;
+}
+
+function compactSize(n: number): Uint8Array {
+  const b = new Uint8Array(9);
+  return b.subarray(0, writeCompactSizeInto(b, 0, n));
+}
+
+/**
  * BIP341 SigMsg including the leading epoch byte 0x00 (what TapSighash hashes). Returns undefined where
  * Core's SignatureHashSchnorr fails: an invalid hash type, or SIGHASH_SINGLE without a matching output.
  */
 export function taprootSigMsg(pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions = {}): Uint8Array | undefined {
-  const tx = pre.tx;
-  const outputType = hashType === SIGHASH_DEFAULT ? SIGHASH_ALL : hashType & 3;
-  const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
-  if (!(hashType <= 0x03 || (hashType >= 0x81 && hashType <= 0x83))) return undefined;
-  if (outputType === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) return undefined;
-  const spent = pre.spentOutputs();
+  const w = new HashWriter(256);
+  return writeTaprootSigMsg(w, pre, inputIndex, hashType, opts) ? w.view() : undefined;
+}
 
-  const w = new ByteWriter(256);
-  w.writeU8(0).writeU8(hashType).writeI32LE(tx.version).writeU32LE(tx.lockTime);
-  if (!anyoneCanPay) w.writeBytes(pre.prevouts()).writeBytes(pre.amounts()).writeBytes(pre.scriptPubKeys()).writeBytes(pre.sequences());
-  if (outputType === SIGHASH_ALL) w.writeBytes(pre.outputs());
-  const extFlag = opts.tapscript ? 1 : 0;
-  const annexHash = opts.annexHash ?? (opts.annex ? hashOf((a) => a.writeVarBytes(opts.annex!), sha256) : undefined);
-  w.writeU8(extFlag * 2 + (annexHash ? 1 : 0));
-  if (anyoneCanPay) {
-    const input = tx.inputs[inputIndex];
-    w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
-    writeOutput(w, spent[inputIndex]);
-    w.writeU32LE(input.sequence);
-  } else {
-    w.writeU32LE(inputIndex);
-  }
-  if (annexHash) w.writeBytes(annexHash);
-  if (outputType === SIGHASH_SINGLE) w.writeBytes(hashOf((o) => writeOutput(o, tx.outputs[inputIndex]), sha256));
-  if (opts.tapscript) {
-    w.writeBytes(opts.tapscript.leafHash).writeU8(0).writeU32LE(opts.tapscript.codeSeparatorPos ?? 0xffffffff);
-  }
-  return w.toBytes();
+/**
+ * BIP341 signature hash, TaggedHash("TapSighash", SigMsg), hashed where it is written; undefined where
+ * Core's SignatureHashSchnorr fails.
+ */
+export function taprootSighashOrUndefined(pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions = {}): Uint8Array | undefined {
+  const w = message.reset().bytes(tagPrefix('TapSighash'));
+  return writeTaprootSigMsg(w, pre, inputIndex, hashType, opts) ? sha256(w.view()) : undefined;
 }
 
 /** BIP341 signature hash: TaggedHash("TapSighash", SigMsg). Throws where Core's computation fails. */
 export function taprootSighash(pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions = {}): Uint8Array {
-  const msg = taprootSigMsg(pre, inputIndex, hashType, opts);
-  if (!msg) throw new Error(`taproot signature hash undefined for input ${inputIndex} with hash type ${hashType}`);
-  return taggedHash('TapSighash', msg);
+  const hash = taprootSighashOrUndefined(pre, inputIndex, hashType, opts);
+  if (!hash) throw new Error(`taproot signature hash undefined for input ${inputIndex} with hash type ${hashType}`);
+  return hash;
 }
 
 /** BIP143's scriptCode for P2WPKH: the P2PKH script of the key hash. */

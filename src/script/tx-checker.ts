@@ -7,7 +7,7 @@ import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { ScriptError } from './script-error.js';
 import { ecdsaVerify, schnorrVerify } from './secp256k1.js';
 import { normalizePubKey, normalizeS, parseDerLax, SigVersion } from './sig-encoding.js';
-import { legacySighash, PrecomputedTx, segwitV0Sighash, taggedHash, taprootSigMsg } from './sighash.js';
+import { legacySighash, PrecomputedTx, segwitV0Sighash, taprootSighashOrUndefined } from './sighash.js';
 
 /** Core's PrecomputedTransactionData: the transaction, the outputs it spends, and its shared midstates. */
 export interface PrecomputedTxData {
@@ -91,12 +91,12 @@ export class TransactionSignatureChecker implements SignatureChecker {
       if (hashType === 0) return ScriptError.SCHNORR_SIG_HASHTYPE;
       sig = sig.subarray(0, 64);
     }
-    const msg = taprootSigMsg(this.txData.pre, this.inputIndex, hashType, {
+    const hash = taprootSighashOrUndefined(this.txData.pre, this.inputIndex, hashType, {
       annexHash: execdata.annex,
       tapscript: sigversion === SigVersion.TAPSCRIPT ? { leafHash: execdata.tapleafHash!, codeSeparatorPos: execdata.codeSeparatorPos } : undefined,
     });
-    if (!msg) return ScriptError.SCHNORR_SIG_HASHTYPE;
-    return schnorrVerify(sig, taggedHash('TapSighash', msg), pubkey) ? ScriptError.OK : ScriptError.SCHNORR_SIG;
+    if (!hash) return ScriptError.SCHNORR_SIG_HASHTYPE;
+    return schnorrVerify(sig, hash, pubkey) ? ScriptError.OK : ScriptError.SCHNORR_SIG;
   }
 
   checkLockTime(lockTime: number): boolean {

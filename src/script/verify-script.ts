@@ -3,9 +3,8 @@
  * (P2WPKH, P2WSH), taproot key and script paths (BIP341/342) with the annex, OP_SUCCESSx and the validation
  * weight budget, pay-to-anchor, and the unknown witness versions left to future soft forks.
  */
-import { compactSizeLength } from '../primitives/bytes.js';
+import { compactSizeLength, writeCompactSizeInto } from '../primitives/bytes.js';
 import { pushData } from '../primitives/script.js';
-import { sha256 } from '../primitives/hash.js';
 import { evalScript, newExecData } from './eval-script.js';
 import { isOpSuccess, isPayToScriptHash, isPushOnly, MAX_SCRIPT_ELEMENT_SIZE, MAX_STACK_SIZE, readOp, witnessProgram } from './opcodes.js';
 import { ScriptError } from './script-error.js';
@@ -21,11 +20,14 @@ import {
 } from './script-flags.js';
 import { castToBool } from './script-num.js';
 import { SigVersion } from './sig-encoding.js';
+import { sha256 } from './digest.js';
 import { checkTapTweak } from './secp256k1.js';
 import { tapBranchHash, taggedHash, tapleafHash } from './sighash.js';
 import type { ScriptExecutionData, SignatureChecker } from './tx-checker.js';
 
 const ANNEX_TAG = 0x50;
+/** OP_DUP OP_HASH160 <20 bytes>: the start of the P2PKH script a P2WPKH program stands for. */
+const P2PKH_PREFIX = Uint8Array.of(0x76, 0xa9, 20);
 const TAPROOT_LEAF_MASK = 0xfe;
 const TAPROOT_LEAF_TAPSCRIPT = 0xc0;
 const TAPROOT_CONTROL_BASE_SIZE = 33;
@@ -102,7 +104,11 @@ function verifyWitnessProgram(
     }
     if (program.length === 20) {
       if (stack.length !== 2) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      const script = Uint8Array.of(0x76, 0xa9, 20, ...program, 0x88, 0xac);
+      const script = new Uint8Array(25);
+      script.set(P2PKH_PREFIX);
+      script.set(program, 3);
+      script[23] = 0x88;
+      script[24] = 0xac;
       return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, execdata);
     }
     return ScriptError.WITNESS_PROGRAM_WRONG_LENGTH;
@@ -114,8 +120,7 @@ function verifyWitnessProgram(
     if (stack.length >= 2 && last.length > 0 && last[0] === ANNEX_TAG) {
       const annex = stack.pop()!;
       const prefixed = new Uint8Array(compactSizeLength(annex.length) + annex.length);
-      prefixed.set(pushLength(annex.length));
-      prefixed.set(annex, prefixed.length - annex.length);
+      prefixed.set(annex, writeCompactSizeInto(prefixed, 0, annex.length));
       execdata.annex = sha256(prefixed);
     }
     if (stack.length === 1) {
@@ -140,13 +145,6 @@ function verifyWitnessProgram(
   return flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM ? ScriptError.DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM : ScriptError.OK;
 }
 
-/** The CompactSize prefix bytes of a length. */
-function pushLength(n: number): Uint8Array {
-  if (n < 0xfd) return Uint8Array.of(n);
-  if (n <= 0xffff) return Uint8Array.of(0xfd, n & 0xff, n >>> 8);
-  return Uint8Array.of(0xfe, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
-}
-
 /** Core's VerifyScript: OK when the input's scripts and witness satisfy the output under `flags`. */
 export function verifyScript(
   scriptSig: Uint8Array,
@@ -159,7 +157,9 @@ export function verifyScript(
   let stack: Uint8Array[] = [];
   let e = evalScript(stack, scriptSig, flags, checker, SigVersion.BASE);
   if (e !== ScriptError.OK) return e;
-  const stackCopy = flags & SCRIPT_VERIFY_P2SH ? stack.slice() : [];
+  // Only a P2SH spend needs the scriptSig's stack again: copy it for those alone.
+  const isP2sh = (flags & SCRIPT_VERIFY_P2SH) !== 0 && isPayToScriptHash(scriptPubKey);
+  const stackCopy = isP2sh ? stack.slice() : undefined;
   e = evalScript(stack, scriptPubKey, flags, checker, SigVersion.BASE);
   if (e !== ScriptError.OK) return e;
   if (stack.length === 0 || !castToBool(stack[stack.length - 1])) return ScriptError.EVAL_FALSE;
@@ -177,9 +177,9 @@ export function verifyScript(
     }
   }
 
-  if (flags & SCRIPT_VERIFY_P2SH && isPayToScriptHash(scriptPubKey)) {
+  if (isP2sh) {
     if (!isPushOnly(scriptSig)) return ScriptError.SIG_PUSHONLY;
-    stack = stackCopy;
+    stack = stackCopy!;
     // Never empty: HASH160 <h> EQUAL would have failed on an empty stack.
     const redeemScript = stack.pop()!;
     e = evalScript(stack, redeemScript, flags, checker, SigVersion.BASE);

@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { fromHex, toHex } from '../../src/primitives/bytes.js';
 import { taggedHash } from '../../src/script/sighash.js';
-import { SCHNORR_BACKEND, schnorrVerify, schnorrVerifyByRecovery, schnorrVerifyWasm } from '../../src/script/secp256k1.js';
+import * as tiny from 'tiny-secp256k1';
+import { checkTapTweak, SCHNORR_BACKEND, schnorrVerify, schnorrVerifyByRecovery, schnorrVerifyWasm } from '../../src/script/secp256k1.js';
 
 const NATIVE = SCHNORR_BACKEND.includes('N-API');
 const noNative = NATIVE ? false : 'the secp256k1 N-API build did not load';
@@ -122,5 +123,37 @@ describe('BIP340 verification by ECDSA key recovery', () => {
       const v = { sig: new Uint8Array(randomBytes(64)), msg: new Uint8Array(randomBytes(32)), key: i % 2 ? c.key : new Uint8Array(randomBytes(32)) };
       agree(v, `random ${i}`);
     }
+  });
+
+  it("checks taproot tweaks as libsecp256k1's xonly_pubkey_tweak_add_check", () => {
+    /** The WebAssembly build's answer: the reference. */
+    const expected = (output: Uint8Array, internal: Uint8Array, tweak: Uint8Array, parity: number) => {
+      try {
+        const r = tiny.xOnlyPointAddTweak(internal, tweak);
+        return !!r && r.parity === parity && toHex(r.xOnlyPubkey) === toHex(output);
+      } catch {
+        return false;
+      }
+    };
+    let valid = 0;
+    for (let i = 0; i < 100; i++) {
+      const internal = schnorr.getPublicKey(schnorr.utils.randomSecretKey());
+      const tweak = new Uint8Array(randomBytes(32));
+      const r = tiny.xOnlyPointAddTweak(internal, tweak);
+      if (!r) continue;
+      const cases: Array<[Uint8Array, Uint8Array, Uint8Array, number]> = [
+        [r.xOnlyPubkey, internal, tweak, r.parity],
+        [r.xOnlyPubkey, internal, tweak, 1 - r.parity],
+        [flipBit(r.xOnlyPubkey, i), internal, tweak, r.parity],
+        [r.xOnlyPubkey, flipBit(internal, i), tweak, r.parity],
+        [r.xOnlyPubkey, internal, flipBit(tweak, i), r.parity],
+        [r.xOnlyPubkey, be32(P), tweak, r.parity],
+        [r.xOnlyPubkey, internal, be32(N), r.parity],
+      ];
+      for (const [k, c] of cases.entries()) assert.equal(checkTapTweak(...c), expected(...c), `tweak ${i} case ${k}`);
+      assert.ok(checkTapTweak(...cases[0]));
+      valid++;
+    }
+    assert.ok(valid > 90);
   });
 });
