@@ -92,9 +92,11 @@ function run(
     const fExec = falseCount === 0;
     // Core's GetScriptOp, inline: this loop runs for every op of every input, so it allocates nothing.
     const opcode = script[pc++];
-    let data: Uint8Array | undefined;
+    // A push's data, as a position and size: the view is made only if the push executes.
+    let dataAt = -1;
+    let size = 0;
     if (opcode <= Op.OP_PUSHDATA4) {
-      let size = opcode;
+      size = opcode;
       if (opcode === Op.OP_PUSHDATA1) {
         if (script.length - pc < 1) return ScriptError.BAD_OPCODE;
         size = script[pc++];
@@ -108,10 +110,10 @@ function run(
         pc += 4;
       }
       if (script.length - pc < size) return ScriptError.BAD_OPCODE;
-      data = script.subarray(pc, pc + size);
+      dataAt = pc;
       pc += size;
     }
-    if (data && data.length > MAX_SCRIPT_ELEMENT_SIZE) return ScriptError.PUSH_SIZE;
+    if (size > MAX_SCRIPT_ELEMENT_SIZE) return ScriptError.PUSH_SIZE;
     if (legacyLimits && opcode > Op.OP_16 && ++ctx.opCount > MAX_OPS_PER_SCRIPT) return ScriptError.OP_COUNT;
     // Disabled opcodes fail even in an unexecuted branch, as does a legacy OP_CODESEPARATOR under CONST_SCRIPTCODE.
     if (isDisabled(opcode)) return ScriptError.DISABLED_OPCODE;
@@ -120,8 +122,9 @@ function run(
     }
 
     if (fExec && opcode <= Op.OP_PUSHDATA4) {
-      if (requireMinimal && !checkMinimalPush(data!, opcode)) return ScriptError.MINIMALDATA;
-      stack.push(data!);
+      const data = size === 0 ? FALSE : script.subarray(dataAt, dataAt + size);
+      if (requireMinimal && !checkMinimalPush(data, opcode)) return ScriptError.MINIMALDATA;
+      stack.push(data);
     } else if (fExec || (opcode >= Op.OP_IF && opcode <= Op.OP_ENDIF)) {
       switch (opcode) {
         case Op.OP_1NEGATE:

@@ -63,6 +63,26 @@ export function readOp(s: Uint8Array, pc: number): ParsedOp | undefined {
   return { opcode, data: size === 0 ? EMPTY : s.subarray(pc, pc + size), next: pc + size };
 }
 
+/**
+ * Core's GetScriptOp, for walking a script without looking at its pushes: the position after the op at
+ * `pc`, or, when it does not parse (or `pc` is at the end), -1 minus the position where Core's cursor stops.
+ */
+export function skipOp(s: Uint8Array, pc: number): number {
+  if (pc >= s.length) return -1 - pc;
+  const opcode = s[pc++];
+  if (opcode > Op.OP_PUSHDATA4) return pc;
+  let size = opcode;
+  const lenBytes = opcode === Op.OP_PUSHDATA1 ? 1 : opcode === Op.OP_PUSHDATA2 ? 2 : opcode === Op.OP_PUSHDATA4 ? 4 : 0;
+  if (lenBytes > 0) {
+    if (s.length - pc < lenBytes) return -1 - pc;
+    size = 0;
+    for (let i = lenBytes - 1; i >= 0; i--) size = size * 256 + s[pc + i];
+    pc += lenBytes;
+  }
+  if (s.length - pc < size) return -1 - pc;
+  return pc + size;
+}
+
 /** Core's CheckMinimalPush: the push used the shortest encoding for its data. */
 export function checkMinimalPush(data: Uint8Array, opcode: number): boolean {
   const n = data.length;
@@ -78,9 +98,9 @@ export function checkMinimalPush(data: Uint8Array, opcode: number): boolean {
 /** Core's CScript::IsPushOnly: every op is a push (OP_RESERVED counts) and the script parses. */
 export function isPushOnly(s: Uint8Array): boolean {
   for (let pc = 0; pc < s.length; ) {
-    const op = readOp(s, pc);
-    if (!op || op.opcode > Op.OP_16) return false;
-    pc = op.next;
+    const next = skipOp(s, pc);
+    if (next < 0 || s[pc] > Op.OP_16) return false;
+    pc = next;
   }
   return true;
 }

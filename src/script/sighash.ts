@@ -7,6 +7,7 @@ import { concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { sha256, sha256d, tagPrefix, taggedHash } from './digest.js';
 import { HashWriter } from './hash-writer.js';
+import { skipOp } from './opcodes.js';
 
 export { taggedHash };
 
@@ -27,26 +28,6 @@ const ONE = (() => {
   h[0] = 1;
   return h;
 })();
-
-/**
- * Core's GetScriptOp, reduced to what script-code serialization needs: the position after the op at `pc`,
- * or, when it does not parse, -1 minus the position where Core's cursor stops (past what was read).
- */
-function skipOp(s: Uint8Array, pc: number): number {
-  if (pc >= s.length) return -1 - pc;
-  const opcode = s[pc++];
-  if (opcode > 0x4e) return pc;
-  let size = opcode;
-  const lenBytes = opcode === 0x4c ? 1 : opcode === 0x4d ? 2 : opcode === 0x4e ? 4 : 0;
-  if (lenBytes > 0) {
-    if (s.length - pc < lenBytes) return -1 - pc;
-    size = 0;
-    for (let i = lenBytes - 1; i >= 0; i--) size = size * 256 + s[pc + i];
-    pc += lenBytes;
-  }
-  if (s.length - pc < size) return -1 - pc;
-  return pc + size;
-}
 
 /**
  * CTransactionSignatureSerializer::SerializeScriptCode: the script with every OP_CODESEPARATOR removed.

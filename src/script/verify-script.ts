@@ -6,7 +6,7 @@
 import { compactSizeLength, writeCompactSizeInto } from '../primitives/bytes.js';
 import { pushData } from '../primitives/script.js';
 import { evalScript, newExecData } from './eval-script.js';
-import { isOpSuccess, isPayToScriptHash, isPushOnly, MAX_SCRIPT_ELEMENT_SIZE, MAX_STACK_SIZE, readOp, witnessProgram } from './opcodes.js';
+import { isOpSuccess, isPayToScriptHash, isPushOnly, MAX_SCRIPT_ELEMENT_SIZE, MAX_STACK_SIZE, skipOp, witnessProgram } from './opcodes.js';
 import { ScriptError } from './script-error.js';
 import {
   SCRIPT_VERIFY_CLEANSTACK,
@@ -48,12 +48,12 @@ function executeWitnessScript(
   if (sigversion === SigVersion.TAPSCRIPT) {
     // OP_SUCCESSx anywhere makes the script succeed, before any other rule, even an oversized element.
     for (let pc = 0; pc < script.length; ) {
-      const op = readOp(script, pc);
-      if (!op) return ScriptError.BAD_OPCODE;
-      if (isOpSuccess(op.opcode)) {
+      const next = skipOp(script, pc);
+      if (next < 0) return ScriptError.BAD_OPCODE;
+      if (isOpSuccess(script[pc])) {
         return flags & SCRIPT_VERIFY_DISCOURAGE_OP_SUCCESS ? ScriptError.DISCOURAGE_OP_SUCCESS : ScriptError.OK;
       }
-      pc = op.next;
+      pc = next;
     }
     if (stack.length > MAX_STACK_SIZE) return ScriptError.STACK_SIZE;
   }
