@@ -100,6 +100,13 @@ function outputHash(o: TxOut, hash: (b: Uint8Array) => Uint8Array): Uint8Array {
   return hash(w.view());
 }
 
+/** SHA256 of what `write` serializes (a midstate). */
+function hashed(write: (w: HashWriter) => void): Uint8Array {
+  const w = midstate.reset();
+  write(w);
+  return sha256(w.view());
+}
+
 /**
  * The per-transaction midstate hashes shared by every input (Core's PrecomputedTransactionData), each
  * computed on first use. BIP143 uses them double-SHA256'd, BIP341 single.
@@ -118,48 +125,23 @@ export class PrecomputedTx {
   ) {}
 
   prevouts(): Uint8Array {
-    if (!this.hashPrevouts) {
-      const w = midstate.reset();
-      for (const i of this.tx.inputs) w.bytes(i.prevout.txid).u32(i.prevout.vout);
-      this.hashPrevouts = sha256(w.view());
-    }
-    return this.hashPrevouts;
+    return (this.hashPrevouts ??= hashed((w) => this.tx.inputs.forEach((i) => w.bytes(i.prevout.txid).u32(i.prevout.vout))));
   }
 
   sequences(): Uint8Array {
-    if (!this.hashSequences) {
-      const w = midstate.reset();
-      for (const i of this.tx.inputs) w.u32(i.sequence);
-      this.hashSequences = sha256(w.view());
-    }
-    return this.hashSequences;
+    return (this.hashSequences ??= hashed((w) => this.tx.inputs.forEach((i) => w.u32(i.sequence))));
   }
 
   outputs(): Uint8Array {
-    if (!this.hashOutputs) {
-      const w = midstate.reset();
-      for (const o of this.tx.outputs) writeOutput(w, o);
-      this.hashOutputs = sha256(w.view());
-    }
-    return this.hashOutputs;
+    return (this.hashOutputs ??= hashed((w) => this.tx.outputs.forEach((o) => writeOutput(w, o))));
   }
 
   amounts(): Uint8Array {
-    if (!this.hashAmounts) {
-      const w = midstate.reset();
-      for (const o of this.spentOutputs()) w.i64(o.value);
-      this.hashAmounts = sha256(w.view());
-    }
-    return this.hashAmounts;
+    return (this.hashAmounts ??= hashed((w) => this.spentOutputs().forEach((o) => w.i64(o.value))));
   }
 
   scriptPubKeys(): Uint8Array {
-    if (!this.hashScripts) {
-      const w = midstate.reset();
-      for (const o of this.spentOutputs()) w.varBytes(o.script);
-      this.hashScripts = sha256(w.view());
-    }
-    return this.hashScripts;
+    return (this.hashScripts ??= hashed((w) => this.spentOutputs().forEach((o) => w.varBytes(o.script))));
   }
 
   /** BIP143's versions: SHA256d = SHA256 of the single hash. */
