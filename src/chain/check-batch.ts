@@ -213,8 +213,7 @@ export function batchRanges(ranges: Int32Array, index: Int32Array, i: number): R
 
 /** Checks `count` inputs of a transaction from `first` on; the first failure. */
 export function checkRange(data: PrecomputedTxData, flags: number, first: number, count: number): InputFailure | undefined {
-  const inputs = Array.from({ length: count }, (_, k) => first + k);
-  return checkInputs(data.tx, data.spent, flags, inputs, data);
+  return checkInputs(data.tx, data.spent, flags, first, count, data);
 }
 
 interface HeldTx {

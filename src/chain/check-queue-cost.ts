@@ -11,6 +11,7 @@ export const SIGNATURE_COST = 64;
 const CHEAP_INPUT_COST = 1;
 /** Serializing, copying and parsing a byte for a worker, in the same units. */
 const SHIPPING_COST_PER_BYTE = 0.03;
+
 /** At most this many signature checks counted for one input. */
 const MAX_COUNTED_SIGNATURES = 20;
 
@@ -38,11 +39,11 @@ function countSigOpBytes(bytes: Uint8Array, count: number): number {
   return count;
 }
 
-/** Estimated cost of checking input `i` of `tx` spending `spent`. */
-export function inputCost(tx: Transaction, i: number, spent: TxOut): number {
+/** Estimated cost of checking an input spending `spent` (its scriptSig is not read: that would cost as much as a cheap check). */
+export function inputCost(spent: TxOut): number {
   if (signatureTemplate(spent.script)) return SIGNATURE_COST;
   // Anything else: a byte scan for signature opcodes (push data may match too: an over-estimate is harmless).
-  const sigs = countSigOpBytes(tx.inputs[i].scriptSig, countSigOpBytes(spent.script, 0));
+  const sigs = countSigOpBytes(spent.script, 0);
   return sigs === 0 ? CHEAP_INPUT_COST : sigs * SIGNATURE_COST;
 }
 
@@ -58,7 +59,7 @@ export function shippedBytes(tx: Transaction, spent: readonly TxOut[]): number {
   return n;
 }
 
-/** Whether a worker should receive `tx` at all: its checks must outweigh shipping it several times over. */
+/** Whether a worker should receive a transaction at all: its checks must outweigh what shipping it costs. */
 export function worthShipping(checkCost: number, bytes: number): boolean {
   return checkCost >= bytes * SHIPPING_COST_PER_BYTE;
 }

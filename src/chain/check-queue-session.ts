@@ -65,18 +65,18 @@ export class QueueSession implements ScriptChecks {
     const spentCopy = spent.slice();
     this.spent.push(spentCopy);
     this.flags.push(flags);
-    const costs = tx.inputs.map((_, i) => inputCost(tx, i, spentCopy[i]));
-    const total = costs.reduce((a, b) => a + b, 0);
+    let total = 0;
+    for (const o of spentCopy) total += inputCost(o);
     const record = worthShipping(total, shippedBytes(tx, spentCopy)) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
     if (!record) {
       this.local.push({ record: -1, length: 0, position, first: 0, count: tx.inputs.length });
       return;
     }
-    for (let i = 0; i < costs.length; i++) {
+    for (let i = 0; i < spentCopy.length; i++) {
       const last = this.open[this.open.length - 1];
       if (last && last.position === position) last.count++;
       else this.open.push({ ...record, position, first: i, count: 1 });
-      this.openCost += costs[i];
+      this.openCost += inputCost(spentCopy[i]);
       if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) this.seal();
     }
   }
