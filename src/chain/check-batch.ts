@@ -1,104 +1,268 @@
 /**
- * A batch of input checks as the bytes that travel to a script-check worker, and the worker's answer.
- * Raw bytes, no object graphs: the batch is one buffer handed over (transferred, not copied).
+ * The shared memory through which a block's input checks reach the script-check threads, and the code that
+ * runs a batch of them on any thread. Nothing is sent per batch: the calling thread appends transactions and
+ * batch descriptors to growable SharedArrayBuffers, publishes the batch count with an atomic store, and every
+ * thread (workers and the caller) claims the next batch with a compare-and-swap, as Core's CCheckQueue
+ * threads take work from one queue under its lock. Results go back into the same memory.
  *
- *   batch  := u32 session ‖ u32 flags ‖ compactSize nTx ‖ nTx × tx
- *   tx     := u32 position (in the session) ‖ u8 full
- *             ‖ [full: varBytes serialized tx (with witness) ‖ compactSize nSpent ‖ nSpent × (i64 value ‖ varBytes script)]
- *             ‖ compactSize nInputs ‖ nInputs × u32 input index
- *   answer := [ok = 0] or [failed = 1, position, input index, ScriptError]
+ *   control (one per queue, Int32) := wake counter ‖ closed ‖ active workers ‖ SESSION_SLOTS × session id (0: free)
+ *   data    (one per session, bytes) := records, each u32 flags ‖ tx (with witness)
+ *                                       ‖ compactSize nSpent ‖ nSpent × (i64 value ‖ varBytes script)
+ *   ranges  (Int32) := per range: record offset ‖ record length ‖ position ‖ first input ‖ input count
+ *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ per batch (BATCH_WORDS): first range ‖ range
+ *                      count ‖ status ‖ claimer ‖ failed position ‖ failed input ‖ ScriptError
  *
- * A transaction split over several batches travels to each worker once: later batches name it by position,
- * and the worker keeps it, with its precomputed data, until the session ends. A 20,000-input transaction is
- * thus sent, parsed and hashed once per worker, not once per batch.
+ * A worker parses a transaction and computes its precomputed data (BIP143/BIP341 midstates) once per session,
+ * however many of its batches it takes.
  */
 import { ByteReader, ByteWriter } from '../primitives/bytes.js';
-import { parseTransaction, serializeTransaction, type Transaction, type TxOut } from '../primitives/transaction.js';
+import { parseTransaction, writeTransaction, type Transaction, type TxOut } from '../primitives/transaction.js';
 import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
-import { checkInputs } from './input-checks.js';
+import { checkInputs, type InputFailure } from './input-checks.js';
 
-export interface BatchTx {
-  /** Where the session keeps this transaction (so the answer can name it). */
-  position: number;
-  tx: Transaction;
-  spent: readonly TxOut[];
-  inputs: number[];
+export const Q_WAKE = 0;
+export const Q_CLOSED = 1;
+/** Workers ranked below this take work; the rest sleep (the queue lends its threads away, see setActiveWorkers). */
+export const Q_ACTIVE = 2;
+export const Q_SLOTS = 3;
+/** Sessions (blocks being connected at once, by the chainstates sharing the queue) the workers serve. */
+export const SESSION_SLOTS = 8;
+export const CONTROL_WORDS = Q_SLOTS + SESSION_SLOTS;
+
+export const S_PUBLISHED = 0;
+export const S_CLAIMED = 1;
+export const S_DONE = 2;
+export const S_ABORT = 3;
+const S_HEADER = 4;
+
+const B_RANGE_START = 0;
+const B_RANGE_COUNT = 1;
+const B_STATUS = 2;
+const B_CLAIMER = 3;
+const B_FAIL_POSITION = 4;
+const B_FAIL_INPUT = 5;
+const B_FAIL_ERROR = 6;
+const BATCH_WORDS = 8;
+const RANGE_WORDS = 5;
+
+export const STATUS_PENDING = 0;
+const STATUS_OK = 1;
+const STATUS_FAILED = 2;
+
+/** Growth limits: a block that would need more is checked on the calling thread (never happens on mainnet). */
+const MAX_DATA_BYTES = 256 << 20;
+const MAX_BATCHES = 1 << 16;
+const MAX_RANGES = 1 << 17;
+
+/** The buffers of one session as they travel to a worker (once, when it first sees the session). */
+export interface SessionMemory {
+  id: number;
+  data: SharedArrayBuffer;
+  ranges: SharedArrayBuffer;
+  index: SharedArrayBuffer;
 }
 
-export type BatchAnswer = Uint32Array;
+export interface Range {
+  record: number;
+  length: number;
+  position: number;
+  first: number;
+  count: number;
+}
 
-/** Transactions split over batches are serialized once. */
-const serialized = new WeakMap<Transaction, Uint8Array>();
+type Growable = SharedArrayBuffer & { grow(n: number): void; readonly maxByteLength: number };
 
-/** Encodes a batch for a worker that already holds the positions in `held` (updated). */
-export function encodeBatch(session: number, flags: number, txs: readonly BatchTx[], held: Set<number>): Uint8Array {
-  const w = new ByteWriter(1024);
-  w.writeU32LE(session).writeU32LE(flags >>> 0).writeCompactSize(txs.length);
-  for (const t of txs) {
-    const full = !held.has(t.position);
-    w.writeU32LE(t.position).writeU8(full ? 1 : 0);
-    if (full) {
-      let txBytes = serialized.get(t.tx);
-      if (!txBytes) serialized.set(t.tx, (txBytes = serializeTransaction(t.tx)));
-      w.writeVarBytes(txBytes).writeCompactSize(t.spent.length);
-      for (const o of t.spent) w.writeI64LE(o.value).writeVarBytes(o.script);
-      held.add(t.position);
-    }
-    w.writeCompactSize(t.inputs.length);
-    for (const i of t.inputs) w.writeU32LE(i);
+function growable(bytes: number, max: number): Growable {
+  const Ctor = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => Growable;
+  return new Ctor(bytes, { maxByteLength: max });
+}
+
+/** Grows `sab` (doubling) to hold `need` bytes; false when that is beyond its maximum. */
+function ensure(sab: Growable, need: number): boolean {
+  if (need <= sab.byteLength) return true;
+  if (need > sab.maxByteLength) return false;
+  let size = Math.max(sab.byteLength * 2, 4096);
+  while (size < need) size *= 2;
+  sab.grow(Math.min(size, sab.maxByteLength));
+  return true;
+}
+
+/** Offset of `field` of batch `i` in a session index. */
+const word = (i: number, field: number) => S_HEADER + i * BATCH_WORDS + field;
+
+/** The calling thread's side of a session's memory: it appends, publishes and reads the answers. */
+export class SessionWriter {
+  private readonly data = growable(64 << 10, MAX_DATA_BYTES);
+  private readonly rangesBuf = growable(16 << 10, MAX_RANGES * RANGE_WORDS * 4);
+  private readonly indexBuf = growable(16 << 10, (S_HEADER + MAX_BATCHES * BATCH_WORDS) * 4);
+  private readonly bytes = new Uint8Array(this.data);
+  private readonly ranges = new Int32Array(this.rangesBuf);
+  readonly index = new Int32Array(this.indexBuf);
+  private dataLength = 0;
+  private rangeCount = 0;
+  /** Batches written (published or not). */
+  batches = 0;
+  private readonly scratch = new ByteWriter(4096);
+
+  constructor(readonly id: number) {}
+
+  memory(): SessionMemory {
+    return { id: this.id, data: this.data, ranges: this.rangesBuf, index: this.indexBuf };
   }
-  return w.toBytes();
+
+  /** Appends a transaction's record; undefined when the session's memory is full. */
+  writeTx(tx: Transaction, spent: readonly TxOut[], flags: number): { record: number; length: number } | undefined {
+    const w = this.scratch;
+    w.length = 0;
+    w.writeU32LE(flags >>> 0);
+    writeTransaction(w, tx);
+    w.writeCompactSize(spent.length);
+    for (const o of spent) w.writeI64LE(o.value).writeVarBytes(o.script);
+    const record = this.dataLength;
+    if (!ensure(this.data, record + w.length)) return undefined;
+    this.bytes.set(w.toBytes(), record);
+    this.dataLength += w.length;
+    return { record, length: w.length };
+  }
+
+  /** Writes a batch (not yet visible to the workers); false when the session's memory is full. */
+  writeBatch(ranges: readonly Range[]): boolean {
+    if (!ensure(this.rangesBuf, (this.rangeCount + ranges.length) * RANGE_WORDS * 4) || !ensure(this.indexBuf, word(this.batches + 1, 0) * 4)) return false;
+    const start = this.rangeCount;
+    for (const r of ranges) {
+      const at = this.rangeCount++ * RANGE_WORDS;
+      this.ranges[at] = r.record;
+      this.ranges[at + 1] = r.length;
+      this.ranges[at + 2] = r.position;
+      this.ranges[at + 3] = r.first;
+      this.ranges[at + 4] = r.count;
+    }
+    const i = this.batches++;
+    this.index[word(i, B_RANGE_START)] = start;
+    this.index[word(i, B_RANGE_COUNT)] = ranges.length;
+    return true;
+  }
+
+  /** Makes every batch written so far claimable (the atomic store orders the plain writes before it). */
+  publish(): void {
+    Atomics.store(this.index, S_PUBLISHED, this.batches);
+  }
+
+  /** The lowest failure among the batches that finished, by (position, input). */
+  failure(): { position: number; failure: InputFailure } | undefined {
+    let best: { position: number; failure: InputFailure } | undefined;
+    for (let i = 0; i < this.batches; i++) {
+      if (Atomics.load(this.index, word(i, B_STATUS)) !== STATUS_FAILED) continue;
+      const position = this.index[word(i, B_FAIL_POSITION)];
+      const inputIndex = this.index[word(i, B_FAIL_INPUT)];
+      if (!best || position < best.position || (position === best.position && inputIndex < best.failure.inputIndex)) {
+        best = { position, failure: { inputIndex, error: this.index[word(i, B_FAIL_ERROR)] } };
+      }
+    }
+    return best;
+  }
+
+  /** Whether a batch claimed by `claimer` (or by a thread that had not yet said who it is) is unfinished. */
+  heldBy(claimer: number): boolean {
+    const claimed = Math.min(Atomics.load(this.index, S_CLAIMED), this.batches);
+    for (let i = 0; i < claimed; i++) {
+      if (Atomics.load(this.index, word(i, B_STATUS)) !== STATUS_PENDING) continue;
+      const c = Atomics.load(this.index, word(i, B_CLAIMER));
+      if (c === claimer || c === 0) return true;
+    }
+    return false;
+  }
+}
+
+/** Claims the next published batch of a session; -1 when there is none (or the session was aborted). */
+export function claimBatch(index: Int32Array, claimer: number): number {
+  for (;;) {
+    if (Atomics.load(index, S_ABORT) !== 0) return -1;
+    const next = Atomics.load(index, S_CLAIMED);
+    if (next >= Atomics.load(index, S_PUBLISHED)) return -1;
+    if (Atomics.compareExchange(index, S_CLAIMED, next, next + 1) === next) {
+      Atomics.store(index, word(next, B_CLAIMER), claimer);
+      return next;
+    }
+  }
+}
+
+/** Records a batch's answer; a failure stops the other threads from claiming more of the session. */
+export function finishBatch(index: Int32Array, i: number, failed?: { position: number; failure: InputFailure }): void {
+  if (failed) {
+    index[word(i, B_FAIL_POSITION)] = failed.position;
+    index[word(i, B_FAIL_INPUT)] = failed.failure.inputIndex;
+    index[word(i, B_FAIL_ERROR)] = failed.failure.error;
+    Atomics.store(index, S_ABORT, 1);
+  }
+  Atomics.store(index, word(i, B_STATUS), failed ? STATUS_FAILED : STATUS_OK);
+  Atomics.add(index, S_DONE, 1);
+  Atomics.notify(index, S_DONE);
+}
+
+/** The ranges of batch `i`, as the calling thread wrote them. */
+export function batchRanges(ranges: Int32Array, index: Int32Array, i: number): Range[] {
+  const out: Range[] = [];
+  const start = index[word(i, B_RANGE_START)];
+  for (let k = 0; k < index[word(i, B_RANGE_COUNT)]; k++) {
+    const at = (start + k) * RANGE_WORDS;
+    out.push({ record: ranges[at], length: ranges[at + 1], position: ranges[at + 2], first: ranges[at + 3], count: ranges[at + 4] });
+  }
+  return out;
+}
+
+/** Checks `count` inputs of a transaction from `first` on; the first failure. */
+export function checkRange(data: PrecomputedTxData, flags: number, first: number, count: number): InputFailure | undefined {
+  return checkInputs(data.tx, data.spent, flags, first, count, data);
 }
 
 interface HeldTx {
-  tx: Transaction;
-  spent: TxOut[];
+  flags: number;
   data: PrecomputedTxData;
 }
 
-/** The worker's side: the transactions of the sessions in progress, and running batches against them. */
-export class WorkerTxCache {
-  private readonly sessions = new Map<number, Map<number, HeldTx>>();
+/** A worker's view of one session: the shared memory, and the transactions it has parsed so far. */
+export class WorkerSession {
+  private readonly bytes: Uint8Array;
+  private readonly ranges: Int32Array;
+  readonly index: Int32Array;
+  private readonly held = new Map<number, HeldTx>();
 
-  run(bytes: Uint8Array): BatchAnswer {
-    const r = new ByteReader(bytes);
-    const session = r.readU32LE();
-    const flags = r.readU32LE();
-    let held = this.sessions.get(session);
-    if (!held) this.sessions.set(session, (held = new Map()));
-    for (let n = r.readCompactSize(); n > 0; n--) {
-      const position = r.readU32LE();
-      let h: HeldTx | undefined;
-      if (r.readU8() === 1) {
-        const tx = parseTransaction(new ByteReader(r.readBytes(r.readCompactSize())));
-        const spent: TxOut[] = [];
-        for (let k = r.readCompactSize(); k > 0; k--) spent.push({ value: r.readI64LE(), script: r.readBytes(r.readCompactSize()) });
-        h = { tx, spent, data: precomputeTxData(tx, spent) };
-        held.set(position, h);
-      } else {
-        h = held.get(position);
-        if (!h) throw new Error(`script-check batch names transaction ${position} of session ${session}, which this worker never received`);
-      }
-      const inputs: number[] = [];
-      for (let k = r.readCompactSize(); k > 0; k--) inputs.push(r.readU32LE());
-      const failure = checkInputs(h.tx, h.spent, flags, inputs, h.data);
-      if (failure) return Uint32Array.of(1, position, failure.inputIndex, failure.error);
+  constructor(memory: SessionMemory) {
+    this.bytes = new Uint8Array(memory.data);
+    this.ranges = new Int32Array(memory.ranges);
+    this.index = new Int32Array(memory.index);
+  }
+
+  /** Runs batches until none is left to claim; `beforeRun` is a test hook (a worker that dies holding one). */
+  work(claimer: number, beforeRun?: () => void): void {
+    for (let i = claimBatch(this.index, claimer); i >= 0; i = claimBatch(this.index, claimer)) {
+      beforeRun?.();
+      finishBatch(this.index, i, this.run(i));
     }
-    return Uint32Array.of(0);
   }
 
-  end(session: number): void {
-    this.sessions.delete(session);
+  private run(i: number): { position: number; failure: InputFailure } | undefined {
+    for (const r of batchRanges(this.ranges, this.index, i)) {
+      const h = this.tx(r);
+      const failure = checkRange(h.data, h.flags, r.first, r.count);
+      if (failure) return { position: r.position, failure };
+    }
+    return undefined;
   }
-}
 
-/** Runs a batch's checks on this thread, without encoding it; `data` caches precomputed data per transaction. */
-export function runBatch(flags: number, txs: readonly BatchTx[], data: Map<number, PrecomputedTxData>): BatchAnswer {
-  for (const t of txs) {
-    let d = data.get(t.position);
-    if (!d) data.set(t.position, (d = precomputeTxData(t.tx, t.spent)));
-    const failure = checkInputs(t.tx, t.spent, flags, t.inputs, d);
-    if (failure) return Uint32Array.of(1, t.position, failure.inputIndex, failure.error);
+  private tx(r: Range): HeldTx {
+    let h = this.held.get(r.record);
+    if (!h) {
+      // A private copy: the interpreter and the secp256k1 bindings then never see shared memory.
+      const reader = new ByteReader(this.bytes.slice(r.record, r.record + r.length));
+      const flags = reader.readU32LE();
+      const tx = parseTransaction(reader);
+      const spent: TxOut[] = [];
+      for (let k = reader.readCompactSize(); k > 0; k--) spent.push({ value: reader.readI64LE(), script: reader.readBytes(reader.readCompactSize()) });
+      h = { flags, data: precomputeTxData(tx, spent) };
+      this.held.set(r.record, h);
+    }
+    return h;
   }
-  return Uint32Array.of(0);
 }

@@ -1,22 +1,59 @@
 /**
- * A script-check worker thread (one of Core's script verification threads): it runs the batches the
- * check queue sends and answers each with its result, in order, keeping each session's transactions until
- * the queue says the session ended.
+ * A script-check worker thread (one of Core's script verification threads). It sleeps on the queue's wake
+ * counter, and when woken takes batches from every session in progress until none is left, then sleeps
+ * again. A session's buffers arrive once by message, read synchronously when the worker first meets the
+ * session in a slot (the caller posts them before it fills the slot).
  */
-import { parentPort } from 'node:worker_threads';
-import { WorkerTxCache } from './check-batch.js';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { Q_ACTIVE, Q_CLOSED, Q_SLOTS, Q_WAKE, SESSION_SLOTS, WorkerSession, type SessionMemory } from './check-batch.js';
 
-export type CheckRequest = { type: 'batch'; id: number; bytes: Uint8Array } | { type: 'end'; session: number };
-
-export interface CheckReply {
-  id: number;
-  answer: Uint32Array;
+export interface CheckWorkerData {
+  control: SharedArrayBuffer;
+  /** Names this thread in the batches it claims (never 0, which means "not yet named"). */
+  claimer: number;
+  /** Its place in the pool: it takes work only while the pool's active worker count is above it. */
+  rank: number;
+  /** Test hook: the thread exits, holding the batch, when it is about to run its n-th batch. */
+  exitOnBatch?: number;
 }
 
+const { control, claimer, rank, exitOnBatch } = workerData as CheckWorkerData;
+const ctl = new Int32Array(control);
 const port = parentPort!;
-const cache = new WorkerTxCache();
-port.on('message', (m: CheckRequest) => {
-  if (m.type === 'end') return cache.end(m.session);
-  const answer = cache.run(m.bytes);
-  port.postMessage({ id: m.id, answer } satisfies CheckReply, [answer.buffer as ArrayBuffer]);
-});
+let sessions = new Map<number, WorkerSession>();
+let pending = new Map<number, SessionMemory>();
+let runs = 0;
+const MAX_PENDING = 4 * SESSION_SLOTS;
+const beforeRun = exitOnBatch === undefined ? undefined : () => void (++runs === exitOnBatch && process.exit(70));
+
+/** Session buffers that came by message since the last look. */
+function drain(): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const memory = m.message as SessionMemory;
+    pending.set(memory.id, memory);
+  }
+}
+
+for (;;) {
+  const wake = Atomics.load(ctl, Q_WAKE);
+  if (Atomics.load(ctl, Q_CLOSED) !== 0) break;
+  drain();
+  const live = new Map<number, WorkerSession>();
+  const active = rank < Atomics.load(ctl, Q_ACTIVE);
+  for (let s = 0; s < SESSION_SLOTS && active; s++) {
+    const id = Atomics.load(ctl, Q_SLOTS + s);
+    if (id === 0) continue;
+    let session = sessions.get(id);
+    const memory = pending.get(id);
+    if (!session && memory) session = new WorkerSession(memory);
+    pending.delete(id);
+    if (!session) continue;
+    live.set(id, session);
+    session.work(claimer, beforeRun);
+  }
+  // Sessions no longer in a slot are over: their memory and parsed transactions go. Buffers of sessions
+  // not met yet stay, but only the newest few (a session can end before this thread ever looks).
+  sessions = live;
+  if (pending.size > MAX_PENDING) pending = new Map([...pending].sort((a, b) => b[0] - a[0]).slice(0, MAX_PENDING));
+  Atomics.wait(ctl, Q_WAKE, wake);
+}

@@ -1,31 +1,29 @@
 /**
- * Core's CCheckQueue: a block's input checks go in batches to a pool of script-check worker threads while
- * ConnectBlock goes on; the calling thread joins in when it waits (Complete), and the block connects only
- * when every check passed. The first failure wins. Without worker threads the checks run inline, as Core
- * runs them without a queue (-par=1): at once, in order, so the first bad input stops the block there.
+ * Core's CCheckQueue: a block's input checks go to a pool of script-check worker threads while ConnectBlock
+ * goes on; the calling thread joins in when it waits (Complete), and the block connects only when every
+ * check passed. Work moves through shared memory (check-batch.ts): workers claim batches themselves, so a
+ * batch costs an atomic operation rather than a message, and batches are sized by estimated work
+ * (check-queue-cost.ts). Without worker threads the checks run inline, as Core runs them without a queue
+ * (-par=1): at once, in order, so the first bad input stops the block there.
  *
- * A worker that dies (crash, terminate) fails the checks it held with CheckQueueError — an internal error,
- * never a verdict on the block — and is replaced, so the block is tried again on the next activation.
+ * A worker that dies (crash, terminate) while it holds checks fails them with CheckQueueError — an internal
+ * error, never a verdict on the block — and is replaced, so the block is tried again on the next activation.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
-import { encodeBatch, runBatch, type BatchAnswer, type BatchTx } from './check-batch.js';
-import type { CheckReply, CheckRequest } from './check-queue-worker.js';
-import { checkScriptsInline, scriptCheckFailure } from './input-checks.js';
-import type { PrecomputedTxData } from '../script/tx-checker.js';
+import { CONTROL_WORDS, Q_ACTIVE, Q_CLOSED, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
+import type { CheckWorkerData } from './check-queue-worker.js';
+import { checkScriptsInline } from './input-checks.js';
+import { QueueSession } from './check-queue-session.js';
 
 /** Core's MAX_SCRIPTCHECK_THREADS: worker threads beyond the calling one. */
 export const MAX_SCRIPTCHECK_THREADS = 15;
 /** Core's DEFAULT_SCRIPTCHECK_THREADS: -par=0, one script thread per core. */
 export const DEFAULT_SCRIPTCHECK_THREADS = 0;
-/** Core's batch_size: checks a thread takes at once. */
+/** Core's batch_size: the most inputs a thread takes at once. */
 export const CHECK_BATCH_SIZE = 128;
-/** Blocks with no more inputs than this are checked by the calling thread alone. */
-const SMALL_BLOCK_INPUTS = 4;
-/** Batches a worker holds at once, so it never waits for the calling thread to hand out the next. */
-const IN_FLIGHT_PER_WORKER = 2;
 
 /** Core's -par: 0 = one thread per core, <0 = leave that many cores free; the result counts worker threads. */
 export function scriptCheckWorkers(par: number, cores = availableParallelism()): number {
@@ -51,114 +49,115 @@ export interface ScriptChecks {
 export interface CheckQueueOptions {
   /** Worker threads (scriptCheckWorkers(-par)); 0 runs every check inline. */
   workers: number;
+  /** The most inputs in one batch (CHECK_BATCH_SIZE). */
   batchSize?: number;
   log?: Logger;
-  /** Called after a batch is posted to a worker (tests kill workers mid-block here). */
-  onDispatch?: (worker: Worker) => void;
-}
-
-interface Job {
-  id: number;
-  session: QueueSession;
-  flags: number;
-  txs: BatchTx[];
+  /** Tests: the first worker thread exits, holding the batch, when it is about to run its n-th batch. */
+  exitOnBatch?: number;
+  /** Tests and benchmarks: false leaves every batch to the workers (the caller only waits). */
+  callerChecks?: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  inFlight: Map<number, Job>;
-  /** Per session: the transactions (positions) this worker holds. */
-  held: Map<QueueSession, Set<number>>;
+  claimer: number;
   error?: Error;
 }
 
 export class CheckQueue {
   readonly workers: number;
-  private readonly batchSize: number;
+  readonly batchSize: number;
+  readonly callerChecks: boolean;
+  /** @internal Shared with the workers: wake counter, closed flag, active count, session slots. */
+  readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   private readonly slots: Slot[] = [];
-  private pending: Job[] = [];
-  private nextId = 1;
+  private readonly sessions = new Set<QueueSession>();
   private nextSession = 1;
+  private nextClaimer = 1;
+  private active: number;
   private closed = false;
 
   constructor(private readonly opts: CheckQueueOptions) {
     this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS);
     this.batchSize = opts.batchSize ?? CHECK_BATCH_SIZE;
+    this.callerChecks = opts.callerChecks ?? true;
+    this.active = this.workers;
+    Atomics.store(this.control, Q_ACTIVE, this.active);
     opts.log?.info(`Script verification uses ${this.workers} additional threads`);
   }
 
-  /** Core's HasThreads. */
+  /** Core's HasThreads (for the threads this queue may use now). */
   get hasThreads(): boolean {
-    return this.workers > 0;
+    return this.active > 0 && !this.closed;
+  }
+
+  /** Worker threads taking work now. */
+  get activeWorkers(): number {
+    return this.active;
+  }
+
+  /**
+   * Lets only `n` of the workers take work (the others sleep), so another chainstate's own threads fit in
+   * the same -par budget; blocks in progress keep going with the threads left.
+   */
+  setActiveWorkers(n: number): void {
+    this.active = Math.min(Math.max(n, 0), this.workers);
+    Atomics.store(this.control, Q_ACTIVE, this.active);
+    this.wakeWorkers();
   }
 
   /** The checks of one block. */
   session(): ScriptChecks {
-    return this.hasThreads && !this.closed ? new QueueSession(this, this.batchSize, this.nextSession++ >>> 0) : new InlineChecks();
+    return this.hasThreads ? new QueueSession(this, this.nextSession++) : new InlineChecks();
   }
 
   /** Ends the worker threads; a session still running fails with CheckQueueError. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    Atomics.store(this.control, Q_CLOSED, 1);
+    this.wakeWorkers();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  /** @internal */
-  enqueue(job: Omit<Job, 'id'>): void {
+  /** @internal A session's first batch is about to be published: the threads start, and get its buffers. */
+  open(session: QueueSession): boolean {
     // Threads start with the first batch: a node that never meets a block of more than a few inputs needs none.
-    while (this.slots.length < this.workers && !this.closed) this.slots.push(this.spawn());
-    this.pending.push({ ...job, id: this.nextId++ });
-    this.dispatch();
+    while (this.slots.length < this.workers && !this.closed) this.slots.push(this.spawn(this.slots.length));
+    const free = this.freeSlot();
+    if (free < 0 || this.closed) return false;
+    const memory = session.memory();
+    for (let rank = 0; rank < this.active; rank++) this.slots[rank].worker.postMessage(memory);
+    Atomics.store(this.control, Q_SLOTS + free, session.id);
+    this.sessions.add(session);
+    for (let rank = 0; rank < this.active; rank++) this.slots[rank].worker.ref();
+    return true;
   }
 
-  /** @internal The next queued batch of `session`, for the waiting thread to run itself. */
-  take(session: QueueSession): Job | undefined {
-    const i = this.pending.findIndex((j) => j.session === session);
-    return i < 0 ? undefined : this.pending.splice(i, 1)[0];
-  }
-
-  /** @internal The session is over: its workers let go of its transactions. */
+  /** @internal The session is over: the workers let go of it. */
   ended(session: QueueSession): void {
-    for (const slot of this.slots) {
-      if (slot.held.delete(session)) slot.worker.postMessage({ type: 'end', session: session.id } satisfies CheckRequest);
-    }
+    if (!this.sessions.delete(session)) return;
+    for (let s = 0; s < SESSION_SLOTS; s++) Atomics.compareExchange(this.control, Q_SLOTS + s, session.id, 0);
+    if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
   }
 
-  /** @internal Drops the queued batches of `session`; returns how many. */
-  drop(session: QueueSession): number {
-    const before = this.pending.length;
-    this.pending = this.pending.filter((j) => j.session !== session);
-    return before - this.pending.length;
+  /** @internal New batches are claimable. */
+  wakeWorkers(): void {
+    Atomics.add(this.control, Q_WAKE, 1);
+    Atomics.notify(this.control, Q_WAKE);
   }
 
-  private dispatch(): void {
-    for (const slot of this.slots) {
-      while (slot.inFlight.size < IN_FLIGHT_PER_WORKER && this.pending.length > 0) {
-        const job = this.pending.shift()!;
-        let held = slot.held.get(job.session);
-        if (!held) slot.held.set(job.session, (held = new Set()));
-        const bytes = encodeBatch(job.session.id, job.flags, job.txs, held);
-        slot.inFlight.set(job.id, job);
-        slot.worker.ref();
-        slot.worker.postMessage({ type: 'batch', id: job.id, bytes } satisfies CheckRequest, [bytes.buffer as ArrayBuffer]);
-        this.opts.onDispatch?.(slot.worker);
-      }
-    }
+  private freeSlot(): number {
+    for (let s = 0; s < SESSION_SLOTS; s++) if (Atomics.load(this.control, Q_SLOTS + s) === 0) return s;
+    return -1;
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(new URL('./check-queue-worker.js', import.meta.url));
-    const slot: Slot = { worker, inFlight: new Map(), held: new Map() };
+  private spawn(rank: number): Slot {
+    const claimer = this.nextClaimer++;
+    const data: CheckWorkerData = { control: this.control.buffer as SharedArrayBuffer, claimer, rank, exitOnBatch: claimer === 1 ? this.opts.exitOnBatch : undefined };
+    const worker = new Worker(new URL('./check-queue-worker.js', import.meta.url), { workerData: data });
+    const slot: Slot = { worker, claimer };
     worker.unref();
-    worker.on('message', (m: CheckReply) => {
-      const job = slot.inFlight.get(m.id);
-      if (!job) return;
-      slot.inFlight.delete(m.id);
-      if (slot.inFlight.size === 0) worker.unref();
-      job.session.finished(m.answer);
-      this.dispatch();
-    });
     worker.on('error', (e) => (slot.error = e));
     worker.on('exit', (code) => this.onExit(slot, code));
     return slot;
@@ -166,13 +165,13 @@ export class CheckQueue {
 
   private onExit(slot: Slot, code: number): void {
     const why = this.closed ? 'the check queue was closed' : `a script check thread exited (code ${code}${slot.error ? `: ${slot.error.message}` : ''})`;
-    for (const job of slot.inFlight.values()) job.session.broken(new CheckQueueError(why));
-    slot.inFlight.clear();
+    for (const session of this.sessions) if (this.closed || session.heldBy(slot.claimer)) session.broken(new CheckQueueError(why));
     if (this.closed) return;
     this.opts.log?.error(`${why}; starting a new one`);
-    const i = this.slots.indexOf(slot);
-    this.slots[i] = this.spawn();
-    this.dispatch();
+    const rank = this.slots.indexOf(slot);
+    this.slots[rank] = this.spawn(rank);
+    // The new thread has not had the buffers of the sessions in progress; they finish without it.
+    if (this.sessions.size > 0) this.slots[rank].worker.ref();
   }
 }
 
@@ -185,133 +184,4 @@ class InlineChecks implements ScriptChecks {
     return Promise.resolve();
   }
   cancel(): void {}
-}
-
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** One block's checks on the worker pool (Core's CCheckQueueControl). */
-class QueueSession implements ScriptChecks {
-  private readonly txs: Transaction[] = [];
-  private open: BatchTx[] = [];
-  private openInputs = 0;
-  private flags = 0;
-  /** Batches queued or running. */
-  private outstanding = 0;
-  private failure: { position: number; inputIndex: number; error: number } | undefined;
-  private error: CheckQueueError | undefined;
-  private cancelled = false;
-  private wake: (() => void) | undefined;
-  /** Precomputed data of the transactions this thread checks itself. */
-  private readonly txData = new Map<number, PrecomputedTxData>();
-
-  constructor(
-    private readonly queue: CheckQueue,
-    private readonly batchSize: number,
-    readonly id: number,
-  ) {}
-
-  add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
-    if (this.open.length > 0 && flags !== this.flags) this.seal();
-    this.flags = flags;
-    const position = this.txs.push(tx) - 1;
-    const spentCopy = spent.slice();
-    for (let i = 0; i < tx.inputs.length; ) {
-      const take = Math.min(tx.inputs.length - i, this.batchSize - this.openInputs);
-      const inputs = Array.from({ length: take }, (_, k) => i + k);
-      this.open.push({ position, tx, spent: spentCopy, inputs });
-      this.openInputs += take;
-      i += take;
-      if (this.openInputs >= this.batchSize) this.seal();
-    }
-  }
-
-  async complete(): Promise<void> {
-    // What is left is split between the workers and this thread; a small block is checked here alone,
-    // where a round trip to a worker would cost more than the checks.
-    if (this.outstanding === 0 && this.openInputs <= SMALL_BLOCK_INPUTS) {
-      const open = this.open;
-      this.open = [];
-      this.openInputs = 0;
-      this.outstanding++;
-      this.finished(runBatch(this.flags, open, this.txData));
-    } else if (this.openInputs > 0) {
-      this.splitRest();
-    }
-    for (;;) {
-      if (this.failure || this.error || this.cancelled) this.outstanding -= this.queue.drop(this);
-      if (this.outstanding === 0) break;
-      const job = this.failure || this.error ? undefined : this.queue.take(this);
-      if (job) {
-        this.finished(runBatch(job.flags, job.txs, this.txData));
-        await yieldToEvents();
-      } else {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
-    }
-    this.queue.ended(this);
-    if (this.error) throw this.error;
-    if (this.failure) {
-      const { position, inputIndex, error } = this.failure;
-      throw scriptCheckFailure(this.txs[position], { inputIndex, error });
-    }
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    this.outstanding -= this.queue.drop(this);
-    // Batches still running keep the worker's copy until they are done; 'end' queues behind them.
-    this.queue.ended(this);
-  }
-
-  /** @internal A batch's answer. The lowest failing input wins, so the reason does not depend on timing. */
-  finished(answer: BatchAnswer): void {
-    this.outstanding--;
-    if (answer[0] === 1) {
-      const f = { position: answer[1], inputIndex: answer[2], error: answer[3] };
-      const earlier = !this.failure || f.position < this.failure.position || (f.position === this.failure.position && f.inputIndex < this.failure.inputIndex);
-      if (earlier) this.failure = f;
-    }
-    this.wakeUp();
-  }
-
-  /** @internal The worker running a batch died. */
-  broken(e: CheckQueueError): void {
-    this.outstanding--;
-    this.error ??= e;
-    this.wakeUp();
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private seal(): void {
-    if (this.open.length === 0) return;
-    const txs = this.open;
-    this.open = [];
-    this.openInputs = 0;
-    this.outstanding++;
-    this.queue.enqueue({ session: this, flags: this.flags, txs });
-  }
-
-  /** The last, partial batch in one piece per thread (workers and this one). */
-  private splitRest(): void {
-    const pieces = this.queue.workers + 1;
-    const chunk = Math.max(1, Math.ceil(this.openInputs / pieces));
-    const open = this.open;
-    this.open = [];
-    this.openInputs = 0;
-    for (const t of open) {
-      for (let i = 0; i < t.inputs.length; ) {
-        const take = Math.min(t.inputs.length - i, chunk - this.openInputs);
-        this.open.push({ ...t, inputs: t.inputs.slice(i, i + take) });
-        this.openInputs += take;
-        i += take;
-        if (this.openInputs >= chunk) this.seal();
-      }
-    }
-    this.seal();
-  }
 }

@@ -16,15 +16,13 @@ export interface InputFailure {
 }
 
 /**
- * Verifies the inputs `inputs` (all of them when absent) of `tx` spending `spent`, in order, with `txData`
- * (the transaction's precomputed data, computed here when not given); returns the first
- * failure. Never throws for a bad script: an exception out of the interpreter is reported as Core's
+ * Verifies `count` inputs of `tx` spending `spent` from `first` on (all of them by default), in order, with
+ * `txData` (the transaction's precomputed data, computed here when not given); returns the first failure.
+ * Never throws for a bad script: an exception out of the interpreter is reported as Core's
  * SCRIPT_ERR_UNKNOWN_ERROR for that input.
  */
-export function checkInputs(tx: Transaction, spent: readonly TxOut[], flags: number, inputs?: readonly number[], txData: PrecomputedTxData = precomputeTxData(tx, spent)): InputFailure | undefined {
-  const count = inputs ? inputs.length : tx.inputs.length;
-  for (let k = 0; k < count; k++) {
-    const inputIndex = inputs ? inputs[k] : k;
+export function checkInputs(tx: Transaction, spent: readonly TxOut[], flags: number, first = 0, count = tx.inputs.length - first, txData: PrecomputedTxData = precomputeTxData(tx, spent)): InputFailure | undefined {
+  for (let inputIndex = first; inputIndex < first + count; inputIndex++) {
     let error: ScriptError;
     try {
       error = verifyInput(tx, inputIndex, txData, flags);

@@ -12,7 +12,32 @@ import { getAncestor, type BlockIndexEntry } from './block-index.js';
 import { encodeEntry } from './block-index-db.js';
 import type { BlockStorage } from './block-storage.js';
 import { RateMeter, type BackgroundEvents, type BackgroundRunner } from './background-validation.js';
+import type { CheckQueue } from './check-queue.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
+
+/** What the background worker needs for script checks. */
+export interface BackgroundScripts {
+  /** The active chainstate's script-check workers (Core's -par less the calling thread). */
+  workers: number;
+  /** The base's ancestors at or below this height are assumed valid (-1: none), as the main thread decides now. */
+  assumedValidHeight: () => number;
+  /**
+   * The active chainstate's queue: given, the two chainstates share -par's threads while the background
+   * runs (splitScriptThreads), and the queue gets them all back when it ends.
+   */
+  queue?: CheckQueue;
+}
+
+/**
+ * -par's threads (`workers` + 1, the calling threads included) split between the chainstates while a
+ * background one runs: the active one keeps the larger half, the background one (whose own thread checks
+ * too) gets the rest. Core has one queue both use; here each chainstate's thread is a caller of its own.
+ */
+export function splitScriptThreads(workers: number): { active: number; background: number } {
+  const threads = workers + 1;
+  const active = Math.ceil(threads / 2);
+  return { active: active - 1, background: Math.max(threads - active - 1, 0) };
+}
 
 export class WorkerBackground implements BackgroundRunner {
   private readonly worker: Worker;
@@ -32,7 +57,7 @@ export class WorkerBackground implements BackgroundRunner {
     private readonly base: BlockIndexEntry,
     tip: BlockIndexEntry,
     cacheBytes: number,
-    private readonly scripts: { workers: number; assumedValidHeight: () => number },
+    private readonly scripts: BackgroundScripts,
     private readonly events: BackgroundEvents,
     private readonly log?: Logger,
   ) {
@@ -47,9 +72,10 @@ export class WorkerBackground implements BackgroundRunner {
       cacheBytes,
       entries: storage.index.chainTo(base).slice(1).map((e) => encodeEntry(e)),
       baseHash: base.key,
-      scriptWorkers: scripts.workers,
+      scriptWorkers: scripts.queue ? splitScriptThreads(scripts.workers).background : scripts.workers,
       assumedValidHeight: scripts.assumedValidHeight(),
     };
+    if (scripts.queue) scripts.queue.setActiveWorkers(splitScriptThreads(scripts.workers).active);
     this.worker = new Worker(new URL('./background-worker.js', import.meta.url), { workerData: init });
     this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
     this.worker.on('error', (e) => {
@@ -58,6 +84,8 @@ export class WorkerBackground implements BackgroundRunner {
     });
     this.worker.on('exit', (code) => {
       this.exited = true;
+      // The background's share of -par goes back to the active chainstate.
+      scripts.queue?.setActiveWorkers(scripts.queue.workers);
       // Never silent: a worker that dies without saying why (out of memory, a crash) is an error too.
       if (!this.ended && !this.stopping) this.events.onError(new Error(`background validation worker exited unexpectedly (exit code ${code})`));
     });

@@ -7,7 +7,8 @@
  *   dump   dumptxoutset 'latest' of the set loaded at 450 MiB, just after the load and once settled
  *   hash   hash_serialized_3 and MuHash read from the loaded chainstate (chainsnap chainstate stats)
  *   bg     background validation of a rich regtest chain (real signed spends), in-process and, when the
- *          build has a worker runner, in a worker thread
+ *          build has a worker runner, in a worker thread; each with every script checked (-assumevalid=0)
+ *          and with scripts skipped (assumevalid at the base), side by side
  * Also runnable alone: node dist/test/bench/engine-run.js. Rich chain size: BENCH_RICH="blocks,txsPerBlock,
  * fanoutTxsPerBlock,outputsPerTx" (default 400,150,2,100: ~90,000 signed inputs; built once, ~2 min).
  */
@@ -15,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { workerRunnerExists } from './engine-background.bench.js';
+import { workerRunnerExists, type ScriptMode } from './engine-background.bench.js';
 import { BENCH_DIR, richFixture, shapeSnapshot } from './engine-fixture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,19 +83,24 @@ export async function benchEngine(coins = Number(process.env.BENCH_COINS ?? 5_00
   const rich = await richFixture({ blocks, txsPerBlock: txs, fanoutTxsPerBlock: fanouts, outputsPerTx: outputs });
   const modes = workerRunnerExists() ? (['in-process', 'worker'] as const) : (['in-process'] as const);
   for (const mode of modes) {
-    const bg = path.join(BENCH_DIR, 'engine-bg');
-    rmSync(bg, { recursive: true, force: true });
-    const r = child('engine-background.bench.js', mode, String(blocks), String(txs), String(fanouts), String(outputs), bg);
-    rmSync(bg, { recursive: true, force: true });
+    // The same chain with its scripts checked (-assumevalid=0) and skipped (assumevalid at the base), side by side.
+    const r: Partial<Record<ScriptMode, Json>> = {};
+    for (const scripts of ['scripts', 'no-scripts'] as const) {
+      const bg = path.join(BENCH_DIR, 'engine-bg');
+      rmSync(bg, { recursive: true, force: true });
+      r[scripts] = child('engine-background.bench.js', mode, String(blocks), String(txs), String(fanouts), String(outputs), bg, scripts);
+      rmSync(bg, { recursive: true, force: true });
+    }
+    const on = r.scripts!;
+    const off = r['no-scripts']!;
     row(
       `background ${mode}`,
-      `${fmt(r.blocksPerSec, 1)} blocks/s`,
-      '(no goal set)',
-      `${fmt(r.inputsPerSec)} inputs/s; ${fmt(rich.blocks)} blocks, ${fmt(rich.transactions)} txs, ${fmt(rich.inputs)} inputs in ${fmt(r.connectSeconds, 2)} s; validated in ${fmt(r.totalSeconds, 2)} s (${r.validity})`,
+      `${fmt(on.blocksPerSec, 1)} / ${fmt(off.blocksPerSec, 1)} blocks/s`,
+      'with / without scripts',
+      `${fmt(on.inputsPerSec)} / ${fmt(off.inputsPerSec)} inputs/s; ${fmt(rich.blocks)} blocks, ${fmt(rich.transactions)} txs, ${fmt(rich.inputs)} inputs connected in ${fmt(on.connectSeconds, 2)} / ${fmt(off.connectSeconds, 2)} s; validated in ${fmt(on.totalSeconds, 2)} / ${fmt(off.totalSeconds, 2)} s (${on.validity} / ${off.validity})`,
     );
   }
   if (!workerRunnerExists()) row('background worker', 'n/a', '', "no worker runner in this build (background: 'worker' runs in-process)");
-  console.log('scripts are not executed yet (assumed valid), so background figures exclude signature checks');
 }
 
 if (process.argv[1]?.endsWith('engine-run.js')) await benchEngine();

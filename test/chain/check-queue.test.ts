@@ -1,7 +1,8 @@
 /**
  * The check queue on its own: Core's -par arithmetic, and the same verdicts inline and on workers for a
  * real mainnet block's inputs (all pass) and for the same block with one amount changed (which breaks the
- * BIP143/BIP341 signature hashes of that input): Core's reason, whatever the thread count or batch size.
+ * BIP143/BIP341 signature hashes of that input): Core's reason, whatever the thread count or batch size;
+ * and -par's threads shared with a background chainstate, then given back.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { ValidationError } from '../../src/consensus/validation-error.js';
 import { blockHash, parseBlock } from '../../src/primitives/block.js';
 import { fromHex } from '../../src/primitives/bytes.js';
 import type { TxOut } from '../../src/primitives/transaction.js';
+import { splitScriptThreads } from '../../src/chain/worker-background.js';
 import { vector } from '../helpers.js';
 
 const HEIGHT = 866342;
@@ -73,4 +75,26 @@ test(`mainnet block ${HEIGHT}: the same verdicts inline and on workers`, { skip 
   assert.equal(answers[0][0], undefined);
   assert.match(answers[0][1]!, /^block-script-verify-flag-failed \(.+\) \| input 0 of [0-9a-f]{64} \(wtxid [0-9a-f]{64}\), spending [0-9a-f]{64}:\d+$/);
   for (const a of answers.slice(1)) assert.deepEqual(a, answers[0]);
+});
+
+test("-par shared while a background chainstate runs: the active one keeps the larger half, and gets it all back", { skip }, async () => {
+  assert.deepEqual(splitScriptThreads(0), { active: 0, background: 0 });
+  assert.deepEqual(splitScriptThreads(1), { active: 0, background: 0 }); // -par=2: one thread each
+  assert.deepEqual(splitScriptThreads(3), { active: 1, background: 1 }); // -par=4: two threads each
+  assert.deepEqual(splitScriptThreads(4), { active: 2, background: 1 });
+  assert.deepEqual(splitScriptThreads(15), { active: 7, background: 7 });
+
+  const b = load();
+  const q = new CheckQueue({ workers: 2 });
+  queues.push(q);
+  assert.equal(await verdict(q, b), undefined);
+  q.setActiveWorkers(splitScriptThreads(q.workers).active);
+  assert.equal(q.activeWorkers, 1);
+  assert.equal(await verdict(q, b), undefined);
+  q.setActiveWorkers(0);
+  assert.equal(q.hasThreads, false, 'no worker left: the checks run inline');
+  assert.equal(await verdict(q, b), undefined);
+  q.setActiveWorkers(q.workers);
+  assert.equal(q.activeWorkers, 2);
+  assert.equal(await verdict(q, b), undefined);
 });

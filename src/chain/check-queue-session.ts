@@ -1,0 +1,166 @@
+/**
+ * One block's checks on the check queue (Core's CCheckQueueControl). add() sorts each transaction: one worth
+ * shipping goes into the session's shared memory and its inputs into batches of about BATCH_COST of
+ * estimated work (at most batchSize inputs), published as they fill so the workers start while ConnectBlock
+ * goes on; one that would cost a worker more to receive than to check stays with the calling thread.
+ * complete() runs the caller's own checks, then takes published batches like any worker, then waits.
+ */
+import type { Transaction, TxOut } from '../primitives/transaction.js';
+import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
+import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, SessionWriter, type Range } from './check-batch.js';
+import { inputCost, shippedBytes, SIGNATURE_COST, worthShipping } from './check-queue-cost.js';
+import type { CheckQueue, CheckQueueError, ScriptChecks } from './check-queue.js';
+import { scriptCheckFailure, type InputFailure } from './input-checks.js';
+
+/** Estimated work per batch: small enough to balance the threads at the end of a block, large enough that claiming is free. */
+const BATCH_COST = 16 * SIGNATURE_COST;
+/** The caller's claim mark in a batch (workers count from 1). */
+const CALLER = -1;
+/** The caller lets the event loop run at least this often while it checks (ms). */
+const YIELD_EVERY_MS = 20;
+
+type Found = { position: number; failure: InputFailure };
+
+const earlier = (a: Found | undefined, b: Found | undefined) =>
+  !a ? b : !b ? a : a.position < b.position || (a.position === b.position && a.failure.inputIndex <= b.failure.inputIndex) ? a : b;
+
+type WaitAsync = (a: Int32Array, i: number, v: number, timeout?: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+export class QueueSession implements ScriptChecks {
+  private readonly writer: SessionWriter;
+  private readonly txs: Transaction[] = [];
+  private readonly spent: TxOut[][] = [];
+  private readonly flags: number[] = [];
+  private readonly txData = new Map<number, PrecomputedTxData>();
+  /** Checks only this thread runs. */
+  private readonly local: Range[] = [];
+  /** Per written batch, its ranges (so this thread runs them on its own objects). */
+  private readonly batches: Range[][] = [];
+  private open: Range[] = [];
+  private openCost = 0;
+  private openInputs = 0;
+  /** The workers serve this session (it has a slot). */
+  private opened = false;
+  /** Every batch was published; none will be. */
+  private sealedAll = false;
+  private error: CheckQueueError | undefined;
+  private cancelled = false;
+  private lastYield = performance.now();
+
+  constructor(
+    private readonly queue: CheckQueue,
+    readonly id: number,
+  ) {
+    this.writer = new SessionWriter(id);
+  }
+
+  memory() {
+    return this.writer.memory();
+  }
+
+  add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
+    if (this.cancelled) return;
+    const position = this.txs.push(tx) - 1;
+    const spentCopy = spent.slice();
+    this.spent.push(spentCopy);
+    this.flags.push(flags);
+    let total = 0;
+    for (const o of spentCopy) total += inputCost(o);
+    const record = worthShipping(total, shippedBytes(tx, spentCopy)) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
+    if (!record) {
+      this.local.push({ record: -1, length: 0, position, first: 0, count: tx.inputs.length });
+      return;
+    }
+    for (let i = 0; i < spentCopy.length; i++) {
+      const last = this.open[this.open.length - 1];
+      if (last && last.position === position) last.count++;
+      else this.open.push({ ...record, position, first: i, count: 1 });
+      this.openCost += inputCost(spentCopy[i]);
+      if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) this.seal();
+    }
+  }
+
+  async complete(): Promise<void> {
+    // A block too small to fill one batch is checked here alone: waking a worker would cost more.
+    if (!this.opened && this.openCost < BATCH_COST / 2) this.local.push(...this.open.splice(0));
+    this.seal();
+    this.sealedAll = true;
+    const index = this.writer.index;
+    let found: Found | undefined;
+    for (const r of this.local) {
+      if (found || this.error || this.cancelled) break;
+      found = earlier(found, this.check(r));
+      if (found) Atomics.store(index, S_ABORT, 1);
+      await this.maybeYield();
+    }
+    // Then the shared batches, like any worker (all of them when no worker has this session's buffers).
+    if (this.queue.callerChecks || !this.opened) {
+      for (let i = claimBatch(index, CALLER); i >= 0 && !this.error; i = claimBatch(index, CALLER)) {
+        let failed: Found | undefined;
+        for (const r of this.batches[i]) if ((failed = this.check(r))) break;
+        finishBatch(index, i, failed);
+        await this.maybeYield();
+      }
+    }
+    for (;;) {
+      const done = Atomics.load(index, S_DONE);
+      const target = Atomics.load(index, S_ABORT) !== 0 ? Math.min(Atomics.load(index, S_CLAIMED), this.writer.batches) : this.writer.batches;
+      if (done >= target || this.error) break;
+      const w = waitAsync(index, S_DONE, done, 1000);
+      if (w.async) await w.value;
+    }
+    this.queue.ended(this);
+    if (this.error) throw this.error;
+    found = earlier(found, this.writer.failure());
+    if (found) throw scriptCheckFailure(this.txs[found.position], found.failure);
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    Atomics.store(this.writer.index, S_ABORT, 1);
+    this.queue.ended(this);
+  }
+
+  /** @internal Whether the worker thread `claimer` died holding some of this session's checks. */
+  heldBy(claimer: number): boolean {
+    return this.writer.heldBy(claimer);
+  }
+
+  /** @internal A worker holding some of these checks died. */
+  broken(e: CheckQueueError): void {
+    this.error ??= e;
+    Atomics.store(this.writer.index, S_ABORT, 1);
+    Atomics.notify(this.writer.index, S_DONE);
+  }
+
+  private check(r: Range): Found | undefined {
+    let data = this.txData.get(r.position);
+    if (!data) this.txData.set(r.position, (data = precomputeTxData(this.txs[r.position], this.spent[r.position])));
+    const failure = checkRange(data, this.flags[r.position], r.first, r.count);
+    return failure && { position: r.position, failure };
+  }
+
+  /** Publishes the open batch (opening the session to the workers with its first one). */
+  private seal(): void {
+    if (this.open.length === 0) return;
+    const ranges = this.open;
+    this.open = [];
+    this.openCost = 0;
+    this.openInputs = 0;
+    if (this.sealedAll || !this.writer.writeBatch(ranges)) {
+      this.local.push(...ranges);
+      return;
+    }
+    this.batches.push(ranges);
+    if (!this.opened && !this.cancelled) this.opened = this.queue.open(this);
+    this.writer.publish();
+    if (this.opened) this.queue.wakeWorkers();
+  }
+
+  private async maybeYield(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+}
