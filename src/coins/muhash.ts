@@ -203,44 +203,46 @@ function productOfRecordsJs(batch: Uint8Array, start: bigint): bigint {
 export function productOfRecords(batch: Uint8Array, start = 1n, engine: ElementEngine = elementEngine()): bigint {
   const k = engine === 'wasm' ? getKernel() : null;
   if (!k) return productOfRecordsJs(batch, start);
-  // The kernel holds one running product per thread (a RecordProduct's, perhaps): set it aside.
-  const saved = k.acc.slice();
-  try {
-    numToLimbs(reduce(start), k.acc);
-    multiplyRecordsWasm(k, batch);
-    return reduce(limbsToNum(k.acc));
-  } finally {
-    k.acc.set(saved);
-  }
+  numToLimbs(reduce(start), k.acc);
+  multiplyRecordsWasm(k, batch);
+  return reduce(limbsToNum(k.acc));
 }
 
 /**
  * A running product of coin records' elements, what a MuHashPool worker keeps. With the kernel the number
- * stays in wasm memory between batches (one RecordProduct per thread, since the kernel is per thread).
+ * stays as limbs (no BigInt between batches), swapped into the thread's kernel for each batch, so several
+ * RecordProducts on one thread do not disturb each other.
  */
 export class RecordProduct {
   private readonly kernel = elementEngine() === 'wasm' ? getKernel() : null;
+  private readonly limbs = this.kernel ? new Uint32Array(this.kernel.acc.length) : null;
   private acc = 1n;
 
   constructor() {
-    if (this.kernel) numToLimbs(1n, this.kernel.acc);
+    if (this.limbs) numToLimbs(1n, this.limbs);
   }
 
   /** Multiplies in every record of `batch`; RangeError on a truncated record (the product is then undefined). */
   add(batch: Uint8Array): void {
-    if (this.kernel) multiplyRecordsWasm(this.kernel, batch);
-    else this.acc = productOfRecordsJs(batch, this.acc);
+    const k = this.kernel;
+    if (!k || !this.limbs) {
+      this.acc = productOfRecordsJs(batch, this.acc);
+      return;
+    }
+    k.acc.set(this.limbs);
+    multiplyRecordsWasm(k, batch);
+    this.limbs.set(k.acc);
   }
 
   /** The product so far, fully reduced; starts again from 1. */
   take(): bigint {
-    if (!this.kernel) {
+    if (!this.limbs) {
       const x = this.acc;
       this.acc = 1n;
       return x;
     }
-    const x = reduce(limbsToNum(this.kernel.acc));
-    numToLimbs(1n, this.kernel.acc);
+    const x = reduce(limbsToNum(this.limbs));
+    numToLimbs(1n, this.limbs);
     return x;
   }
 }

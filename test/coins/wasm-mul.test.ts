@@ -90,9 +90,14 @@ describe('RecordProduct', () => {
     });
     const all = new Uint8Array(Buffer.concat(recs));
     const rp = new RecordProduct();
-    for (let i = 0; i < recs.length; i += 37) rp.add(new Uint8Array(Buffer.concat(recs.slice(i, i + 37))));
-    // productOfRecords in between must not disturb the running product.
-    assert.equal(productOfRecords(all, 1n, 'js'), productOfRecords(all, 1n, 'wasm'));
+    const other = new RecordProduct();
+    for (let i = 0; i < recs.length; i += 37) {
+      rp.add(new Uint8Array(Buffer.concat(recs.slice(i, i + 37))));
+      // Another product on the same thread (and productOfRecords) in between must not disturb this one.
+      other.add(recs[i]!);
+      assert.equal(productOfRecords(recs[i]!, 1n, 'wasm'), productOfRecords(recs[i]!, 1n, 'js'));
+    }
+    assert.equal(other.take(), productOfRecords(new Uint8Array(Buffer.concat(recs.filter((_, i) => i % 37 === 0))), 1n, 'js'));
     const whole = rp.take();
     assert.equal(whole, productOfRecords(all, 1n, 'js'));
     assert.equal(rp.take(), 1n);
