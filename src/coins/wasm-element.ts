@@ -1,7 +1,8 @@
 /**
- * MuHash element generation in WebAssembly: for a table of byte strings (coin records), SHA-256 of each,
- * then six ChaCha20 blocks keyed by the digest, which are the 384 little-endian bytes of the element's
- * 3072-bit number (Core's ToNum3072).
+ * The MuHash kernel in WebAssembly: for a table of byte strings (coin records), SHA-256 of each, then six
+ * ChaCha20 blocks keyed by the digest, which are the 384 little-endian bytes of the element's 3072-bit
+ * number (Core's ToNum3072); then, for `multiply`, those numbers multiplied into a running product held in
+ * the same memory (wasm-mul.ts), or, for `run`, handed to JavaScript as BigInts (single elements).
  *
  * Why: in JavaScript that work plus turning the bytes into a BigInt costs ~2 µs per element against
  * ~2.7 µs for the BigInt product that follows; here it is ~0.7 µs. Records go four at a time: SHA-256 runs
@@ -13,11 +14,13 @@
  * unavailable, and muhash.ts checks one result against the JavaScript path (muhash-element-js.ts), which it
  * falls back to otherwise.
  *
- * The module is assembled by wasm-emit.ts at load time. Memory layout (an instance per thread, 2 pages):
+ * The module is assembled by wasm-emit.ts at load time. Memory layout (an instance per thread):
  *   STATE, KEYS, LANES, PADS  SHA-256 state, ChaCha20 keys, per-lane bookkeeping, padded tails of a group
  *   TABLE  per record: u32 offset into INPUT, u32 length
  *   INPUT  the records' bytes, copied in by the caller
  *   OUT    the serialized array: header, per record 'Z' + length + the 384 bytes, trailer
+ *   ACC, SCRATCH  the running product and the multiplier's working space (wasm-mul.ts)
+ *   OPERAND  a number to multiply by, put there by multiplyBytes
  */
 import v8 from 'node:v8';
 import { chacha4Function } from './wasm-chacha.js';

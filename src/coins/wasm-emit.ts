@@ -1,6 +1,6 @@
 /**
- * A minimal WebAssembly binary emitter: just enough to assemble the MuHash element kernel
- * (wasm-element.ts) from TypeScript at module load, since no wasm toolchain is available at build time and
+ * A minimal WebAssembly binary emitter: just enough to assemble the MuHash kernel (wasm-element.ts,
+ * wasm-mul.ts) from TypeScript at module load, since no wasm toolchain is available at build time and
  * nothing may be fetched at run time. It knows the handful of opcodes the kernel uses, one function type per
  * function, one own memory and exports; nothing more. The opcode numbers are those of the WebAssembly 2.0
  * binary format (core, bulk memory and fixed-width SIMD); the engine's validator checks every module built.
