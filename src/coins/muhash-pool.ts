@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { bytesToNum, MuHash3072, productOfRecords } from './muhash.js';
+import { bytesToNum, MuHash3072, RecordProduct } from './muhash.js';
 
 /** Batches a worker may hold (one being hashed, one queued) before `add` makes the producer wait. */
 const MAX_IN_FLIGHT = 2;
@@ -31,12 +31,15 @@ export class MuHashPool {
   private drained: Array<() => void> = [];
   /** Everything already collected from workers (or hashed in-process). */
   private readonly total = new MuHash3072();
+  /** With no workers: the running product of this thread (kept in the wasm kernel, not as a BigInt). */
+  private readonly local: RecordProduct | undefined;
   private failure: Error | undefined;
   private closed = false;
 
   constructor(threads: number = availableParallelism()) {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
     this.threads = threads;
+    this.local = threads === 0 ? new RecordProduct() : undefined;
     const url = new URL('./muhash-worker.js', import.meta.url);
     for (let i = 0; i < threads; i++) {
       // A small young generation: the workers allocate only short-lived BigInts, and the default lets
@@ -62,9 +65,9 @@ export class MuHashPool {
   add(batch: Uint8Array, transfer = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('MuHashPool is closed'));
-    if (this.threads === 0) {
+    if (this.local) {
       try {
-        this.total.numerator = productOfRecords(batch, this.total.numerator);
+        this.local.add(batch);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(err);
@@ -102,6 +105,7 @@ export class MuHashPool {
       ),
     );
     if (this.failure) throw this.failure;
+    if (this.local) products.push(this.local.take());
     for (const p of products) this.total.insertProduct(p);
     return this.total.clone();
   }

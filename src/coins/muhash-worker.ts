@@ -5,19 +5,18 @@
  * Core's Num3072 encoding) or a string starting with 'error:'.
  */
 import { parentPort } from 'node:worker_threads';
-import { numToBytes, productOfRecords } from './muhash.js';
+import { numToBytes, RecordProduct } from './muhash.js';
 
 const port = parentPort;
 if (!port) throw new Error('muhash-worker must run in a worker thread');
 
-let acc = 1n;
+const product = new RecordProduct();
 let failed = false;
 
 port.on('message', (msg: Uint8Array | string) => {
   if (typeof msg === 'string') {
     if (msg === 'flush') {
-      const out = numToBytes(acc);
-      acc = 1n;
+      const out = numToBytes(product.take());
       port.postMessage(out, [out.buffer as ArrayBuffer]);
     }
     return;
@@ -25,7 +24,7 @@ port.on('message', (msg: Uint8Array | string) => {
   // After a bad batch the product is meaningless; the pool has already been told and will reject.
   if (failed) return port.postMessage(msg.length);
   try {
-    acc = productOfRecords(msg, acc);
+    product.add(msg);
     port.postMessage(msg.length);
   } catch (err) {
     failed = true;

@@ -1,17 +1,19 @@
 /**
  * MuHash3072, the rolling multiset hash behind `gettxoutsetinfo muhash` and coinstatsindex, byte-compatible
- * with Bitcoin Core's src/crypto/muhash.{h,cpp}. This module owns the arithmetic (numbers mod
- * p = 2^3072 − 1103717 as BigInt) and the walk over batches of serialized coin records that the worker pool
- * runs. The element → number map (SHA-256, then a ChaCha20 keystream read as a little-endian number) comes
- * from the WebAssembly kernel (wasm-element.ts) where the runtime supports it, else from the JavaScript
- * implementation (muhash-element-js.ts); both give the same numbers.
+ * with Bitcoin Core's src/crypto/muhash.{h,cpp}. This module owns the BigInt arithmetic (numbers mod
+ * p = 2^3072 − 1103717), used for single elements, finalize and the reference path, and the walk over
+ * batches of serialized coin records that the worker pool runs. Where the runtime has WebAssembly SIMD the
+ * walk stays inside the kernel (wasm-element.ts): elements (SHA-256, then a ChaCha20 keystream read as a
+ * little-endian number) and the products (wasm-mul.ts), so no BigInt is made per coin. Elsewhere elements
+ * come from muhash-element-js.ts and products from BigInt; both paths give the same numbers.
  *
- * Speed notes (measured on Node 20, V8 BigInt): one 3072×3072-bit BigInt product costs ~2.5 µs and is the
- * floor (~70% of the time per coin). Generating an element costs ~0.6 µs through the kernel, records handed
- * over MAX_RECORDS at a time, against ~2 µs in JavaScript.
+ * Speed notes (Node 20, CPU time per coin on a loaded 2-core machine, so only ratios are meaningful):
+ * product and fold ~3.3 µs in wasm against ~3.8 µs with BigInt (plus the GC the BigInts cause), element
+ * ~0.7 µs in wasm against ~2 µs in JavaScript; the whole per-record walk ~4.2 µs against ~5.1 µs before.
  */
 import { elementAtJs, sha256 } from './muhash-element-js.js';
 import { createElementKernel, INPUT_BYTES, MAX_RECORDS, type ElementKernel } from './wasm-element.js';
+import { limbsToNum, numToLimbs } from './wasm-mul.js';
 
 /** Bytes in a serialized Num3072. */
 export const NUM3072_BYTES = 384;
@@ -146,51 +148,104 @@ export function coinRecordLength(batch: Uint8Array, off: number): number {
 }
 
 /**
- * `start` times the product of the elements of every coin record in `batch` (whole records back to back),
- * mod p and fully reduced. Throws RangeError on a truncated record. `engine` is for tests: 'js' forces the
- * JavaScript element path; 'wasm' is the default where available (and falls back to 'js' where not).
+ * Multiplies the element of every coin record in `batch` into the kernel's running product (k.acc), up to
+ * MAX_RECORDS records (at most INPUT_BYTES of them) per kernel call; a record longer than the input area
+ * has its element made in JavaScript and multiplied in as bytes.
  */
-export function productOfRecords(batch: Uint8Array, start = 1n, engine: ElementEngine = elementEngine()): bigint {
-  const k = engine === 'wasm' ? getKernel() : null;
-  let acc = start;
-  let off = 0;
-  let n = 0;
+function multiplyRecordsWasm(k: ElementKernel, batch: Uint8Array): void {
+  const table = k.table;
   const end = batch.length;
+  let off = 0;
   while (off < end) {
-    // Up to MAX_RECORDS records (at most INPUT_BYTES of them) go through the kernel in one call.
     let count = 0;
     let next = off;
-    if (k) {
-      const table = k.table;
-      while (next < end && count < MAX_RECORDS) {
-        const len = coinRecordLength(batch, next);
-        if (next + len - off > INPUT_BYTES) break;
-        table[2 * count] = next - off;
-        table[2 * count + 1] = len;
-        count++;
-        next += len;
-      }
+    while (next < end && count < MAX_RECORDS) {
+      const len = coinRecordLength(batch, next);
+      if (next + len - off > INPUT_BYTES) break;
+      table[2 * count] = next - off;
+      table[2 * count + 1] = len;
+      count++;
+      next += len;
     }
-    let elements: bigint[];
-    if (k && count > 0) {
+    if (count > 0) {
       k.input.set(batch.subarray(off, next));
-      elements = k.run(count);
+      k.multiply(count);
     } else {
-      // No kernel, or a record longer than its input area.
       const len = coinRecordLength(batch, off);
-      elements = [elementAtJs(batch, off, len)];
+      k.multiplyBytes(numToBytes(elementAtJs(batch, off, len)));
       next = off + len;
-    }
-    for (const e of elements) {
-      const x = acc * e;
-      acc = BigInt.asUintN(3072, x) + (x >> 3072n) * C;
-      // One fold per element lets acc creep up ~21 bits; a second fold every other element keeps it within
-      // 49 limbs, which measured cheaper than folding twice every time.
-      if (++n & 1) acc = BigInt.asUintN(3072, acc) + (acc >> 3072n) * C;
     }
     off = next;
   }
+}
+
+/** The BigInt path: elements in JavaScript, products with V8 BigInt. */
+function productOfRecordsJs(batch: Uint8Array, start: bigint): bigint {
+  let acc = start;
+  let n = 0;
+  for (let off = 0; off < batch.length; ) {
+    const len = coinRecordLength(batch, off);
+    const x = acc * elementAtJs(batch, off, len);
+    acc = BigInt.asUintN(3072, x) + (x >> 3072n) * C;
+    // One fold per element lets acc creep up ~21 bits; a second fold every other element keeps it within
+    // 49 limbs, which measured cheaper than folding twice every time.
+    if (++n & 1) acc = BigInt.asUintN(3072, acc) + (acc >> 3072n) * C;
+    off += len;
+  }
   return reduce(acc);
+}
+
+/**
+ * `start` times the product of the elements of every coin record in `batch` (whole records back to back),
+ * mod p and fully reduced. Throws RangeError on a truncated record. `engine` is for tests: 'js' forces the
+ * JavaScript elements and BigInt products; 'wasm' (elements and products in the kernel) is the default
+ * where available (and falls back to 'js' where not).
+ */
+export function productOfRecords(batch: Uint8Array, start = 1n, engine: ElementEngine = elementEngine()): bigint {
+  const k = engine === 'wasm' ? getKernel() : null;
+  if (!k) return productOfRecordsJs(batch, start);
+  numToLimbs(reduce(start), k.acc);
+  multiplyRecordsWasm(k, batch);
+  return reduce(limbsToNum(k.acc));
+}
+
+/**
+ * A running product of coin records' elements, what a MuHashPool worker keeps. With the kernel the number
+ * stays as limbs (no BigInt between batches), swapped into the thread's kernel for each batch, so several
+ * RecordProducts on one thread do not disturb each other.
+ */
+export class RecordProduct {
+  private readonly kernel = elementEngine() === 'wasm' ? getKernel() : null;
+  private readonly limbs = this.kernel ? new Uint32Array(this.kernel.acc.length) : null;
+  private acc = 1n;
+
+  constructor() {
+    if (this.limbs) numToLimbs(1n, this.limbs);
+  }
+
+  /** Multiplies in every record of `batch`; RangeError on a truncated record (the product is then undefined). */
+  add(batch: Uint8Array): void {
+    const k = this.kernel;
+    if (!k || !this.limbs) {
+      this.acc = productOfRecordsJs(batch, this.acc);
+      return;
+    }
+    k.acc.set(this.limbs);
+    multiplyRecordsWasm(k, batch);
+    this.limbs.set(k.acc);
+  }
+
+  /** The product so far, fully reduced; starts again from 1. */
+  take(): bigint {
+    if (!this.limbs) {
+      const x = this.acc;
+      this.acc = 1n;
+      return x;
+    }
+    const x = reduce(limbsToNum(this.limbs));
+    numToLimbs(1n, this.limbs);
+    return x;
+  }
 }
 
 /** Number of coin records in `batch` (walks the CompactSize lengths). */

@@ -1,7 +1,8 @@
 /**
- * MuHash element generation in WebAssembly: for a table of byte strings (coin records), SHA-256 of each,
- * then six ChaCha20 blocks keyed by the digest, which are the 384 little-endian bytes of the element's
- * 3072-bit number (Core's ToNum3072).
+ * The MuHash kernel in WebAssembly: for a table of byte strings (coin records), SHA-256 of each, then six
+ * ChaCha20 blocks keyed by the digest, which are the 384 little-endian bytes of the element's 3072-bit
+ * number (Core's ToNum3072); then, for `multiply`, those numbers multiplied into a running product held in
+ * the same memory (wasm-mul.ts), or, for `run`, handed to JavaScript as BigInts (single elements).
  *
  * Why: in JavaScript that work plus turning the bytes into a BigInt costs ~2 µs per element against
  * ~2.7 µs for the BigInt product that follows; here it is ~0.7 µs. Records go four at a time: SHA-256 runs
@@ -13,15 +14,18 @@
  * unavailable, and muhash.ts checks one result against the JavaScript path (muhash-element-js.ts), which it
  * falls back to otherwise.
  *
- * The module is assembled by wasm-emit.ts at load time. Memory layout (an instance per thread, 2 pages):
+ * The module is assembled by wasm-emit.ts at load time. Memory layout (an instance per thread):
  *   STATE, KEYS, LANES, PADS  SHA-256 state, ChaCha20 keys, per-lane bookkeeping, padded tails of a group
  *   TABLE  per record: u32 offset into INPUT, u32 length
  *   INPUT  the records' bytes, copied in by the caller
  *   OUT    the serialized array: header, per record 'Z' + length + the 384 bytes, trailer
+ *   ACC, SCRATCH  the running product and the multiplier's working space (wasm-mul.ts)
+ *   OPERAND  a number to multiply by, put there by multiplyBytes
  */
 import v8 from 'node:v8';
 import { chacha4Function } from './wasm-chacha.js';
 import { emitModule, FunctionBuilder, I32 } from './wasm-emit.js';
+import { loadElementFunction, mulAccFunction, MUL_ACC_BYTES, MUL_SCRATCH_BYTES } from './wasm-mul.js';
 import { sha256x4BlockFunction, sha256x4KeysFunction, sha256x4LaneFunction } from './wasm-sha256.js';
 
 /**
@@ -45,16 +49,24 @@ const OUT = INPUT + INPUT_BYTES;
 // digits, then '$' 0 count (no extra properties, length).
 const HEADER = [0xff, 0x0f, 0x41];
 const BIGINT_PREFIX = [0x5a, 0x80, 0x06]; // 'Z', varint 768 = 384 bytes << 1, positive
-const ITEM_BYTES = BIGINT_PREFIX.length + 384;
+const NUM_BYTES = 384;
+const ITEM_BYTES = BIGINT_PREFIX.length + NUM_BYTES;
 /** Record i's 384 bytes. */
 const itemDigits = (i: number) => OUT + HEADER.length + 1 + i * ITEM_BYTES + BIGINT_PREFIX.length;
-const PAGES = Math.ceil((itemDigits(MAX_RECORDS) + 3) / 65536);
+// The multiplier's regions (wasm-mul.ts), after the output (whose last element is read 4 bytes past its end).
+const ACC = (itemDigits(MAX_RECORDS) + 15) & ~15;
+const SCRATCH = ACC + MUL_ACC_BYTES;
+/** 384 bytes (and 4 spare) where tests put a number to multiply by. */
+const OPERAND = SCRATCH + MUL_SCRATCH_BYTES;
+const PAGES = Math.ceil((OPERAND + NUM_BYTES + 4) / 65536);
 
 // Function indices.
 const SHA4_BLOCK = 0;
 const SHA4_LANE = 1;
 const SHA4_KEYS = 2;
 const CHACHA4 = 3;
+const LOAD_ELEMENT = 5;
+const MUL_ACC = 6;
 
 /**
  * run(n): the elements of table entries 0..n−1 into array items 0..n−1, four at a time (n is a multiple
@@ -82,9 +94,23 @@ function run(): FunctionBuilder {
   return f;
 }
 
+/** mulItems(n): acc ← acc · (elements 0..n−1 of the last run). */
+function mulItems(): FunctionBuilder {
+  const f = new FunctionBuilder([I32]);
+  const n = 0;
+  const i = f.local();
+  f.block().loop();
+  f.get(i).get(n).i32GeU().brIf(1);
+  f.get(i).i32(ITEM_BYTES).i32Mul().i32(itemDigits(0)).i32Add().call(LOAD_ELEMENT).call(MUL_ACC);
+  f.get(i).i32(1).i32Add().set(i);
+  f.br(0).end().end();
+  return f;
+}
+
 /** The module's bytes; built once, instantiated per thread. */
 export function elementModuleBytes(): Uint8Array {
   const sha = { state: STATE, pads: PADS, lanes: LANES, keys: KEYS, block: SHA4_BLOCK };
+  const mul = { acc: ACC, scratch: SCRATCH };
   return emitModule({
     memoryPages: PAGES,
     functions: [
@@ -93,6 +119,9 @@ export function elementModuleBytes(): Uint8Array {
       { fn: sha256x4KeysFunction(sha) },
       { fn: chacha4Function({ keys: KEYS, stride: ITEM_BYTES }) },
       { fn: run(), export: 'run' },
+      { fn: loadElementFunction(mul), export: 'loadElement' },
+      { fn: mulAccFunction(mul), export: 'mulAcc' },
+      { fn: mulItems(), export: 'mulItems' },
     ],
   });
 }
@@ -104,6 +133,16 @@ export interface ElementKernel {
   readonly table: Uint32Array;
   /** The elements of table entries 0..n−1 (n ≤ MAX_RECORDS), as numbers below 2^3072. */
   run(n: number): bigint[];
+  /**
+   * The running product kept in wasm memory, 110 limbs of 28 bits (set and read with wasm-mul.ts's
+   * numToLimbs and limbsToNum);
+   * set it to 1 (or any start) before multiplying.
+   */
+  readonly acc: Uint32Array;
+  /** acc ← acc · the elements of table entries 0..n−1 (n ≤ MAX_RECORDS), with no BigInt in between. */
+  multiply(n: number): void;
+  /** acc ← acc · x, for x given as 384 little-endian bytes (tests, and numbers from elsewhere). */
+  multiplyBytes(x: Uint8Array): void;
 }
 
 /** The part of the WebAssembly JS API used here (the project's lib settings carry no wasm typings). */
@@ -130,16 +169,34 @@ export function createElementKernel(): ElementKernel | undefined {
   const memory = new Uint8Array(buffer);
   memory.set(HEADER, OUT);
   const runWasm = exports.run as (n: number) => void;
+  const mulItemsWasm = exports.mulItems as (n: number) => void;
+  const loadElement = exports.loadElement as (src: number) => void;
+  const mulAcc = exports.mulAcc as () => void;
   const table = new Uint32Array(buffer, TABLE, 2 * MAX_RECORDS);
+  const pad = (n: number) => {
+    if (n < 0 || n > MAX_RECORDS) throw new RangeError(`run: ${n} records`);
+    // Whole groups of four: pad with empty strings, whose items are never read.
+    const padded = (n + 3) & ~3;
+    for (let i = n; i < padded; i++) table[2 * i] = table[2 * i + 1] = 0;
+    return padded;
+  };
   return {
     input: new Uint8Array(buffer, INPUT, INPUT_BYTES),
     table,
+    acc: new Uint32Array(buffer, ACC, MUL_ACC_BYTES / 4),
+    multiply(n: number): void {
+      runWasm(pad(n));
+      mulItemsWasm(n);
+    },
+    multiplyBytes(x: Uint8Array): void {
+      if (x.length !== NUM_BYTES) throw new RangeError(`multiplyBytes needs ${NUM_BYTES} bytes`);
+      memory.set(x, OPERAND);
+      loadElement(OPERAND);
+      mulAcc();
+    },
     run(n: number): bigint[] {
-      if (n < 0 || n > MAX_RECORDS) throw new RangeError(`run: ${n} records`);
-      // Whole groups of four: pad with empty strings, whose items the trailer below cuts off.
-      const padded = (n + 3) & ~3;
-      for (let i = n; i < padded; i++) table[2 * i] = table[2 * i + 1] = 0;
-      runWasm(padded);
+      // The trailer below cuts off the padding's items.
+      runWasm(pad(n));
       memory[OUT + HEADER.length] = n;
       const end = itemDigits(n) - BIGINT_PREFIX.length;
       memory[end] = 0x24; // '$'

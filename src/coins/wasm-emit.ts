@@ -1,14 +1,15 @@
 /**
- * A minimal WebAssembly binary emitter: just enough to assemble the MuHash element kernel
- * (wasm-element.ts) from TypeScript at module load, since no wasm toolchain is available at build time and
+ * A minimal WebAssembly binary emitter: just enough to assemble the MuHash kernel (wasm-element.ts,
+ * wasm-mul.ts) from TypeScript at module load, since no wasm toolchain is available at build time and
  * nothing may be fetched at run time. It knows the handful of opcodes the kernel uses, one function type per
  * function, one own memory and exports; nothing more. The opcode numbers are those of the WebAssembly 2.0
  * binary format (core, bulk memory and fixed-width SIMD); the engine's validator checks every module built.
  */
 
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const V128 = 0x7b;
-type ValType = typeof I32 | typeof V128;
+type ValType = typeof I32 | typeof I64 | typeof V128;
 
 function uleb(out: number[], v: number): void {
   do {
@@ -16,6 +17,17 @@ function uleb(out: number[], v: number): void {
     v >>>= 7;
     out.push(v ? b | 0x80 : b);
   } while (v);
+}
+
+/** Signed LEB128 of an i64 immediate. */
+function sleb64(out: number[], v: bigint): void {
+  v = BigInt.asIntN(64, v);
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && !(b & 0x40)) || (v === -1n && b & 0x40)) return void out.push(b);
+    out.push(b | 0x80);
+  }
 }
 
 function sleb(out: number[], v: number): void {
@@ -120,6 +132,27 @@ export class FunctionBuilder {
   i32Shl(): this { return this.op(0x74); }
   i32ShrU(): this { return this.op(0x76); }
   select(): this { return this.op(0x1b); }
+  i32WrapI64(): this { return this.op(0xa7); }
+
+  // i64 (memory accesses take 8-byte alignment hints; the address need not be aligned).
+  i64(v: bigint | number): this {
+    this.code.push(0x42);
+    sleb64(this.code, BigInt(v));
+    return this;
+  }
+  i64Load(offset = 0): this { return this.op(0x29).mem(3, offset); }
+  /** Loads a u32 zero-extended to i64. */
+  i64Load32U(offset = 0): this { return this.op(0x35).mem(2, offset); }
+  i64Store(offset = 0): this { return this.op(0x37).mem(3, offset); }
+  /** Stores the low 32 bits. */
+  i64Store32(offset = 0): this { return this.op(0x3e).mem(2, offset); }
+  i64Add(): this { return this.op(0x7c); }
+  i64Sub(): this { return this.op(0x7d); }
+  i64Mul(): this { return this.op(0x7e); }
+  i64And(): this { return this.op(0x83); }
+  i64Shl(): this { return this.op(0x86); }
+  i64ShrU(): this { return this.op(0x88); }
+  i64ExtendI32U(): this { return this.op(0xad); }
 
   // v128.
   v128Load(offset = 0): this { return this.simd(0x00).mem(4, offset); }
@@ -152,6 +185,12 @@ export class FunctionBuilder {
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4ShrU(): this { return this.simd(0xad); }
   i32x4Add(): this { return this.simd(0xae); }
+  i64x2ExtractLane(lane: number): this { return this.simd(0x1d).op(lane); }
+  i64x2Add(): this { return this.simd(0xce); }
+  /** Lanes 0 and 1 of two i32x4, multiplied as u32 into two u64 lanes. */
+  i64x2ExtmulLowI32x4U(): this { return this.simd(0xde); }
+  /** The same for lanes 2 and 3. */
+  i64x2ExtmulHighI32x4U(): this { return this.simd(0xdf); }
 }
 
 export interface ModuleSpec {
@@ -161,10 +200,21 @@ export interface ModuleSpec {
   memoryPages: number;
 }
 
-function section(out: number[], id: number, body: number[]): void {
-  out.push(id);
-  uleb(out, body.length);
-  for (const b of body) out.push(b);
+/** Byte strings back to back (the kernel's code is ~200 KB: pushing it byte by byte took ~1 s). */
+function concat(parts: ReadonlyArray<ArrayLike<number>>): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function section(out: Array<ArrayLike<number>>, id: number, body: ArrayLike<number>): void {
+  const head = [id];
+  uleb(head, body.length);
+  out.push(head, body);
 }
 
 function name(out: number[], s: string): void {
@@ -175,7 +225,7 @@ function name(out: number[], s: string): void {
 
 /** The binary module: type, function, memory, export and code sections. */
 export function emitModule(spec: ModuleSpec): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out: Array<ArrayLike<number>> = [[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]];
   const fns = spec.functions;
 
   const types: number[] = [];
@@ -211,17 +261,17 @@ export function emitModule(spec: ModuleSpec): Uint8Array {
   }
   section(out, 7, exports);
 
-  const code: number[] = [];
-  uleb(code, fns.length);
+  const bodies: Array<ArrayLike<number>> = [];
+  const count: number[] = [];
+  uleb(count, fns.length);
   for (const { fn } of fns) {
-    const body: number[] = [];
-    fn.encodeLocals(body);
-    for (const b of fn.code) body.push(b);
-    body.push(0x0b); // end of function
-    uleb(code, body.length);
-    for (const b of body) code.push(b);
+    const locals: number[] = [];
+    fn.encodeLocals(locals);
+    const size: number[] = [];
+    uleb(size, locals.length + fn.code.length + 1);
+    bodies.push(size, locals, fn.code, [0x0b]); // 0x0b: end of function
   }
-  section(out, 10, code);
+  section(out, 10, concat([count, ...bodies]));
 
-  return new Uint8Array(out);
+  return concat(out);
 }

@@ -13,11 +13,15 @@ export interface MuhashBenchResult {
   bytes: number;
   /** In-process (MuHashPool(0)), one thread. */
   singleCoinsPerSec: number;
+  /** CPU time per coin (µs, every thread of the process) in-process and with the pool: on a shared machine
+   * this says more than coins/s. */
+  singleCpuUsPerCoin: number;
+  poolCpuUsPerCoin: number;
   /** MuHashPool over `poolThreads` workers, including finalize. */
   poolCoinsPerSec: number;
   poolThreads: number;
   hash: string;
-  /** How elements are generated: the wasm kernel, or the JavaScript fallback where wasm SIMD is missing. */
+  /** How elements and products are computed: the wasm kernel, or JavaScript and BigInt where wasm SIMD is missing. */
   engine: ElementEngine;
 }
 
@@ -61,9 +65,11 @@ export async function benchMuhash(opts: { coins?: number; threads?: number } = {
     try {
       if (threads > 0) await pool.finalize(); // workers started and warm before the clock runs
       const t0 = performance.now();
+      const cpu = process.cpuUsage();
       for (const b of batches) await pool.add(b);
       const hash = Buffer.from(await pool.finalize()).reverse().toString('hex');
-      return { secs: (performance.now() - t0) / 1000, hash };
+      const used = process.cpuUsage(cpu);
+      return { secs: (performance.now() - t0) / 1000, cpuUs: (used.user + used.system) / coins, hash };
     } finally {
       await pool.close();
     }
@@ -78,6 +84,8 @@ export async function benchMuhash(opts: { coins?: number; threads?: number } = {
     bytes,
     singleCoinsPerSec: Math.round(coins / single.secs),
     poolCoinsPerSec: Math.round(coins / pooled.secs),
+    singleCpuUsPerCoin: single.cpuUs,
+    poolCpuUsPerCoin: pooled.cpuUs,
     poolThreads,
     hash: single.hash,
     engine: elementEngine(),
@@ -88,7 +96,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const coins = process.argv[2] ? Number(process.argv[2]) : undefined;
   const r = await benchMuhash({ coins });
   console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB), ${r.engine} elements`);
-  console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s`);
-  console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s`);
+  console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.singleCpuUsPerCoin.toFixed(2)} µs/coin)`);
+  console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.poolCpuUsPerCoin.toFixed(2)} µs/coin)`);
   console.log(`  muhash ${r.hash}`);
 }

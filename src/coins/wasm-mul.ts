@@ -1,0 +1,189 @@
+/**
+ * Multiplication mod p = 2^3072 − 1103717 in WebAssembly, for the MuHash kernel (wasm-element.ts): the
+ * running product stays in wasm memory and each element is multiplied in where the element kernel wrote it,
+ * so no number becomes a BigInt per coin.
+ *
+ * Numbers are 110 limbs of 28 bits (3080 bits). Wasm has no 64×64→128 multiply, so limb products are
+ * u32×u32→u64 (i64x2.extmul, two per instruction); 28-bit limbs keep a whole column of 110 products below
+ * 2^63, so columns are summed without carry handling. The product scans columns (the running product A in
+ * order, the element B stored reversed, so both are contiguous vector loads), fully unrolled with constant
+ * addresses. Reduction uses 2^3080 ≡ 256·1103717 (mod p), which is limb-aligned: the high 110 limbs times that
+ * constant are added to the low ones, then the small carry out once more.
+ *
+ * The running product is kept lazily reduced, as muhash.ts does with BigInt: A ≡ the product (mod p), limbs
+ * 0–108 below 2^28, limb 109 slightly above (it takes the last carry), so A < 2^3081. Reading it back
+ * (limbsToNum) and reducing gives the exact value.
+ */
+import { FunctionBuilder, I32, I64, V128 } from './wasm-emit.js';
+
+export const LIMBS = 110;
+export const LIMB_BITS = 28;
+const MASK = (1 << LIMB_BITS) - 1;
+/** 2^3080 mod p. */
+const K = 256 * 1103717;
+/** Limbs per Karatsuba half. */
+const HALF = LIMBS / 2;
+/** A half-number region: 64 u32, limbs 0..54 then zeros (vector loads read past the last limb). */
+const HALF_BYTES = 4 * 64;
+/** Index of limb 0 in a reversed half: limb j is at REV_TOP − j (zeros around it). */
+const REV_TOP = HALF + 2;
+/** One half-product's column sums: 2·55 − 1 i64, padded. */
+const COLUMNS_BYTES = 8 * 112;
+
+/**
+ * Where limb j of the running product lives in `acc`: the low half in u32 0..54, the high half in 64..118,
+ * each followed by zeros, so each half can be read as a padded 55-limb number.
+ */
+export const accSlot = (j: number): number => (j < HALF ? j : j + 64 - HALF);
+
+export interface MulLayout {
+  /** The running product, 128 u32 (see accSlot), 16-byte aligned; the JavaScript side reads and sets it. */
+  acc: number;
+  /** Scratch, 16-byte aligned, MUL_SCRATCH_BYTES long. */
+  scratch: number;
+}
+
+/** Bytes of scratch the multiplier needs. */
+export const MUL_SCRATCH_BYTES = 4 * HALF_BYTES + 3 * COLUMNS_BYTES + 4 * 224;
+/** Bytes of the running product region. */
+export const MUL_ACC_BYTES = 2 * HALF_BYTES;
+
+function regions(layout: MulLayout) {
+  const s = layout.scratch;
+  return {
+    alo: layout.acc,
+    ahi: layout.acc + HALF_BYTES,
+    asum: s,
+    blo: s + HALF_BYTES,
+    bhi: s + 2 * HALF_BYTES,
+    bsum: s + 3 * HALF_BYTES,
+    z0: s + 4 * HALF_BYTES,
+    z1: s + 4 * HALF_BYTES + COLUMNS_BYTES,
+    z2: s + 4 * HALF_BYTES + 2 * COLUMNS_BYTES,
+    wide: s + 4 * HALF_BYTES + 3 * COLUMNS_BYTES,
+  };
+}
+
+/**
+ * loadElement(src): the 384 little-endian bytes at src (a number below 2^3072) as the element's reversed
+ * halves and their sum. Reads up to 4 bytes past the end (masked off).
+ */
+export function loadElementFunction(layout: MulLayout): FunctionBuilder {
+  const r = regions(layout);
+  const f = new FunctionBuilder([I32]);
+  const src = 0;
+  for (let j = 0; j < LIMBS; j++) {
+    const bit = LIMB_BITS * j;
+    const bits = j === LIMBS - 1 ? 3072 - bit : LIMB_BITS;
+    f.i32(0);
+    f.get(src).i64Load(bit >> 3).i64(bit & 7).i64ShrU().i32WrapI64().i32(2 ** bits - 1).i32And();
+    f.i32Store((j < HALF ? r.blo : r.bhi) + 4 * (REV_TOP - (j % HALF)));
+  }
+  // The pads are zero in both halves, so the whole regions add.
+  for (let v = 0; v < HALF_BYTES; v += 16) f.i32(0).i32(0).v128Load(r.blo + v).i32(0).v128Load(r.bhi + v).i32x4Add().v128Store(r.bsum + v);
+  return f;
+}
+
+/**
+ * The column sums of a 55×55-limb product (a in order, b reversed) as i64 into `out`, unrolled with
+ * constant addresses. Column k sums a[i]·b[k−i]; 55 products of at most 2^58 stay below 2^64.
+ */
+function emitHalfProduct(f: FunctionBuilder, a: number, brev: number, out: number): void {
+  const va = f.local(V128);
+  const vb = f.local(V128);
+  const sum = f.local(V128);
+  for (let k = 0; k < 2 * HALF - 1; k++) {
+    const lo = Math.max(0, k - (HALF - 1));
+    const hi = Math.min(k, HALF - 1);
+    let first = true;
+    for (let i = lo & ~3; i <= hi; i += 4) {
+      f.i32(0).v128Load(a + 4 * i).set(va);
+      f.i32(0).v128Load(brev + 4 * (REV_TOP - k + i)).set(vb);
+      f.get(va).get(vb).i64x2ExtmulLowI32x4U();
+      f.get(va).get(vb).i64x2ExtmulHighI32x4U().i64x2Add();
+      if (!first) f.get(sum).i64x2Add();
+      f.set(sum);
+      first = false;
+    }
+    f.i32(0).get(sum).i64x2ExtractLane(0).get(sum).i64x2ExtractLane(1).i64Add().i64Store(out + 8 * k);
+  }
+}
+
+/**
+ * Karatsuba, one level: with z0 = lo·lo, z2 = hi·hi and z1 = (lo+lo')(hi+hi') column by column, column k of
+ * the product is z0[k] + (z1 − z0 − z2)[k − 55] + z2[k − 110]. Each term is a sum of products of limbs, so
+ * the differences are exact and the total stays below 2^64 (limbs below 2^28, sums below 2^29). The
+ * columns become 28-bit limbs in `wide` as they complete.
+ */
+function emitProduct(f: FunctionBuilder, layout: MulLayout): void {
+  const r = regions(layout);
+  for (let v = 0; v < HALF_BYTES; v += 16) f.i32(0).i32(0).v128Load(r.alo + v).i32(0).v128Load(r.ahi + v).i32x4Add().v128Store(r.asum + v);
+  emitHalfProduct(f, r.alo, r.blo, r.z0);
+  emitHalfProduct(f, r.ahi, r.bhi, r.z2);
+  emitHalfProduct(f, r.asum, r.bsum, r.z1);
+  const carry = f.local(I64);
+  const t = f.local(I64);
+  const z = (base: number, k: number) => f.i32(0).i64Load(base + 8 * k);
+  f.i64(0).set(carry);
+  for (let k = 0; k < 2 * LIMBS - 1; k++) {
+    f.get(carry);
+    if (k < 2 * HALF - 1) z(r.z0, k).i64Add();
+    const m = k - HALF;
+    if (m >= 0 && m < 2 * HALF - 1) {
+      z(r.z1, m).i64Add();
+      z(r.z0, m).i64Sub();
+      z(r.z2, m).i64Sub();
+    }
+    if (k >= 2 * HALF && k - 2 * HALF < 2 * HALF - 1) z(r.z2, k - 2 * HALF).i64Add();
+    f.set(t);
+    f.i32(0).get(t).i32WrapI64().i32(MASK).i32And().i32Store(r.wide + 4 * k);
+    f.get(t).i64(LIMB_BITS).i64ShrU().set(carry);
+  }
+  // The product is below 2^6162, so the carry out of the last column fits the last limb.
+  f.i32(0).get(carry).i32WrapI64().i32Store(r.wide + 4 * (2 * LIMBS - 1));
+}
+
+/** acc ← wide folded by 2^3080 ≡ K, twice, limb 109 taking the last carry unmasked. */
+function emitFold(f: FunctionBuilder, layout: MulLayout): void {
+  const r = regions(layout);
+  const acc = (j: number) => layout.acc + 4 * accSlot(j);
+  const carry = f.local(I64);
+  const t = f.local(I64);
+  const wide = (j: number) => f.i32(0).i64Load32U(r.wide + 4 * j);
+  f.i64(0).set(carry);
+  for (let j = 0; j < LIMBS; j++) {
+    wide(j);
+    wide(LIMBS + j).i64(K).i64Mul().i64Add().get(carry).i64Add().set(t);
+    f.i32(0).get(t).i32WrapI64().i32(MASK).i32And().i32Store(acc(j));
+    f.get(t).i64(LIMB_BITS).i64ShrU().set(carry);
+  }
+  // carry < 2^30: once more, 2^3080·carry ≡ K·carry, added at limb 0 and rippled up.
+  f.i32(0).i64Load32U(acc(0)).get(carry).i64(K).i64Mul().i64Add().set(t);
+  for (let j = 0; j < LIMBS - 1; j++) {
+    f.i32(0).get(t).i32WrapI64().i32(MASK).i32And().i32Store(acc(j));
+    f.i32(0).i64Load32U(acc(j + 1)).get(t).i64(LIMB_BITS).i64ShrU().i64Add().set(t);
+  }
+  f.i32(0).get(t).i32WrapI64().i32Store(acc(LIMBS - 1));
+}
+
+/** mulAcc(): acc ← acc · element (mod p, lazily reduced). */
+export function mulAccFunction(layout: MulLayout): FunctionBuilder {
+  const f = new FunctionBuilder([]);
+  emitProduct(f, layout);
+  emitFold(f, layout);
+  return f;
+}
+
+/** A number below 2^3080 as 110 limbs in the layout of `acc` (accSlot). */
+export function numToLimbs(x: bigint, acc: Uint32Array): void {
+  if (x < 0n || x >> BigInt(LIMBS * LIMB_BITS)) throw new RangeError('number does not fit 110 limbs');
+  acc.fill(0);
+  for (let j = 0; j < LIMBS; j++) acc[accSlot(j)] = Number(BigInt.asUintN(LIMB_BITS, x >> BigInt(LIMB_BITS * j)));
+}
+
+/** The number the limbs in `acc` stand for (limb 109 may exceed 28 bits). */
+export function limbsToNum(acc: Uint32Array): bigint {
+  let x = 0n;
+  for (let j = LIMBS - 1; j >= 0; j--) x = (x << BigInt(LIMB_BITS)) + BigInt(acc[accSlot(j)]!);
+  return x;
+}

@@ -1,0 +1,107 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { MUHASH_PRIME, numToBytes, productOfRecords, RecordProduct, reduce } from '../../src/coins/muhash.js';
+import { createElementKernel, type ElementKernel } from '../../src/coins/wasm-element.js';
+import { limbsToNum, numToLimbs } from '../../src/coins/wasm-mul.js';
+
+const P = MUHASH_PRIME;
+const TOP = (1n << 3072n) - 1n;
+const random3072 = () => BigInt('0x' + randomBytes(384).toString('hex'));
+
+/** Numbers where carries and the fold's edges show: 0, 1, around p, all ones, single high or low limbs. */
+const EDGES = [
+  0n,
+  1n,
+  2n,
+  P - 1n,
+  P,
+  P + 1n,
+  TOP,
+  TOP - 1n,
+  1n << 3071n,
+  (1n << 3052n) - 1n, // every limb but the top one full
+  ((1n << 3072n) - 1n) ^ ((1n << 3052n) - 1n), // just the top limb's bits
+  (1n << 1540n) - 1n, // the Karatsuba low half full
+  TOP ^ ((1n << 1540n) - 1n), // the high half full
+  1103717n,
+  P - 1103717n,
+];
+
+function kernel(): ElementKernel {
+  const k = createElementKernel();
+  assert.ok(k, 'this runtime runs the wasm kernel');
+  return k;
+}
+
+/** a·b mod p through the kernel, a as the running product and b as an element's bytes. */
+function wasmMul(k: ElementKernel, a: bigint, b: bigint): bigint {
+  numToLimbs(a, k.acc);
+  k.multiplyBytes(numToBytes(b));
+  return reduce(limbsToNum(k.acc));
+}
+
+describe('wasm multiplier against BigInt', () => {
+  it('every pair of edge values, in both roles', () => {
+    const k = kernel();
+    for (const a of EDGES) for (const b of EDGES) assert.equal(wasmMul(k, a, b), reduce(a * b), `${a.toString(16)} · ${b.toString(16)}`);
+  });
+
+  it('random values, including running products not below p (up to 2^3080)', () => {
+    const k = kernel();
+    for (let i = 0; i < 300; i++) {
+      const a = i % 3 === 0 ? random3072() + (BigInt(i % 256) << 3072n) : random3072();
+      const b = random3072();
+      assert.equal(wasmMul(k, a, b), reduce(a * b));
+    }
+  });
+
+  it('a long chain stays exact with the lazily reduced running product', () => {
+    const k = kernel();
+    numToLimbs(1n, k.acc);
+    let want = 1n;
+    for (let i = 0; i < 2000; i++) {
+      // All-ones elements push the unreduced product to its largest; random ones mix the limbs.
+      const b = i % 5 === 0 ? TOP : i % 7 === 0 ? P - 1n : random3072();
+      k.multiplyBytes(numToBytes(b));
+      want = (want * b) % P;
+      if (i % 250 === 0) assert.equal(reduce(limbsToNum(k.acc)), want, `after ${i + 1} products`);
+    }
+    assert.equal(reduce(limbsToNum(k.acc)), want);
+  });
+
+  it('limb conversion round-trips up to 2^3080 and rejects larger', () => {
+    const k = kernel();
+    for (const x of [0n, P, TOP, (1n << 3080n) - 1n, random3072()]) {
+      numToLimbs(x, k.acc);
+      assert.equal(limbsToNum(k.acc), x);
+    }
+    assert.throws(() => numToLimbs(1n << 3080n, k.acc), RangeError);
+  });
+});
+
+describe('RecordProduct', () => {
+  it('over several batches equals productOfRecords of their concatenation, and restarts after take()', () => {
+    const recs = Array.from({ length: 300 }, (_, i) => {
+      const script = 20 + (i % 50);
+      const rec = randomBytes(49 + script);
+      rec[48] = script;
+      return rec;
+    });
+    const all = new Uint8Array(Buffer.concat(recs));
+    const rp = new RecordProduct();
+    const other = new RecordProduct();
+    for (let i = 0; i < recs.length; i += 37) {
+      rp.add(new Uint8Array(Buffer.concat(recs.slice(i, i + 37))));
+      // Another product on the same thread (and productOfRecords) in between must not disturb this one.
+      other.add(recs[i]!);
+      assert.equal(productOfRecords(recs[i]!, 1n, 'wasm'), productOfRecords(recs[i]!, 1n, 'js'));
+    }
+    assert.equal(other.take(), productOfRecords(new Uint8Array(Buffer.concat(recs.filter((_, i) => i % 37 === 0))), 1n, 'js'));
+    const whole = rp.take();
+    assert.equal(whole, productOfRecords(all, 1n, 'js'));
+    assert.equal(rp.take(), 1n);
+    rp.add(all);
+    assert.equal(rp.take(), whole);
+  });
+});
