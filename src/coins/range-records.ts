@@ -33,7 +33,10 @@ export interface RangeRecordsResult {
   counts: UtxoCounts;
 }
 
-/** Receives the record batches in UTXO-hash order; the batch is the receiver's (it may transfer it). */
+/**
+ * Receives the record batches in UTXO-hash order. A batch is valid until the returned promise settles
+ * (its memory then goes back to the worker), unless the sink transfers it to another thread to keep.
+ */
 export type OwnedBatchSink = (batch: Uint8Array) => void | Promise<void>;
 
 /**
