@@ -21,7 +21,8 @@ import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOU
 import { LevelFormatError } from '../leveldb/coding.js';
 import { CoinsDBError } from './coins-db-error.js';
 import { inOriginal, privateCopy } from './private-copy.js';
-import { scanLevelDB, type EntryVisitor } from '../leveldb/scan.js';
+import { openScanView, scanLevelDB, type EntryVisitor, type ScanView } from '../leveldb/scan.js';
+import { readRecordsInRanges, type OwnedBatchSink, type RangeRecordsOptions, type RangeRecordsResult } from './range-records.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinEntryBatcher, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
 import type { CoinsView, OutpointKey } from './view.js';
@@ -203,6 +204,45 @@ export class CoinsDB implements CoinsView {
   }
 
   /**
+   * Like iterateRecords, with the database read on worker threads (see range-records.ts), the batches
+   * handed over in order (the sink owns each) and the counts taken on the workers. Undefined, with
+   * nothing visited, when the files cannot be read directly: the caller then uses iterateRecords.
+   */
+  async readRecordsInParallel(sink: OwnedBatchSink, opts: RangeRecordsOptions = {}): Promise<RangeRecordsResult | undefined> {
+    if (!this.rawScan) return undefined;
+    const dir = await this.rawScanDir();
+    let view: ScanView;
+    try {
+      view = openScanView(dir);
+    } catch (e) {
+      if (e instanceof LevelFormatError) return undefined;
+      throw e;
+    }
+    try {
+      const r = await readRecordsInRanges(view, this.obfuscationKey, this.dir, sink, opts);
+      return { ...r, bestBlock: checkedBest(r.bestBlock, this.dir) };
+    } catch (e) {
+      if (!(e instanceof TableCorruption || e instanceof LevelFormatError)) throw e;
+      const why = this.copy ? inOriginal(e.message, this.copy.path, this.dir) : e.message;
+      throw new CoinsDBError(e instanceof TableCorruption ? `${this.dir}: corrupt database: ${why}` : `${this.dir}: ${why}`);
+    } finally {
+      view.close();
+    }
+  }
+
+  /**
+   * The directory a direct scan reads, with LevelDB's memtable moved into a table first when the logs
+   * are large. A large write (a coins flush is one batch) stays in LevelDB's log until its memtable
+   * fills; the scan would rebuild it in memory. Compacting an empty key range makes LevelDB write its
+   * memtable to a table first (CompactRange always does), and compacts nothing else.
+   */
+  private async rawScanDir(): Promise<string> {
+    const dir = this.copy?.path ?? this.dir;
+    if (logBytes(dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
+    return dir;
+  }
+
+  /**
    * Every coin as stored, in key order: txid at key[1, 33), the vout, and Core's Coin serialization
    * (de-obfuscated) — what dumptxoutset copies into a snapshot. Returns the best block of the same state.
    */
@@ -226,12 +266,7 @@ export class CoinsDB implements CoinsView {
     if (this.rawScan) {
       let visited = false;
       try {
-        // A large write (a coins flush is one batch) stays in LevelDB's log until its memtable fills;
-        // the scan would rebuild it in memory. Compacting an empty key range makes LevelDB write its
-        // memtable to a table first (CompactRange always does), and compacts nothing else.
-        const dir = this.copy?.path ?? this.dir;
-        if (logBytes(dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
-        await scanLevelDB(dir, (k, kl, v, vo, vl) => {
+        await scanLevelDB(await this.rawScanDir(), (k, kl, v, vo, vl) => {
           if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
           visited = true;
           return visit(k, kl, v, vo, vl);

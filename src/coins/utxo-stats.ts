@@ -33,20 +33,18 @@ export function checkedTotal(total: bigint): bigint | null {
   return total > INT64_MAX ? null : total;
 }
 
-export class UtxoStatsAccumulator {
-  private readonly sha: Hash = createHash('sha256');
+/** The counts of gettxoutsetinfo over records; ranges that share no txid can be counted apart and added. */
+export class UtxoCounts {
   private readonly lastTxid = Buffer.alloc(32);
   private hasLast = false;
-  private txouts = 0;
-  private transactions = 0;
-  private bogosize = 0;
+  txouts = 0;
+  transactions = 0;
+  bogosize = 0;
   private total = 0;
   private totalBig = 0n;
 
-  /** Adds `length` bytes of whole records from `batch`. */
+  /** Counts `length` bytes of whole records from `batch`. */
   addRecords(batch: Uint8Array, length: number): void {
-    if (length === 0) return;
-    this.sha.update(batch.subarray(0, length));
     const last = this.lastTxid;
     let off = 0;
     while (off < length) {
@@ -76,12 +74,43 @@ export class UtxoStatsAccumulator {
     }
   }
 
+  /** Satoshis (unchecked). */
+  get totalAmount(): bigint {
+    return this.totalBig + BigInt(this.total);
+  }
+
+  /** Adds counts taken apart (no transaction may be in both). */
+  addCounts(c: { txouts: number; transactions: number; bogosize: number; totalAmount: bigint }): void {
+    this.txouts += c.txouts;
+    this.transactions += c.transactions;
+    this.bogosize += c.bogosize;
+    this.totalBig += c.totalAmount;
+  }
+}
+
+export class UtxoStatsAccumulator {
+  private readonly sha: Hash = createHash('sha256');
+  readonly counts = new UtxoCounts();
+
+  /** Adds `length` bytes of whole records from `batch`. */
+  addRecords(batch: Uint8Array, length: number): void {
+    if (length === 0) return;
+    this.sha.update(batch.subarray(0, length));
+    this.counts.addRecords(batch, length);
+  }
+
+  /** Hashes records counted elsewhere (see UtxoCounts.addCounts). */
+  hashRecords(batch: Uint8Array, length: number): void {
+    if (length > 0) this.sha.update(batch.subarray(0, length));
+  }
+
   finalize(): UtxoStats {
+    const c = this.counts;
     return {
-      txouts: this.txouts,
-      transactions: this.transactions,
-      bogosize: this.bogosize,
-      totalAmount: checkedTotal(this.totalBig + BigInt(this.total)),
+      txouts: c.txouts,
+      transactions: c.transactions,
+      bogosize: c.bogosize,
+      totalAmount: checkedTotal(c.totalAmount),
       hashSerialized3: finishHashSerialized3(this.sha),
     };
   }

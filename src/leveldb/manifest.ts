@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LevelFormatError, readSlice, readVarint, type Cursor } from './coding.js';
+import { LevelFormatError, readSlice, readVarint, tagSequence, type Cursor } from './coding.js';
 import { readLogRecords } from './log-reader.js';
 
 export const NUM_LEVELS = 7;
@@ -13,8 +13,9 @@ export const NUM_LEVELS = 7;
 export interface TableFile {
   number: number;
   size: number;
-  /** Smallest internal key (user key ‖ 8-byte tag). */
-  smallest: Buffer;
+  /** Smallest and largest internal keys (user key ‖ 8-byte tag). */
+  smallest: Uint8Array;
+  largest: Uint8Array;
 }
 
 export interface Version {
@@ -75,9 +76,10 @@ export function readCurrentVersion(dir: string): Version {
           const lvl = level(readVarint(edit, c));
           const number = readVarint(edit, c);
           const size = readVarint(edit, c);
-          const smallest = Buffer.from(readSlice(edit, c));
-          readSlice(edit, c); // largest
-          files[lvl]!.set(number, { number, size, smallest });
+          // Own copies, not views of the MANIFEST: a view would carry the whole file to a worker.
+          const smallest = new Uint8Array(readSlice(edit, c));
+          const largest = new Uint8Array(readSlice(edit, c));
+          files[lvl]!.set(number, { number, size, smallest, largest });
           break;
         }
         default:
@@ -98,8 +100,8 @@ function level(n: number): number {
 }
 
 /** Internal key order: user key ascending, then sequence descending. */
-function compareInternalKeys(a: Buffer, b: Buffer): number {
-  const c = a.compare(b, 0, b.length - 8, 0, a.length - 8);
+function compareInternalKeys(a: Uint8Array, b: Uint8Array): number {
+  const c = Buffer.compare(a.subarray(0, a.length - 8), b.subarray(0, b.length - 8));
   if (c !== 0) return c;
-  return b.readUIntLE(b.length - 7, 6) - a.readUIntLE(a.length - 7, 6);
+  return tagSequence(b, b.length) - tagSequence(a, a.length);
 }

@@ -35,17 +35,76 @@ const ATTEMPTS = 10;
 
 /** Visits every live entry of the database in `dir`, in key order; returns how many. */
 export async function scanLevelDB(dir: string, visit: EntryVisitor, opts: ScanOptions = {}): Promise<number> {
-  const view = openView(dir);
+  const view = openScanView(dir);
   try {
-    return await merge(view.cursors, visit, opts.yieldEvery ?? 100_000);
+    return await scanRange(view, visit, opts);
   } finally {
     view.close();
   }
 }
 
-interface View {
-  cursors: EntryCursor[];
+/**
+ * A fixed version of the database that any thread can read: the tables (hard-linked, see openScanView)
+ * and the write batches of the live logs. Plain data, so it can be posted to a worker.
+ */
+export interface ScanPlan {
+  /** Level-0 tables, each its own cursor (they may overlap). */
+  level0: TablePath[];
+  /** Deeper levels, each a list of disjoint tables in key order. */
+  levels: TablePath[][];
+  /** The live logs' records (write batches). */
+  logBatches: Uint8Array[];
+}
+
+export interface ScanView extends ScanPlan {
+  /** Removes the links; every scan of the view must be over. */
   close(): void;
+}
+
+/** Bounds of a scan by user key: lower inclusive, upper exclusive; each may be absent. */
+export interface KeyRange {
+  lower?: Uint8Array;
+  upper?: Uint8Array;
+}
+
+/**
+ * Visits the live entries of `plan` whose user key is in `range`, in key order; returns how many. Ranges
+ * that do not overlap can be scanned at the same time, on different threads.
+ */
+export async function scanRange(plan: ScanPlan, visit: EntryVisitor, opts: ScanOptions & KeyRange = {}): Promise<number> {
+  const lower = opts.lower ? asBuffer(opts.lower) : undefined;
+  const upper = opts.upper ? asBuffer(opts.upper) : undefined;
+  const inRange = (t: TablePath) =>
+    (!lower || compareBytes(userKey(t.file.largest), lower) >= 0) && (!upper || compareBytes(userKey(t.file.smallest), upper) < 0);
+  const cursors: EntryCursor[] = [];
+  try {
+    for (const t of plan.level0) if (inRange(t)) cursors.push(new TableCursor([t], lower));
+    for (const files of plan.levels) {
+      const wanted = files.filter(inRange);
+      if (wanted.length > 0) cursors.push(new TableCursor(wanted, lower));
+    }
+    if (plan.logBatches.length > 0) {
+      const memtable = new MemtableCursor(plan.logBatches.map(asBuffer));
+      if (memtable.size > 0) cursors.push(memtable);
+    }
+    return await merge(cursors, visit, opts.yieldEvery ?? 100_000, lower, upper);
+  } finally {
+    for (const c of cursors) c.close();
+  }
+}
+
+/** The user key of an internal key (a view). */
+function userKey(internal: Uint8Array): Buffer {
+  return asBuffer(internal).subarray(0, internal.byteLength - 8);
+}
+
+/** A Buffer view of the same bytes (what a worker receives is a plain Uint8Array). */
+function asBuffer(a: Uint8Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
 }
 
 /** Live logs are replayed into memory; beyond this the caller should let LevelDB flush them first. */
@@ -55,16 +114,12 @@ export const MAX_LOG_BYTES = 64 << 20;
  * Fixes the current version: its tables are hard-linked into a private directory inside `dir` (a link
  * costs no file descriptor and keeps a table readable after a compaction deletes it; LevelDB ignores
  * directories), the live logs are read, and all of it is taken again if the MANIFEST changed meanwhile.
- * Cursors then open one table at a time.
+ * Cursors then open one table at a time. Throws LevelFormatError when the files cannot be read here.
  */
-function openView(dir: string): View {
+export function openScanView(dir: string): ScanView {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let linkDir: TempDir | undefined;
-    const cursors: EntryCursor[] = [];
-    const close = () => {
-      for (const c of cursors) c.close();
-      linkDir?.remove();
-    };
+    const close = () => linkDir?.remove();
     try {
       const before = manifestState(dir);
       const version = readCurrentVersion(dir);
@@ -73,14 +128,16 @@ function openView(dir: string): View {
       linkDir = makeTempDir(dir, LINK_DIR_PREFIX);
       const links = linkDir.path;
       const link = (f: TableFile): TablePath => ({ file: f, path: linkTable(dir, links, f.number) });
-      for (const f of version.levels[0]!) cursors.push(new TableCursor([link(f)]));
-      for (const files of version.levels.slice(1)) if (files.length > 0) cursors.push(new TableCursor(files.map(link)));
+      const level0 = version.levels[0]!.map(link);
+      const levels = version.levels.slice(1).filter((files) => files.length > 0).map((files) => files.map(link));
       const logs = liveLogs(dir, version.logNumber, version.prevLogNumber);
       const logBytes = logs.reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
       if (logBytes > MAX_LOG_BYTES) throw new LevelFormatError(`${dir}: ${logBytes} bytes of logs not yet in tables`);
-      const memtable = new MemtableCursor(logs.flatMap((f) => readLogRecords(readFileSync(path.join(dir, f)))));
-      if (memtable.size > 0) cursors.push(memtable);
-      if (manifestState(dir) === before) return { cursors, close };
+      // Own copies, not views of the log file: a view would carry the whole file to a worker.
+      const logBatches = logs.flatMap((f) => readLogRecords(readFileSync(path.join(dir, f))).map((r) => new Uint8Array(r)));
+      // Parsed once here, so a malformed log falls back before any entry is visited.
+      new MemtableCursor(logBatches.map(asBuffer));
+      if (manifestState(dir) === before) return { level0, levels, logBatches, close };
       close();
     } catch (e) {
       close();
@@ -126,10 +183,11 @@ function liveLogs(dir: string, logNumber: number, prevLogNumber: number): string
 
 /**
  * K-way merge. After picking the smallest cursor it keeps taking entries from it while they sort below
- * every other cursor's head — long runs when levels cover different key ranges, as after a bulk load.
+ * every other cursor's head (and the upper bound) — long runs when levels cover different key ranges, as
+ * after a bulk load.
  */
-async function merge(cursors: EntryCursor[], visit: EntryVisitor, yieldEvery: number): Promise<number> {
-  const live = cursors.filter((c) => c.next());
+async function merge(cursors: EntryCursor[], visit: EntryVisitor, yieldEvery: number, lower?: Buffer, upper?: Buffer): Promise<number> {
+  const live = cursors.filter((c) => c.next() && (!lower || skipBelow(c, lower)));
   let last = Buffer.allocUnsafe(64);
   let lastLen = -1;
   let visited = 0;
@@ -137,9 +195,17 @@ async function merge(cursors: EntryCursor[], visit: EntryVisitor, yieldEvery: nu
   while (live.length > 0) {
     let m = 0;
     for (let i = 1; i < live.length; i++) if (compareEntries(live[i]!, live[m]!) < 0) m = i;
-    let bound: EntryCursor | undefined;
-    for (let i = 0; i < live.length; i++) if (i !== m && (!bound || compareUserKeys(live[i]!, bound) < 0)) bound = live[i];
     const c = live[m]!;
+    if (upper && compareKeys(c.key, c.keyLen, upper, upper.length) >= 0) break;
+    let boundKey = upper;
+    let boundLen = upper ? upper.length : 0;
+    for (let i = 0; i < live.length; i++) {
+      const o = live[i]!;
+      if (i !== m && (!boundKey || compareKeys(o.key, o.keyLen, boundKey, boundLen) < 0)) {
+        boundKey = o.key;
+        boundLen = o.keyLen;
+      }
+    }
     for (;;) {
       const k = c.key;
       const n = c.keyLen;
@@ -162,21 +228,29 @@ async function merge(cursors: EntryCursor[], visit: EntryVisitor, yieldEvery: nu
         live.splice(m, 1);
         break;
       }
-      if (bound && compareUserKeys(c, bound) >= 0) break;
+      if (boundKey && compareKeys(c.key, c.keyLen, boundKey, boundLen) >= 0) break;
     }
   }
   return visited;
 }
 
-function compareUserKeys(a: EntryCursor, b: EntryCursor): number {
-  const ak = a.key;
-  const bk = b.key;
-  const n = Math.min(a.keyLen, b.keyLen);
+/** Moves `c` to its first entry at or above `lower`; false when there is none. */
+function skipBelow(c: EntryCursor, lower: Buffer): boolean {
+  while (compareKeys(c.key, c.keyLen, lower, lower.length) < 0) if (!c.next()) return false;
+  return true;
+}
+
+function compareKeys(a: Buffer, an: number, b: Buffer, bn: number): number {
+  const n = Math.min(an, bn);
   for (let i = 0; i < n; i++) {
-    const d = ak[i]! - bk[i]!;
+    const d = a[i]! - b[i]!;
     if (d !== 0) return d;
   }
-  return a.keyLen - b.keyLen;
+  return an - bn;
+}
+
+function compareUserKeys(a: EntryCursor, b: EntryCursor): number {
+  return compareKeys(a.key, a.keyLen, b.key, b.keyLen);
 }
 
 /** Internal key order: user key ascending, then the newest (highest sequence) first. */

@@ -48,8 +48,13 @@ export class TableCursor implements EntryCursor {
   private readonly c: Cursor = { pos: 0 };
   private fd = -1;
 
+  /**
+   * `lower`: data blocks whose keys all sort below this user key are not read (the caller still skips
+   * the entries below it in the first block read).
+   */
   constructor(
     private readonly tables: TablePath[],
+    private readonly lower?: Buffer,
     windowBytes = 1 << 20,
   ) {
     this.win = Buffer.allocUnsafe(windowBytes);
@@ -132,36 +137,11 @@ export class TableCursor implements EntryCursor {
     const footer = Buffer.allocUnsafe(FOOTER_SIZE);
     readFully(fd, footer, FOOTER_SIZE, file.size - FOOTER_SIZE);
     if (!footer.subarray(40).equals(MAGIC)) throw new LevelFormatError(this.where('not a table (bad magic)'));
-    const c: Cursor = { pos: 0 };
-    readVarint(footer, c, 40); // metaindex offset
-    readVarint(footer, c, 40); // metaindex size
-    const indexOff = readVarint(footer, c, 40);
-    const indexSize = readVarint(footer, c, 40);
-    if (indexOff + indexSize + BLOCK_TRAILER > file.size) throw new LevelFormatError(this.where('index block out of range'));
-    const index = Buffer.allocUnsafe(indexSize + BLOCK_TRAILER);
-    readFully(fd, index, index.length, indexOff);
-    if (index[indexSize] !== NO_COMPRESSION) throw new LevelFormatError(this.where('compressed index block'));
-    checkBlock(index, 0, indexSize, () => this.where('index block: checksum mismatch'));
-    const offsets: number[] = [];
-    const sizes: number[] = [];
-    const limit = indexSize - 4 - 4 * readFixed32(index, indexSize - 4);
-    c.pos = 0;
-    while (c.pos < limit) {
-      readVarint(index, c, limit); // shared key bytes
-      const nonShared = readVarint(index, c, limit);
-      const valueLen = readVarint(index, c, limit);
-      c.pos += nonShared;
-      const end = c.pos + valueLen;
-      offsets.push(readVarint(index, c, end));
-      sizes.push(readVarint(index, c, end));
-      c.pos = end;
-    }
-    const last = offsets.length - 1;
-    this.dataEnd = last < 0 ? 0 : offsets[last]! + sizes[last]! + BLOCK_TRAILER;
-    if (this.dataEnd > file.size) throw new LevelFormatError(this.where('data block out of range'));
-    this.blockOffsets = offsets;
-    this.blockSizes = sizes;
-    this.blockIdx = 0;
+    const index = tableIndex(fd, file, path, (what) => this.where(what));
+    this.dataEnd = index.dataEnd;
+    this.blockOffsets = index.offsets;
+    this.blockSizes = index.sizes;
+    this.blockIdx = this.lower ? firstBlockAtOrAbove(index, this.lower) : 0;
     this.winStart = 0;
     this.winLen = 0;
     return true;
@@ -192,6 +172,103 @@ export class TableCursor implements EntryCursor {
     const t = this.tables[this.tableIdx];
     return t ? `table ${t.file.number}: ${what}` : what;
   }
+}
+
+/** A table's index block, parsed: each data block's place and the user key of its separator. */
+interface TableIndex {
+  offsets: number[];
+  sizes: number[];
+  /** Separator i's user key is sepKeys[sepStarts[i], sepStarts[i + 1]). */
+  sepKeys: Buffer;
+  sepStarts: Int32Array;
+  dataEnd: number;
+}
+
+/**
+ * Parsed indexes by table path, per thread: a scan cut into key ranges opens the same tables once per
+ * range. Recently used first out of a small LRU (a Map keeps insertion order).
+ */
+const indexCache = new Map<string, TableIndex>();
+const INDEX_CACHE_TABLES = 32;
+
+function tableIndex(fd: number, file: TableFile, path: string, where: (what: string) => string): TableIndex {
+  const cached = indexCache.get(path);
+  if (cached) {
+    indexCache.delete(path);
+    indexCache.set(path, cached);
+    return cached;
+  }
+  const index = readTableIndex(fd, file, where);
+  indexCache.set(path, index);
+  if (indexCache.size > INDEX_CACHE_TABLES) indexCache.delete(indexCache.keys().next().value!);
+  return index;
+}
+
+function readTableIndex(fd: number, file: TableFile, where: (what: string) => string): TableIndex {
+  if (file.size < FOOTER_SIZE) throw new LevelFormatError(where('file too small'));
+  const footer = Buffer.allocUnsafe(FOOTER_SIZE);
+  readFully(fd, footer, FOOTER_SIZE, file.size - FOOTER_SIZE);
+  if (!footer.subarray(40).equals(MAGIC)) throw new LevelFormatError(where('not a table (bad magic)'));
+  const c: Cursor = { pos: 0 };
+  readVarint(footer, c, 40); // metaindex offset
+  readVarint(footer, c, 40); // metaindex size
+  const indexOff = readVarint(footer, c, 40);
+  const indexSize = readVarint(footer, c, 40);
+  if (indexOff + indexSize + BLOCK_TRAILER > file.size) throw new LevelFormatError(where('index block out of range'));
+  const index = Buffer.allocUnsafe(indexSize + BLOCK_TRAILER);
+  readFully(fd, index, index.length, indexOff);
+  if (index[indexSize] !== NO_COMPRESSION) throw new LevelFormatError(where('compressed index block'));
+  checkBlock(index, 0, indexSize, () => where('index block: checksum mismatch'));
+  const offsets: number[] = [];
+  const sizes: number[] = [];
+  const limit = indexSize - 4 - 4 * readFixed32(index, indexSize - 4);
+  // Separator user keys, rebuilt from their shared prefixes in `key`, stored one after the other.
+  let keys = Buffer.allocUnsafe(indexSize);
+  const starts: number[] = [0];
+  let key = Buffer.allocUnsafe(64);
+  let keyLen = 0;
+  let keyEnd = 0;
+  c.pos = 0;
+  while (c.pos < limit) {
+    const shared = readVarint(index, c, limit);
+    const nonShared = readVarint(index, c, limit);
+    const valueLen = readVarint(index, c, limit);
+    const keyAt = c.pos;
+    c.pos += nonShared;
+    const end = c.pos + valueLen;
+    const len = shared + nonShared;
+    if (shared > keyLen || len < 8 || end > limit) throw new LevelFormatError(where('malformed index entry'));
+    offsets.push(readVarint(index, c, end));
+    sizes.push(readVarint(index, c, end));
+    c.pos = end;
+    if (len > key.length) key = Buffer.concat([key.subarray(0, shared), Buffer.alloc(2 * len)]);
+    for (let i = 0; i < nonShared; i++) key[shared + i] = index[keyAt + i]!;
+    keyLen = len;
+    if (keyEnd + len > keys.length) keys = Buffer.concat([keys.subarray(0, keyEnd), Buffer.alloc(keys.length + 2 * len)]);
+    for (let i = 0; i < len - 8; i++) keys[keyEnd + i] = key[i]!;
+    keyEnd += len - 8;
+    starts.push(keyEnd);
+  }
+  const last = offsets.length - 1;
+  const dataEnd = last < 0 ? 0 : offsets[last]! + sizes[last]! + BLOCK_TRAILER;
+  if (dataEnd > file.size) throw new LevelFormatError(where('data block out of range'));
+  return { offsets, sizes, sepKeys: Buffer.from(keys.subarray(0, keyEnd)), sepStarts: Int32Array.from(starts), dataEnd };
+}
+
+/**
+ * The first data block that may hold a key at or above `lower`: separator i is at or above every key of
+ * block i, so blocks whose separator sorts below `lower` hold nothing of interest.
+ */
+function firstBlockAtOrAbove(index: TableIndex, lower: Buffer): number {
+  let lo = 0;
+  let hi = index.offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const below = index.sepKeys.compare(lower, 0, lower.length, index.sepStarts[mid]!, index.sepStarts[mid + 1]!) < 0;
+    if (below) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -2,7 +2,8 @@
  * hash_serialized_3 (and optionally MuHash) of a chainstate directory, as `chainsnap chainstate stats`
  * computes it (child process, one JSON line):
  *   node chainstate-stats.bench.js DIR [muhash]
- * The figure to set beside Core's gettxoutsetinfo on the same set.
+ * The figure to set beside Core's gettxoutsetinfo on the same set. BENCH_SCAN_THREADS=N reads the
+ * database on N worker threads (default 0: on the main thread).
  */
 import { CoinsDB } from '../../src/coins/coins-db.js';
 import { computeChainstateStats } from '../../src/coins/coins-stats.js';
@@ -17,7 +18,8 @@ if (!dir || (mode !== undefined && mode !== 'muhash')) {
 const t = performance.now();
 const cpu = process.cpuUsage();
 const db = await CoinsDB.open(dir, { readOnly: true });
-const s = await computeChainstateStats(db, { muhash: mode === 'muhash' });
+const scan = process.env.BENCH_SCAN_THREADS;
+const s = await computeChainstateStats(db, { muhash: mode === 'muhash', ...(scan === undefined ? {} : { scanThreads: Number(scan) }) });
 await db.close();
 const seconds = (performance.now() - t) / 1000;
 const used = process.cpuUsage(cpu);
