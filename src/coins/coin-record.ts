@@ -211,17 +211,41 @@ let varIntEnd = 0;
  * file. Sets `decoded`.
  */
 export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, out: Uint8Array, outPos: number, baseOffset = 0): number {
-  const code = readVarIntU32(src, pos, end, baseOffset);
-  pos = varIntEnd;
+  // VARINTs of up to three bytes (heights below 2,113,664 and most amount codes) decoded inline; the
+  // general readers take the rest and every error.
+  let code: number;
+  let b0: number;
+  let b1: number;
+  let b2: number;
+  if (pos + 3 <= end && (b0 = src[pos]) < 0x80) {
+    code = b0;
+    pos += 1;
+  } else if (pos + 3 <= end && (b1 = src[pos + 1]) < 0x80) {
+    code = ((b0! & 0x7f) + 1) * 128 + b1;
+    pos += 2;
+  } else if (pos + 3 <= end && (b2 = src[pos + 2]) < 0x80) {
+    code = (((b0! & 0x7f) + 1) * 128 + (b1! & 0x7f) + 1) * 128 + b2;
+    pos += 3;
+  } else {
+    code = readVarIntU32(src, pos, end, baseOffset);
+    pos = varIntEnd;
+  }
   const amountCode = readVarIntU64(src, pos, end, baseOffset);
   pos = varIntEnd;
   const value = decompressAmount(amountCode);
-  const size = readVarIntU32(src, pos, end, baseOffset);
-  pos = varIntEnd;
+  let size: number;
+  if (pos < end && (b0 = src[pos]) < 0x80) {
+    size = b0;
+    pos += 1;
+  } else {
+    size = readVarIntU32(src, pos, end, baseOffset);
+    pos = varIntEnd;
+  }
 
   writeU32LE(out, outPos, code);
   if (value >= 0) {
-    const lo = value % TWO_32;
+    // >>> 0 is the low word exactly for a safe integer, without a floating-point modulo.
+    const lo = value >>> 0;
     writeU32LE(out, outPos + 4, lo);
     writeU32LE(out, outPos + 8, (value - lo) / TWO_32);
   } else {

@@ -203,13 +203,29 @@ export class SnapshotReader {
     return this.coinsRead;
   }
 
+  /**
+   * Makes the next batch of records go into `buf` (at least `batchBytes` + MAX_RECORD_SIZE long), so a
+   * sink can have records written straight into memory it shares with another thread. Call it from the
+   * sink, or before readCoins. A group of outputs that must be reordered may still outgrow `buf`; the
+   * reader then moves to a buffer of its own, and the sink sees a batch that is not `buf`.
+   */
+  useOutput(buf: Buffer): void {
+    const need = (this.opts.batchBytes ?? 1 << 20) + MAX_RECORD_SIZE;
+    if (buf.length < need) throw new RangeError(`useOutput: a buffer of ${buf.length} bytes is below ${need}`);
+    if (this.outLen > 0) throw new Error('useOutput: the current batch is not flushed');
+    this.out = buf;
+  }
+
   private async flush(sink: RecordSink, progress?: ProgressSink): Promise<void> {
-    if (this.outLen > 0) {
-      const r = sink(this.out, this.outLen, this.batchCoins);
-      if (r) await r;
-    }
+    const length = this.outLen;
+    const coins = this.batchCoins;
+    // Reset first: the sink may hand the reader its next output buffer (useOutput).
     this.outLen = 0;
     this.batchCoins = 0;
+    if (length > 0) {
+      const r = sink(this.out, length, coins);
+      if (r) await r;
+    }
     progress?.(this.coinsRead, this.bytesRead);
   }
 
