@@ -55,11 +55,11 @@ const FAST_AMOUNT_LIMIT = 2 ** 40;
 export function decompressAmount(x: number | bigint): number {
   if (typeof x === 'number' && x < FAST_AMOUNT_LIMIT) {
     if (x === 0) return 0;
-    x--;
+    const c = x - 1;
     // Floor of a double quotient, not %: codes pass 2^31, where % on doubles is a call to fmod per
     // coin. Exact here: below 2^40 a quotient's distance to the next integer (≥ 1/10) dwarfs rounding.
-    const q = Math.floor(x / 10);
-    const e = x - q * 10;
+    const q = Math.floor(c / 10);
+    const e = c - q * 10;
     let n: number;
     if (e < 9) {
       const q9 = Math.floor(q / 9);

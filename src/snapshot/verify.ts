@@ -10,7 +10,7 @@ import { checkedTotal, finishHashSerialized3 } from '../coins/utxo-stats.js';
 import { MuHashPool } from '../coins/muhash-pool.js';
 import { SnapshotError } from './errors.js';
 import { SnapshotReader, type ProgressSink } from './reader.js';
-import { StreamHashingSink } from './hashing-sink-stream.js';
+import { StreamHashingSink, type StreamRingShape } from './hashing-sink-stream.js';
 
 export interface VerifyOptions {
   /** The network to check against; default: the one the file's magic names. */
@@ -22,6 +22,8 @@ export interface VerifyOptions {
   muhashThreads?: number;
   /** Run SHA-256 on a worker thread while this one parses (default true); false hashes in-process. */
   hashThread?: boolean;
+  /** Slots of the ring to the hashing worker (default: four of 4 MiB); tests shrink it. */
+  hashRing?: StreamRingShape;
   /** Called with the reader once the header is parsed (to size a progress bar). */
   onOpen?: (reader: SnapshotReader) => void;
   onProgress?: ProgressSink;
@@ -68,7 +70,7 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
     reader.baseHeight = entry?.height;
     opts.onOpen?.(reader);
     // The reader counts as it parses; only the SHA-256 stream is left to do per batch.
-    ring = opts.hashThread === false ? undefined : new StreamHashingSink();
+    ring = opts.hashThread === false ? undefined : new StreamHashingSink(opts.hashRing);
     const sha = ring ? undefined : createHash('sha256');
     if (ring) reader.useOutput(await ring.acquire());
     const coins = await reader.readCoins(async (batch, length) => {
