@@ -203,6 +203,31 @@ function readVarIntU64Big(src: Uint8Array, pos: number, end: number, baseOffset:
 
 let varIntEnd = 0;
 
+// DataViews of the buffers copyBytes saw last: a producer works through one input and one output buffer
+// for thousands of coins, so the views are made once per buffer, not per coin.
+let lastSrc: Uint8Array = new Uint8Array(0);
+let srcView: DataView = new DataView(lastSrc.buffer);
+let lastOut: Uint8Array = new Uint8Array(0);
+let outView: DataView = new DataView(lastOut.buffer);
+
+/**
+ * Copies src[from, from + n) to out[to, …) four bytes at a time: script payloads are 20–34 bytes, and
+ * byte-by-byte moves were the largest single cost of decoding. Both ranges must be in bounds.
+ */
+export function copyBytes(src: Uint8Array, from: number, out: Uint8Array, to: number, n: number): void {
+  if (src !== lastSrc) {
+    lastSrc = src;
+    srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  }
+  if (out !== lastOut) {
+    lastOut = out;
+    outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) outView.setInt32(to + i, srcView.getInt32(from + i, true), true);
+  for (; i < n; i++) out[to + i] = src[from + i]!;
+}
+
 /**
  * Decodes the compressed coin at src[pos..end) and writes the record's tail (code, value, script) into
  * `out` starting at `outPos` (the caller has written txid and vout before it). Returns the position in
@@ -211,17 +236,41 @@ let varIntEnd = 0;
  * file. Sets `decoded`.
  */
 export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, out: Uint8Array, outPos: number, baseOffset = 0): number {
-  const code = readVarIntU32(src, pos, end, baseOffset);
-  pos = varIntEnd;
+  // VARINTs of up to three bytes (heights below 2,113,664 and most amount codes) decoded inline; the
+  // general readers take the rest and every error.
+  let code: number;
+  let b0: number;
+  let b1: number;
+  let b2: number;
+  if (pos + 3 <= end && (b0 = src[pos]) < 0x80) {
+    code = b0;
+    pos += 1;
+  } else if (pos + 3 <= end && (b1 = src[pos + 1]) < 0x80) {
+    code = ((b0! & 0x7f) + 1) * 128 + b1;
+    pos += 2;
+  } else if (pos + 3 <= end && (b2 = src[pos + 2]) < 0x80) {
+    code = (((b0! & 0x7f) + 1) * 128 + (b1! & 0x7f) + 1) * 128 + b2;
+    pos += 3;
+  } else {
+    code = readVarIntU32(src, pos, end, baseOffset);
+    pos = varIntEnd;
+  }
   const amountCode = readVarIntU64(src, pos, end, baseOffset);
   pos = varIntEnd;
   const value = decompressAmount(amountCode);
-  const size = readVarIntU32(src, pos, end, baseOffset);
-  pos = varIntEnd;
+  let size: number;
+  if (pos < end && (b0 = src[pos]) < 0x80) {
+    size = b0;
+    pos += 1;
+  } else {
+    size = readVarIntU32(src, pos, end, baseOffset);
+    pos = varIntEnd;
+  }
 
   writeU32LE(out, outPos, code);
   if (value >= 0) {
-    const lo = value % TWO_32;
+    // >>> 0 is the low word exactly for a safe integer, without a floating-point modulo.
+    const lo = value >>> 0;
     writeU32LE(out, outPos + 4, lo);
     writeU32LE(out, outPos + 8, (value - lo) / TWO_32);
   } else {
@@ -240,18 +289,18 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
         out[p] = 0x76;
         out[p + 1] = 0xa9;
         out[p + 2] = 20;
-        for (let i = 0; i < 20; i++) out[p + 3 + i] = src[pos + i];
+        copyBytes(src, pos, out, p + 3, 20);
         out[p + 23] = 0x88;
         out[p + 24] = 0xac;
       } else if (size === 1) {
         out[p] = 0xa9;
         out[p + 1] = 20;
-        for (let i = 0; i < 20; i++) out[p + 2 + i] = src[pos + i];
+        copyBytes(src, pos, out, p + 2, 20);
         out[p + 22] = 0x87;
       } else {
         out[p] = 33;
         out[p + 1] = size;
-        for (let i = 0; i < 32; i++) out[p + 2 + i] = src[pos + i];
+        copyBytes(src, pos, out, p + 2, 32);
         out[p + 34] = 0xac;
       }
       p = scriptStart + len;
@@ -274,7 +323,7 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
       if (pos + len > end) decoded.failEnd(end, baseOffset);
       p = writeCompactSizeInto(out, p, len);
       if (len <= 64) {
-        for (let i = 0; i < len; i++) out[p + i] = src[pos + i];
+        copyBytes(src, pos, out, p, len);
       } else {
         out.set(src.subarray(pos, pos + len), p);
       }

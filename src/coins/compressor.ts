@@ -55,17 +55,19 @@ const FAST_AMOUNT_LIMIT = 2 ** 40;
 export function decompressAmount(x: number | bigint): number {
   if (typeof x === 'number' && x < FAST_AMOUNT_LIMIT) {
     if (x === 0) return 0;
-    x--;
-    const e = x % 10;
-    x = (x - e) / 10;
+    const c = x - 1;
+    // Floor of a double quotient, not %: codes pass 2^31, where % on doubles is a call to fmod per
+    // coin. Exact here: below 2^40 a quotient's distance to the next integer (≥ 1/10) dwarfs rounding.
+    const q = Math.floor(c / 10);
+    const e = c - q * 10;
     let n: number;
     if (e < 9) {
-      const d = (x % 9) + 1;
-      n = ((x - (d - 1)) / 9) * 10 + d;
+      const q9 = Math.floor(q / 9);
+      n = q9 * 10 + (q - q9 * 9) + 1;
     } else {
-      n = x + 1;
+      n = q + 1;
     }
-    n *= POW10[e];
+    n *= POW10[e]!;
     if (n <= Number.MAX_SAFE_INTEGER) return n;
   }
   return Number(decompressAmountBig(BigInt(x)));

@@ -10,6 +10,7 @@ import { checkedTotal, finishHashSerialized3 } from '../coins/utxo-stats.js';
 import { MuHashPool } from '../coins/muhash-pool.js';
 import { SnapshotError } from './errors.js';
 import { SnapshotReader, type ProgressSink } from './reader.js';
+import { StreamHashingSink, type StreamRingShape } from './hashing-sink-stream.js';
 
 export interface VerifyOptions {
   /** The network to check against; default: the one the file's magic names. */
@@ -19,6 +20,10 @@ export interface VerifyOptions {
   /** Also compute MuHash; `muhashThreads` workers (default: one per core, 0 = in-process). */
   muhash?: boolean;
   muhashThreads?: number;
+  /** Run SHA-256 on a worker thread while this one parses (default true); false hashes in-process. */
+  hashThread?: boolean;
+  /** Slots of the ring to the hashing worker (default: four of 4 MiB); tests shrink it. */
+  hashRing?: StreamRingShape;
   /** Called with the reader once the header is parsed (to size a progress bar). */
   onOpen?: (reader: SnapshotReader) => void;
   onProgress?: ProgressSink;
@@ -54,6 +59,7 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
   const expected = opts.network ? resolve(opts.network) : undefined;
   const reader = SnapshotReader.open(path, { expectedMessageStart: expected?.messageStart, expectedNetwork: expected?.name });
   const pool = opts.muhash ? new MuHashPool(opts.muhashThreads) : undefined;
+  let ring: StreamHashingSink | undefined;
   try {
     const network = opts.network ?? reader.metadata.network;
     if (!network) throw new SnapshotError('metadata', 'unknown network');
@@ -64,10 +70,22 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
     reader.baseHeight = entry?.height;
     opts.onOpen?.(reader);
     // The reader counts as it parses; only the SHA-256 stream is left to do per batch.
-    const sha = createHash('sha256');
+    ring = opts.hashThread === false ? undefined : new StreamHashingSink(opts.hashRing);
+    const sha = ring ? undefined : createHash('sha256');
+    if (ring) reader.useOutput(await ring.acquire());
     const coins = await reader.readCoins(async (batch, length) => {
-      sha.update(batch.subarray(0, length));
-      if (pool) await pool.add(new Uint8Array(batch.subarray(0, length)), true);
+      const records = batch.subarray(0, length);
+      // MuHash's copy is taken first: once published, the slot may be refilled after the next acquire.
+      const muhashBatch = pool ? new Uint8Array(records) : undefined;
+      if (!ring) sha!.update(records);
+      else if (ring.isOpenSlot(batch)) ring.publish(length);
+      else {
+        // A reordered group outgrew the slot, so the reader moved to a buffer of its own.
+        ring.publish(0);
+        await ring.write(records);
+      }
+      if (ring) reader.useOutput(await ring.acquire());
+      if (pool) await pool.add(muhashBatch!, true);
     }, opts.onProgress);
     const s = {
       txouts: coins,
@@ -75,7 +93,7 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
       bogosize: reader.totals.bogosize,
       totalAmount: checkedTotal(reader.totalValue),
     };
-    const hash = hashToHex(finishHashSerialized3(sha));
+    const hash = hashToHex(sha ? finishHashSerialized3(sha) : createHash('sha256').update(await ring!.digest()).digest());
     return {
       path,
       fileSize: reader.fileSize,
@@ -97,5 +115,6 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
   } finally {
     reader.close();
     await pool?.close();
+    await ring?.close();
   }
 }

@@ -126,3 +126,11 @@ test('coins serialize as Core does and oversized scripts read back as OP_RETURN'
   const limit: Coin = { height: 5, coinbase: true, value: 1, script: new Uint8Array(10_000).fill(0x51) };
   assert.deepEqual(parseCoin(serializeCoin(limit)).coin, limit);
 });
+
+test('the fast amount path equals 64-bit decompression for codes below 2^40', () => {
+  let x = 0x9e3779b9;
+  const next = () => ((x = (x * 1103515245 + 12345) >>> 0), x);
+  const codes = [1, 9, 10, 11, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, 2 ** 40 - 1];
+  for (let i = 0; i < 50_000; i++) codes.push((next() * 256 + (next() & 0xff)) % 2 ** 40 || 1);
+  for (const code of codes) assert.equal(decompressAmount(code), Number(BigInt.asIntN(64, slowDecompress(BigInt(code)))), `code ${code}`);
+});
