@@ -18,17 +18,46 @@ const P2PK65 = 7;
 /** Kind bit: the amount is a float64 (outside the range compressAmount keeps a number for). */
 const RAW_AMOUNT = 0x10;
 
-/** [prefix, payload length, suffix] of each template kind. */
-const TEMPLATES: ReadonlyArray<readonly [number[], number, number[]]> = [
-  [[], 0, []],
-  [[0x76, 0xa9, 0x14], 20, [0x88, 0xac]],
-  [[0xa9, 0x14], 20, [0x87]],
-  [[0x00, 0x14], 20, []],
-  [[0x00, 0x20], 32, []],
-  [[0x51, 0x20], 32, []],
-  [[0x21], 33, [0xac]],
-  [[0x41], 65, [0xac]],
-];
+/** Payload offset in the script, payload length, and script length of each template kind (0: raw). */
+const PAYLOAD_AT = [0, 3, 2, 2, 2, 2, 1, 1];
+const PAYLOAD_LEN = [0, 20, 20, 20, 32, 32, 33, 65];
+const SCRIPT_LEN = [0, 25, 23, 22, 34, 34, 35, 67];
+
+/** Writes the fixed bytes of template `kind` around its payload. */
+function writeTemplate(kind: number, s: Uint8Array): void {
+  switch (kind) {
+    case P2PKH:
+      s[0] = 0x76;
+      s[1] = 0xa9;
+      s[2] = 0x14;
+      s[23] = 0x88;
+      s[24] = 0xac;
+      return;
+    case P2SH:
+      s[0] = 0xa9;
+      s[1] = 0x14;
+      s[22] = 0x87;
+      return;
+    case P2WPKH:
+      s[1] = 0x14;
+      return;
+    case P2WSH:
+      s[1] = 0x20;
+      return;
+    case P2TR:
+      s[0] = 0x51;
+      s[1] = 0x20;
+      return;
+    case P2PK33:
+      s[0] = 0x21;
+      s[34] = 0xac;
+      return;
+    case P2PK65:
+      s[0] = 0x41;
+      s[66] = 0xac;
+      return;
+  }
+}
 
 function scriptKind(s: Uint8Array): number {
   const n = s.length;
@@ -75,12 +104,14 @@ function amountCode(value: number): number {
   return typeof c === 'number' ? c : -1;
 }
 
+/** Most bytes encodeCoin can write for a script of `scriptLength` bytes. */
+export const maxEncodedCoinLength = (scriptLength: number) => 5 + 1 + 8 + 4 + scriptLength;
+
 /** Bytes encodeCoin writes for `coin`. */
 export function encodedCoinLength(coin: Coin): number {
   const kind = scriptKind(coin.script);
   const code = amountCode(coin.value);
-  const t = TEMPLATES[kind];
-  const script = kind === RAW ? lebLength(coin.script.length) + coin.script.length : t[1];
+  const script = kind === RAW ? lebLength(coin.script.length) + coin.script.length : PAYLOAD_LEN[kind];
   return lebLength(coin.height * 2 + 1) + 1 + (code < 0 ? 8 : lebLength(code)) + script;
 }
 
@@ -102,8 +133,9 @@ export function encodeCoin(out: Uint8Array, pos: number, coin: Coin): number {
     out.set(s, pos);
     return pos + s.length;
   }
-  const [prefix, len] = TEMPLATES[kind];
-  out.set(s.subarray(prefix.length, prefix.length + len), pos);
+  const from = PAYLOAD_AT[kind];
+  const len = PAYLOAD_LEN[kind];
+  for (let i = 0; i < len; i++) out[pos + i] = s[from + i];
   return pos + len;
 }
 
@@ -130,11 +162,11 @@ export function decodeCoin(buf: Uint8Array, pos: number): Coin {
     script.set(buf.subarray(pos, pos + n));
     pos += n;
   } else {
-    const [prefix, len, suffix] = TEMPLATES[kind];
-    script = new Uint8Array(prefix.length + len + suffix.length);
-    script.set(prefix, 0);
-    for (let i = 0; i < len; i++) script[prefix.length + i] = buf[pos + i];
-    script.set(suffix, prefix.length + len);
+    script = new Uint8Array(SCRIPT_LEN[kind]);
+    writeTemplate(kind, script);
+    const at = PAYLOAD_AT[kind];
+    const len = PAYLOAD_LEN[kind];
+    for (let i = 0; i < len; i++) script[at + i] = buf[pos + i];
   }
   const height = Math.floor(hc / 2);
   return { height, coinbase: hc % 2 === 1, value, script };

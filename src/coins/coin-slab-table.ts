@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Coin } from './coin.js';
-import { decodeCoin, encodeCoin, encodedCoinLength } from './coin-slab-codec.js';
+import { decodeCoin, encodeCoin, maxEncodedCoinLength } from './coin-slab-codec.js';
 
 /** The flag bits the cache owns (DIRTY, FRESH) live in the low bits; these two are the table's. */
 export const SPENT = 4;
@@ -65,6 +65,8 @@ export class CoinSlabTable {
   private deadBytes = 0;
   /** A secret per table, so nobody can choose outpoints that all land in one probe run. */
   private readonly seed = randomBytes(4).readUInt32LE(0);
+  private lastKey = '';
+  private lastHash = 0;
 
   get size(): number {
     return this.count;
@@ -78,7 +80,7 @@ export class CoinSlabTable {
   /** The slot of `key`, or -1. Valid until the next insert. */
   find(key: string): number {
     if (this.count === 0) return -1;
-    const h = this.hash(key);
+    const h = this.hashOf(key);
     const { tags, addrs, cap } = this;
     for (let i = home(h, cap); ; i = i + 1 === cap ? 0 : i + 1) {
       const a = addrs[i];
@@ -139,7 +141,7 @@ export class CoinSlabTable {
   insert(key: string, coin: Coin | undefined, flags: number): void {
     if (this.count + this.tombs + 1 > this.cap * MAX_LOAD) this.resize();
     const addr = this.write(key, coin, flags);
-    const h = this.hash(key);
+    const h = this.hashOf(key);
     const { tags, addrs, cap } = this;
     let i = home(h, cap);
     while (addrs[i] !== EMPTY && addrs[i] !== TOMB) i = i + 1 === cap ? 0 : i + 1;
@@ -189,6 +191,15 @@ export class CoinSlabTable {
     }
   }
 
+  /** The hash of `key`, remembered for the insert that usually follows a failed find. */
+  private hashOf(key: string): number {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastHash = this.hash(key);
+    }
+    return this.lastHash;
+  }
+
   private hash(key: string): number {
     // The first 8 bytes of the txid and the vout: txids are hashes, and the seed keeps the result secret.
     const n = key.length;
@@ -227,18 +238,22 @@ export class CoinSlabTable {
   private write(key: string, coin: Coin | undefined, flags: number): number {
     const n = key.length;
     if (n > 255) throw new Error('CoinSlabTable: key longer than 255 bytes');
-    const len = HEADER + n + (coin === undefined ? 0 : encodedCoinLength(coin));
-    if (len >= 2 ** 24) throw new Error('CoinSlabTable: coin too large');
-    const addr = this.allocate(pad8(len));
+    // Room for the longest encoding, then the bump pointer is moved back to what was written.
+    const most = HEADER + n + (coin === undefined ? 0 : maxEncodedCoinLength(coin.script.length));
+    if (most >= 2 ** 24) throw new Error('CoinSlabTable: coin too large');
+    const addr = this.allocate(pad8(most));
     const buf = this.slabs[this.cur]!;
     const off = offsetOf(addr);
+    const at = off + HEADER;
+    for (let i = 0; i < n; i++) buf[at + i] = key.charCodeAt(i);
+    const len = (coin === undefined ? at + n : encodeCoin(buf, at + n, coin)) - off;
+    this.pos = off + pad8(len);
+    this.slabUsed[this.cur] = this.pos;
     buf[off] = (flags & CACHE_FLAGS) | (coin === undefined ? SPENT : 0);
     buf[off + 1] = len & 0xff;
     buf[off + 2] = (len >>> 8) & 0xff;
     buf[off + 3] = len >>> 16;
     buf[off + 4] = n;
-    buf.write(key, off + HEADER, n, 'latin1');
-    if (coin !== undefined) encodeCoin(buf, off + HEADER + n, coin);
     return addr;
   }
 
@@ -317,7 +332,7 @@ export class CoinSlabTable {
     buf[off + 1] = len & 0xff;
     buf[off + 2] = (len >>> 8) & 0xff;
     buf[off + 3] = len >>> 16;
-    const h = this.hash(src.toString('latin1', from + HEADER, from + HEADER + src[from + 4]));
+    const h = this.hashOf(src.toString('latin1', from + HEADER, from + HEADER + src[from + 4]));
     const cap = this.cap;
     let i = home(h, cap);
     while (this.addrs[i] !== oldAddr) i = i + 1 === cap ? 0 : i + 1;
