@@ -250,9 +250,7 @@ export class CoinSlabTable {
     this.pos = off + pad8(len);
     this.slabUsed[this.cur] = this.pos;
     buf[off] = (flags & CACHE_FLAGS) | (coin === undefined ? SPENT : 0);
-    buf[off + 1] = len & 0xff;
-    buf[off + 2] = (len >>> 8) & 0xff;
-    buf[off + 3] = len >>> 16;
+    setRecordLength(buf, off, len);
     buf[off + 4] = n;
     return addr;
   }
@@ -329,9 +327,7 @@ export class CoinSlabTable {
     const buf = this.slabs[this.cur]!;
     const off = offsetOf(addr);
     src.copy(buf, off, from, from + len);
-    buf[off + 1] = len & 0xff;
-    buf[off + 2] = (len >>> 8) & 0xff;
-    buf[off + 3] = len >>> 16;
+    setRecordLength(buf, off, len);
     const h = this.hashOf(src.toString('latin1', from + HEADER, from + HEADER + src[from + 4]));
     const cap = this.cap;
     let i = home(h, cap);
@@ -341,6 +337,12 @@ export class CoinSlabTable {
 }
 
 const offsetOf = (addr: number) => ((addr - 1) & (2 ** OFFSET_BITS - 1)) * 8;
+
+function setRecordLength(buf: Buffer, off: number, len: number): void {
+  buf[off + 1] = len & 0xff;
+  buf[off + 2] = (len >>> 8) & 0xff;
+  buf[off + 3] = len >>> 16;
+}
 
 function recordLength(buf: Buffer, off: number): number {
   return buf[off + 1] | (buf[off + 2] << 8) | (buf[off + 3] << 16);
