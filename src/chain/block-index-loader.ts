@@ -12,7 +12,7 @@ import { encodeStatus } from './block-status.js';
 import { BlockIndex, type BlockIndexOptions, type StoredFields } from './block-index.js';
 import { keyAt } from './index-entry.js';
 import { headerHashInto } from './header-hash.js';
-import { canonicalStatusCode, IndexStore, R_BITS, workLimbs } from './index-store.js';
+import { canonicalStatusCode, R_BITS, R_MERKLE, R_TIME, R_VERSION, RECORD, workLimbs, type IndexStore } from './index-store.js';
 
 /** Rows are ordered by height × ORDER_SPAN + row, in one native sort of doubles. */
 const ORDER_SPAN = 2 ** 23;
@@ -24,15 +24,37 @@ interface BitsInfo {
   target: Uint8Array | undefined;
 }
 
+/**
+ * Entries as read are staged row by row, all of a row's fields in STRIDE bytes, so that linking them
+ * in height order (a random order of the rows) touches three cache lines per entry, not a dozen:
+ * the index record (hash and header fields, as index-store.ts lays it out), then the previous hash
+ * and the stored numbers.
+ */
+const STRIDE = 160;
+const S_PREV = RECORD;
+/** In 32-bit words. */
+const W_HEIGHT = 28;
+const W_STATUS = 29;
+const W_TX = 30;
+const W_DATA_FILE = 31;
+const W_DATA_OFFSET = 32;
+const W_UNDO_FILE = 33;
+const W_UNDO_OFFSET = 34;
+const W_SEQUENCE = 35;
+/** In doubles. */
+const D_CHAIN_TX = 18;
+const W = STRIDE / 4;
+const D = STRIDE / 8;
+
 export class BlockIndexLoader {
   private readonly index: BlockIndex;
   private readonly store: IndexStore;
-  /** Entries as read (in key order): linked into the index's rows in height order by finish(). */
-  private readonly staged = new IndexStore(false);
-  /** Each staged row's previous hash. */
-  private prevHashes = new Uint8Array(0);
+  private stage = new Uint8Array(0);
+  private u32 = new Uint32Array(0);
+  private i32 = new Int32Array(0);
+  private f64 = new Float64Array(0);
+  private staged = 0;
   private readonly bits = new Map<number, BitsInfo>();
-  private readonly hash = new Uint8Array(32);
   private nextSequence = 0;
   /** Where decoding a stored value stopped. */
   private pos = 0;
@@ -40,7 +62,7 @@ export class BlockIndexLoader {
   constructor(
     private readonly params: ChainParams,
     opts: BlockIndexOptions = {},
-    /** Entries expected, when known: the staging columns are sized once. */
+    /** Entries expected, when known: the staging area is sized once. */
     expected = 0,
   ) {
     this.index = new BlockIndex(params, opts);
@@ -51,16 +73,16 @@ export class BlockIndexLoader {
   /** One stored entry: its 80 header bytes, the hash its key names (undefined: not checked), its fields. */
   add(header: Uint8Array, keyHash: Uint8Array | undefined, f: StoredFields): void {
     if (header.length !== HEADER_SIZE) throw new Error('block index is corrupt: short header');
-    const row = this.addHeader(header, 0, keyHash, 0, f.height);
-    const s = this.staged;
-    s.status[row] = encodeStatus(f.status);
-    s.txCount[row] = f.txCount;
-    s.chainTxCount[row] = f.chainTxCount;
-    s.dataFile[row] = f.dataPos ? f.dataPos.file + 1 : 0;
-    s.dataOffset[row] = f.dataPos?.offset ?? 0;
-    s.undoFile[row] = f.undoPos ? f.undoPos.file + 1 : 0;
-    s.undoOffset[row] = f.undoPos?.offset ?? 0;
-    this.setSequence(row, f.sequenceId);
+    const w = this.addHeader(header, 0, keyHash, 0, f.height) * W;
+    const u = this.u32;
+    u[w + W_STATUS] = encodeStatus(f.status);
+    u[w + W_TX] = f.txCount;
+    this.f64[w / 2 + D_CHAIN_TX] = f.chainTxCount;
+    u[w + W_DATA_FILE] = f.dataPos ? f.dataPos.file + 1 : 0;
+    u[w + W_DATA_OFFSET] = f.dataPos?.offset ?? 0;
+    u[w + W_UNDO_FILE] = f.undoPos ? f.undoPos.file + 1 : 0;
+    u[w + W_UNDO_OFFSET] = f.undoPos?.offset ?? 0;
+    this.setSequence(w, f.sequenceId);
   }
 
   /**
@@ -69,20 +91,20 @@ export class BlockIndexLoader {
    * is the 32-byte hash it is stored under.
    */
   addStored(key: Uint8Array, keyAt: number, value: Uint8Array, at: number, len: number): void {
-    if (len < HEADER_SIZE) throw new Error(`block index is corrupt: entry ${keyOfBytes(key, keyAt)} is too short`);
+    if (len < HEADER_SIZE) throw new Error(`block index is corrupt: entry ${keyAtHex(key, keyAt)} is too short`);
     const end = at + len;
     this.pos = at + HEADER_SIZE;
     const height = this.varint(value, end, 0x7fffffff);
-    const row = this.addHeader(value, at, key, keyAt, height);
-    const s = this.staged;
-    s.status[row] = canonicalStatusCode(this.varint(value, end, 0xffffffff));
-    s.txCount[row] = this.varint(value, end, 0xffffffff);
-    s.chainTxCount[row] = this.varint(value, end, MAX_SAFE);
-    const df = (s.dataFile[row] = this.varint(value, end, 0xffffffff));
-    s.dataOffset[row] = df === 0 ? 0 : this.varint(value, end, 0xffffffff);
-    const uf = (s.undoFile[row] = this.varint(value, end, 0xffffffff));
-    s.undoOffset[row] = uf === 0 ? 0 : this.varint(value, end, 0xffffffff);
-    this.setSequence(row, this.varint(value, end, MAX_SAFE));
+    const w = this.addHeader(value, at, key, keyAt, height) * W;
+    const u = this.u32;
+    u[w + W_STATUS] = canonicalStatusCode(this.varint(value, end, 0xffffffff));
+    u[w + W_TX] = this.varint(value, end, 0xffffffff);
+    this.f64[w / 2 + D_CHAIN_TX] = this.varint(value, end, MAX_SAFE);
+    const df = (u[w + W_DATA_FILE] = this.varint(value, end, 0xffffffff));
+    u[w + W_DATA_OFFSET] = df === 0 ? 0 : this.varint(value, end, 0xffffffff);
+    const uf = (u[w + W_UNDO_FILE] = this.varint(value, end, 0xffffffff));
+    u[w + W_UNDO_OFFSET] = uf === 0 ? 0 : this.varint(value, end, 0xffffffff);
+    this.setSequence(w, this.varint(value, end, MAX_SAFE));
     if (this.pos !== end) throw new Error('block index is corrupt: trailing bytes in block index entry');
   }
 
@@ -92,10 +114,10 @@ export class BlockIndexLoader {
    * trusted.
    */
   finish(): BlockIndex {
-    const st = this.staged;
     const s = this.store;
-    const order = heightOrder(st.height, st.count);
-    s.reserve(s.count + st.count + 4096);
+    const { stage, u32, i32, f64 } = this;
+    const order = heightOrder(i32, this.staged);
+    s.reserve(s.count + this.staged + 4096);
     // Rows of the parents' height, and where the current height's rows start (genesis: row 0).
     let parentsFrom = 0;
     let parentsTo = 0;
@@ -103,76 +125,84 @@ export class BlockIndexLoader {
     let from = 0;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
-      const h = st.height[i];
+      const b = i * STRIDE;
+      const w = i * W;
+      const h = i32[w + W_HEIGHT];
+      let row: number;
       if (h === 0) {
-        if (!s.hashEquals(0, st.chunkOf(i), st.offsetOf(i))) throw new Error(`block index is corrupt: genesis ${rowKey(st, i)} is not ${this.params.name}'s`);
+        if (!s.hashEquals(0, stage, b)) throw new Error(`block index is corrupt: genesis ${keyAtHex(stage, b)} is not ${this.params.name}'s`);
         // Our genesis takes over its stored fields.
-        s.status[0] = st.status[i];
-        s.txCount[0] = st.txCount[i];
-        s.chainTxCount[0] = st.chainTxCount[i];
-        s.dataFile[0] = st.dataFile[i];
-        s.dataOffset[0] = st.dataOffset[i];
-        s.undoFile[0] = st.undoFile[i];
-        s.undoOffset[0] = st.undoOffset[i];
-        s.sequenceId[0] = st.sequenceId[i];
-        continue;
+        row = 0;
+      } else {
+        if (h !== height) {
+          [parentsFrom, parentsTo] = h === height + 1 ? [from, s.count] : [0, 0];
+          height = h;
+          from = s.count;
+        }
+        const parent = this.parentOf(b + S_PREV, parentsFrom, parentsTo);
+        if (parent < 0) throw new Error(`block index is corrupt: parent of ${keyAtHex(stage, b)} (height ${h}) is missing`);
+        const info = this.bitsInfo(u32[w + R_BITS / 4]);
+        if (!info.target || !meetsTarget(stage, b, info.target)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${keyAtHex(stage, b)}`);
+        row = s.addRawRecord(stage, b);
+        if (row < 0) throw new Error(`block index is corrupt: ${keyAtHex(stage, b)} stored twice`);
+        s.link(row, parent);
+        s.setWork(row, parent, info.proof);
       }
-      if (h !== height) {
-        [parentsFrom, parentsTo] = h === height + 1 ? [from, s.count] : [0, 0];
-        height = h;
-        from = s.count;
-      }
-      const parent = this.parentOf(i, parentsFrom, parentsTo);
-      if (parent < 0) throw new Error(`block index is corrupt: parent of ${rowKey(st, i)} (height ${h}) is missing`);
-      const info = this.bitsInfo(st.u32(i, R_BITS));
-      if (!info.target || !meetsTarget(st.chunkOf(i), st.offsetOf(i), info.target)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${rowKey(st, i)}`);
-      const row = s.copyRow(st, i);
-      if (row < 0) throw new Error(`block index is corrupt: ${rowKey(st, i)} stored twice`);
-      s.link(row, parent);
-      s.setWork(row, parent, info.proof);
+      s.status[row] = u32[w + W_STATUS];
+      s.txCount[row] = u32[w + W_TX];
+      s.chainTxCount[row] = f64[i * D + D_CHAIN_TX];
+      s.dataFile[row] = u32[w + W_DATA_FILE];
+      s.dataOffset[row] = u32[w + W_DATA_OFFSET];
+      s.undoFile[row] = u32[w + W_UNDO_FILE];
+      s.undoOffset[row] = u32[w + W_UNDO_OFFSET];
+      s.sequenceId[row] = i32[w + W_SEQUENCE];
     }
+    this.stage = new Uint8Array(0);
     this.index.finishRestore(this.nextSequence);
     return this.index;
   }
 
-  /** The row among [from, to) (the rows one height below) whose hash is staged row i's previous hash. */
-  private parentOf(i: number, from: number, to: number): number {
+  /** The row among [from, to) (the rows one height below) whose hash is the 32 staged bytes at `at`. */
+  private parentOf(at: number, from: number, to: number): number {
     const s = this.store;
     if (to - from > 16) {
-      const row = s.find(this.prevHashes, i * 32);
+      const row = s.find(this.stage, at);
       return row >= from && row < to ? row : -1;
     }
-    for (let r = from; r < to; r++) if (s.hashEquals(r, this.prevHashes, i * 32)) return r;
+    for (let r = from; r < to; r++) if (s.hashEquals(r, this.stage, at)) return r;
     return -1;
   }
 
   private reserve(rows: number): void {
-    this.staged.reserve(rows);
-    if (this.prevHashes.length < rows * 32) {
-      const next = new Uint8Array(rows * 32);
-      next.set(this.prevHashes);
-      this.prevHashes = next;
-    }
+    if (this.stage.length >= rows * STRIDE) return;
+    const next = new Uint8Array(rows * STRIDE);
+    next.set(this.stage.subarray(0, this.staged * STRIDE));
+    this.stage = next;
+    this.u32 = new Uint32Array(next.buffer);
+    this.i32 = new Int32Array(next.buffer);
+    this.f64 = new Float64Array(next.buffer);
   }
 
-  /** Hashes the header at `header[at..]`, checks it against `key[keyAt..]` if given, and stages its row. */
+  /** Hashes the header at `header[at..]`, checks it against `key[keyAt..]` if given, and stages it. */
   private addHeader(header: Uint8Array, at: number, key: Uint8Array | undefined, keyAt: number, height: number): number {
-    const hash = this.hash;
-    headerHashInto(header, at, hash, 0);
+    if (this.stage.length < (this.staged + 1) * STRIDE) this.reserve(2 * this.staged + 4096);
+    const i = this.staged++;
+    const st = this.stage;
+    const b = i * STRIDE;
+    headerHashInto(header, at, st, b);
     if (key) {
-      for (let j = 0; j < 32; j++) if (hash[j] !== key[keyAt + j]) throw new Error(`block index is corrupt: key ${keyOfBytes(key, keyAt)} does not match its header`);
+      for (let j = 0; j < 32; j++) if (st[b + j] !== key[keyAt + j]) throw new Error(`block index is corrupt: key ${keyAtHex(key, keyAt)} does not match its header`);
     }
-    const s = this.staged;
-    if (this.prevHashes.length < (s.count + 1) * 32) this.reserve(2 * s.count + 4096);
-    const row = s.addRecord(hash, 0, header, at);
-    s.height[row] = height;
-    const p = this.prevHashes;
-    for (let j = 0; j < 32; j++) p[row * 32 + j] = header[at + 4 + j];
-    return row;
+    for (let j = 0; j < 4; j++) st[b + R_VERSION + j] = header[at + j];
+    for (let j = 0; j < 32; j++) st[b + S_PREV + j] = header[at + 4 + j];
+    for (let j = 0; j < 32; j++) st[b + R_MERKLE + j] = header[at + 36 + j];
+    for (let j = 0; j < 12; j++) st[b + R_TIME + j] = header[at + 68 + j];
+    this.i32[i * W + W_HEIGHT] = height;
+    return i;
   }
 
-  private setSequence(row: number, seq: number): void {
-    this.staged.sequenceId[row] = seq;
+  private setSequence(w: number, seq: number): void {
+    this.i32[w + W_SEQUENCE] = seq;
     if (seq >= this.nextSequence) this.nextSequence = seq + 1;
   }
 
@@ -210,27 +240,27 @@ export class BlockIndexLoader {
  * Staged rows by height, ties in staging order: a counting sort (an index's heights are at most its
  * size, or a parent is missing anyway), else one native sort of height × ORDER_SPAN + row.
  */
-function heightOrder(heights: Int32Array, n: number): Int32Array {
+function heightOrder(words: Int32Array, n: number): Int32Array {
+  const height = (i: number) => words[i * W + W_HEIGHT];
   let max = 0;
-  for (let i = 0; i < n; i++) if (heights[i] > max) max = heights[i];
+  for (let i = 0; i < n; i++) if (height(i) > max) max = height(i);
   const order = new Int32Array(n);
   if (max <= n) {
     const starts = new Int32Array(max + 2);
-    for (let i = 0; i < n; i++) starts[heights[i] + 1]++;
+    for (let i = 0; i < n; i++) starts[height(i) + 1]++;
     for (let h = 1; h <= max + 1; h++) starts[h] += starts[h - 1];
-    for (let i = 0; i < n; i++) order[starts[heights[i]]++] = i;
+    for (let i = 0; i < n; i++) order[starts[height(i)]++] = i;
     return order;
   }
   if (n >= ORDER_SPAN) throw new Error(`block index of ${n} entries is more than this loader orders`);
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = heights[i] * ORDER_SPAN + i;
+  for (let i = 0; i < n; i++) keys[i] = height(i) * ORDER_SPAN + i;
   keys.sort();
   for (let k = 0; k < n; k++) order[k] = keys[k] % ORDER_SPAN;
   return order;
 }
 
-const keyOfBytes = keyAt;
-const rowKey = (s: IndexStore, row: number) => keyAt(s.chunkOf(row), s.offsetOf(row));
+const keyAtHex = keyAt;
 
 /** Core's CheckProofOfWork comparison: the hash (little-endian, at `at`) is at most the target. */
 function meetsTarget(slab: Uint8Array, at: number, target: Uint8Array): boolean {

@@ -49,9 +49,6 @@ export function skipHeight(height: number): number {
 const seed = (Math.random() * 0x100000000) >>> 0;
 
 export class IndexStore {
-  /** `keyed`: rows can be found by hash (false for the loader's staging rows). */
-  constructor(private readonly keyed = true) {}
-
   count = 0;
   private cap = 0;
   readonly chunks: Uint8Array[] = [];
@@ -110,7 +107,7 @@ export class IndexStore {
     this.cap = cap;
     let size = 16;
     while (size < 2 * cap) size *= 2;
-    if (this.keyed && size !== this.table.length) this.rehash(size);
+    if (size !== this.table.length) this.rehash(size);
   }
 
   /**
@@ -119,10 +116,8 @@ export class IndexStore {
    * that hash instead.
    */
   addRecord(hash: Uint8Array, hashAt: number, header: Uint8Array, at: number): number {
-    if (this.keyed) {
-      const found = this.find(hash, hashAt);
-      if (found >= 0) return -1 - found;
-    }
+    const found = this.find(hash, hashAt);
+    if (found >= 0) return -1 - found;
     const row = this.newRow();
     const rec = this.chunks[row >> CHUNK_BITS];
     const o = (row & CHUNK_MASK) * RECORD;
@@ -130,32 +125,21 @@ export class IndexStore {
     for (let j = 0; j < 4; j++) rec[o + R_VERSION + j] = header[at + j];
     for (let j = 0; j < 32; j++) rec[o + R_MERKLE + j] = header[at + 36 + j];
     for (let j = 0; j < 12; j++) rec[o + R_TIME + j] = header[at + 68 + j];
-    if (this.keyed) this.insert(row);
+    this.insert(row);
     return row;
   }
 
   /**
-   * A new row copied from row `r` of `from` (record and stored numbers; links and work are the
-   * caller's), or -1-row of an existing row with that hash.
+   * A new row whose record is the RECORD bytes at src[at..] (same layout: hash first), or -1-row of an
+   * existing row with that hash. Links, numbers and work are the caller's.
    */
-  copyRow(from: IndexStore, r: number): number {
-    const src = from.chunks[r >> CHUNK_BITS];
-    const so = (r & CHUNK_MASK) * RECORD;
-    const found = this.find(src, so);
+  addRawRecord(src: Uint8Array, at: number): number {
+    const found = this.find(src, at);
     if (found >= 0) return -1 - found;
     const row = this.newRow();
     const rec = this.chunks[row >> CHUNK_BITS];
     const o = (row & CHUNK_MASK) * RECORD;
-    for (let j = 0; j < RECORD; j++) rec[o + j] = src[so + j];
-    this.height[row] = from.height[r];
-    this.status[row] = from.status[r];
-    this.txCount[row] = from.txCount[r];
-    this.chainTxCount[row] = from.chainTxCount[r];
-    this.dataFile[row] = from.dataFile[r];
-    this.dataOffset[row] = from.dataOffset[r];
-    this.undoFile[row] = from.undoFile[r];
-    this.undoOffset[row] = from.undoOffset[r];
-    this.sequenceId[row] = from.sequenceId[r];
+    for (let j = 0; j < RECORD; j++) rec[o + j] = src[at + j];
     this.insert(row);
     return row;
   }
