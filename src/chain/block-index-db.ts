@@ -21,6 +21,9 @@ const ENTRY = 0x62; // 'b'
 const FILE_INFO = 0x66; // 'f'
 const LAST_FILE = Uint8Array.of(0x6c); // 'l'
 const NETWORK = Uint8Array.of(0x4e); // 'N'
+/** classic-level stops a nextv() at highWaterMarkBytes (default 16 KiB); larger chunks keep this thread busy. */
+const ITERATE_CHUNK_BYTES = 1 << 20;
+const ITERATE_CHUNK_ENTRIES = 5_000;
 
 export interface IndexExtra {
   lastFile?: number;
@@ -128,18 +131,19 @@ export class BlockIndexDb {
   /** Every stored entry, rebuilt into a BlockIndex (work and skip pointers recomputed). Empty DB → genesis only. */
   async loadAll(opts: BlockIndexOptions = {}): Promise<BlockIndex> {
     const loader = new BlockIndexLoader(this.params, opts);
-    const f = {} as StoredFields;
-    const it = this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) });
+    // One read ahead: LevelDB fetches the next chunk on its thread pool while this one is decoded.
+    const it = this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1), fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
     try {
+      let next = it.nextv(ITERATE_CHUNK_ENTRIES);
       for (;;) {
-        const batch = await it.nextv(4096);
+        const batch = await next;
         if (batch.length === 0) break;
+        next = it.nextv(ITERATE_CHUNK_ENTRIES);
+        next.catch(() => undefined);
         for (const [key, value] of batch) {
           if (key.length !== 33) throw new Error('block index is corrupt: malformed entry key');
-          if (value.length < HEADER_SIZE) throw new Error(`block index is corrupt: entry ${toHex(key.subarray(1))} is too short`);
-          decodeFields(value, f);
           // The loader hashes the header and refuses a record stored under another key.
-          loader.add(value.subarray(0, HEADER_SIZE), key.subarray(1), f);
+          loader.addStored(key, 1, value, 0, value.length);
         }
       }
     } finally {

@@ -10,7 +10,9 @@ import { blockProof } from '../consensus/pow.js';
 import type { ChainParams } from '../consensus/params.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import {
+  BLOCK_HAVE_DATA,
   BlockStatus,
+  encodeStatus,
   HEADER_STATUS,
   isFailed,
   isValid,
@@ -22,7 +24,8 @@ import {
   withUndo,
 } from './block-status.js';
 import { checkHeader } from './header-validation.js';
-import { childrenOf, IndexEntry, keyAt, storeRecord } from './index-entry.js';
+import { childrenOf, entryAt, hashOfKey, IndexEntry, keyAt } from './index-entry.js';
+import { IndexStore, R_TIME, skipHeight, workLimbs } from './index-store.js';
 import { BlockIndexLoader } from './block-index-loader.js';
 
 /** Core's FlatFilePos: file number and the offset of the data (after magic and size). */
@@ -82,15 +85,12 @@ export function keyOf(hash: Uint8Array): string {
   return keyAt(hash, 0);
 }
 
-/** Core's InvertLowestOne / GetSkipHeight: a height whose skip pattern keeps ancestor walks logarithmic. */
-function skipHeight(height: number): number {
-  if (height < 2) return 0;
-  const invertLowestOne = (n: number) => n & (n - 1);
-  return height & 1 ? invertLowestOne(invertLowestOne(height - 1)) + 1 : invertLowestOne(height);
-}
-
 /** Core's CBlockIndex::GetAncestor. Undefined when height is out of [0, entry.height]. */
 export function getAncestor(entry: BlockIndexEntry, height: number): BlockIndexEntry | undefined {
+  if (entry instanceof IndexEntry) {
+    const row = entry.store.ancestor(entry.row, height);
+    return row < 0 ? undefined : entryAt(entry.store, row);
+  }
   if (height > entry.height || height < 0) return undefined;
   let walk: BlockIndexEntry = entry;
   while (walk.height > height) {
@@ -109,7 +109,12 @@ export function getAncestor(entry: BlockIndexEntry, height: number): BlockIndexE
 /** Core's GetMedianTimePast: median time of this block and up to 10 ancestors. */
 export function medianTimePast(entry: BlockIndexEntry): number {
   const times: number[] = [];
-  for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push((e as IndexEntry).time);
+  if (entry instanceof IndexEntry) {
+    const s = entry.store;
+    for (let r = entry.row; r >= 0 && times.length < 11; r = s.prev[r]) times.push(s.u32(r, R_TIME));
+  } else {
+    for (let e: BlockIndexEntry | undefined = entry; e && times.length < 11; e = e.prev) times.push(e.header.time);
+  }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
@@ -127,6 +132,7 @@ export function lastCommonAncestor(a: BlockIndexEntry, b: BlockIndexEntry): Bloc
 
 /** Core's CBlockIndexWorkComparator, as "a is better than b": more work, then earlier arrival. */
 export function hasMoreWork(a: BlockIndexEntry, b: BlockIndexEntry): boolean {
+  if (a instanceof IndexEntry && b instanceof IndexEntry && a.store === b.store) return a.store.moreWork(a.row, b.row);
   if (a.chainWork !== b.chainWork) return a.chainWork > b.chainWork;
   return a.sequenceId < b.sequenceId;
 }
@@ -136,9 +142,21 @@ export interface BlockIndexOptions {
   now?: () => number;
 }
 
+/** Proof of work per `bits`, as index-store.ts adds it. */
+const proofs = new Map<number, Uint32Array | bigint>();
+
+function proofOf(bits: number): Uint32Array | bigint {
+  let p = proofs.get(bits);
+  if (p === undefined) proofs.set(bits, (p = workLimbs(blockProof(bits))));
+  return p;
+}
+
+const lookup = new Uint8Array(32);
+
 export class BlockIndex {
   readonly genesis: BlockIndexEntry;
-  private readonly map = new Map<string, BlockIndexEntry>();
+  /** The entries' columns; BlockIndexLoader fills them directly. */
+  readonly store = new IndexStore();
   private readonly dirty = new Set<BlockIndexEntry>();
   private readonly clock: () => number;
   private best: BlockIndexEntry;
@@ -164,49 +182,41 @@ export class BlockIndex {
     return loader.finish();
   }
 
-  /**
-   * For BlockIndexLoader only: links a stored entry whose hash and header are already in a slab record,
-   * with its parent (undefined: the genesis record, which must be ours). Returns undefined for a duplicate.
-   */
-  attachStored(slab: Uint8Array, at: number, prev: BlockIndexEntry | undefined, f: StoredFields, proof: bigint): BlockIndexEntry | undefined {
-    const key = keyAt(slab, at);
-    let e: IndexEntry;
-    if (!prev) {
-      if (key !== this.genesis.key) throw new Error(`block index is corrupt: genesis ${key} is not ${this.params.name}'s`);
-      e = this.genesis as IndexEntry;
-    } else {
-      if (this.map.has(key)) return undefined;
-      e = this.linkAt(key, slab, at, prev as IndexEntry, proof, f.status);
-    }
-    // Field by field: Object.assign through the position setters takes V8's slow path.
-    const m = mut(e);
-    m.status = f.status;
-    m.dataPos = f.dataPos;
-    m.undoPos = f.undoPos;
-    m.txCount = f.txCount;
-    m.chainTxCount = f.chainTxCount;
-    m.sequenceId = f.sequenceId;
-    this.nextSequence = Math.max(this.nextSequence, f.sequenceId + 1);
-    return e;
-  }
-
-  /** For BlockIndexLoader only: every stored entry is attached. */
-  finishRestore(): void {
+  /** For BlockIndexLoader only: every stored row is linked. */
+  finishRestore(nextSequence: number): void {
+    this.nextSequence = Math.max(this.nextSequence, nextSequence);
     this.recomputeBestHeader();
     this.dirty.clear();
   }
 
   get size(): number {
-    return this.map.size;
+    return this.store.count;
   }
 
   /** By internal-order hash or display hex. */
   get(hash: Uint8Array | string): BlockIndexEntry | undefined {
-    return this.map.get(typeof hash === 'string' ? hash.toLowerCase() : keyOf(hash));
+    const row = typeof hash !== 'string' ? (hash.length === 32 ? this.store.find(hash) : -1) : hashOfKey(hash, lookup) ? this.store.find(lookup) : -1;
+    return row < 0 ? undefined : entryAt(this.store, row);
   }
 
-  entries(): IterableIterator<BlockIndexEntry> {
-    return this.map.values();
+  /** Every entry (each becomes an object: prefer connectableEntries where it fits). */
+  *entries(): IterableIterator<BlockIndexEntry> {
+    for (let row = 0; row < this.store.count; row++) yield entryAt(this.store, row);
+  }
+
+  /**
+   * Entries whose chain tx count is known (connectable), optionally only those that `atLeast` does not
+   * beat (Core's CBlockIndexWorkComparator): chainstates seed their candidate tips with this, without an
+   * object per entry of the index.
+   */
+  connectableEntries(atLeast?: BlockIndexEntry): BlockIndexEntry[] {
+    const s = this.store;
+    const floor = atLeast ? (atLeast as IndexEntry).row : -1;
+    const out: BlockIndexEntry[] = [];
+    for (let row = 0; row < s.count; row++) {
+      if (s.chainTxCount[row] > 0 && (floor < 0 || row === floor || !s.moreWork(floor, row))) out.push(entryAt(s, row));
+    }
+    return out;
   }
 
   /** Most work among headers not known to be invalid; ties go to the earlier arrival (Core's m_best_header). */
@@ -220,13 +230,12 @@ export class BlockIndex {
    */
   acceptHeader(header: BlockHeader, now: number = this.clock()): BlockIndexEntry {
     const hash = blockHash(header);
-    const key = keyOf(hash);
-    const known = this.map.get(key);
+    const known = this.get(hash);
     if (known) {
       if (isFailed(known.status) && known !== this.genesis) throw new ValidationError('consensus', 'duplicate-invalid');
       return known;
     }
-    const prev = this.map.get(keyOf(header.prevHash));
+    const prev = this.get(header.prevHash);
     checkHeader(header, hash, prev, { params: this.params, now, lastCheckpointHeight: this.lastCheckpointHeight() });
     const e = this.link(header, hash, prev!, HEADER_STATUS);
     // Strictly more work: on a tie the header that arrived first stays best, as in Core's AddToBlockIndex.
@@ -312,11 +321,12 @@ export class BlockIndex {
    * descendants, so no ancestor has failed. Core's FindMostWorkChain without the pruning repair.
    */
   findMostWorkChain(level: ValidityLevel = 'transactions'): BlockIndexEntry | undefined {
-    let best: BlockIndexEntry | undefined;
-    for (const e of this.map.values()) {
-      if (e.chainTxCount > 0 && e.status.haveData && isValid(e.status, level) && (!best || hasMoreWork(e, best))) best = e;
+    const s = this.store;
+    let best = -1;
+    for (let row = 0; row < s.count; row++) {
+      if (s.chainTxCount[row] > 0 && (s.status[row] & BLOCK_HAVE_DATA) !== 0 && (best < 0 || s.moreWork(row, best)) && isValid(s.statusOf(row), level)) best = row;
     }
-    return best;
+    return best < 0 ? undefined : entryAt(s, best);
   }
 
   /** Entries changed since the last takeDirty (a snapshot; nothing is cleared). */
@@ -339,28 +349,20 @@ export class BlockIndex {
   }
 
   private link(header: BlockHeader, hash: Uint8Array, prev: BlockIndexEntry | undefined, status: BlockStatus): BlockIndexEntry {
-    const [slab, at] = storeRecord(hash, header);
-    return this.linkAt(keyOf(hash), slab, at, prev as IndexEntry | undefined, blockProof(header.bits), status);
-  }
-
-  private linkAt(key: string, slab: Uint8Array, at: number, parent: IndexEntry | undefined, proof: bigint, status: BlockStatus): IndexEntry {
-    const height = parent ? parent.height + 1 : 0;
-    const skip = parent ? (getAncestor(parent, skipHeight(height)) as IndexEntry) : undefined;
-    const e = new IndexEntry(key, slab, at, height, (parent?.chainWork ?? 0n) + proof, parent, skip, status, this.nextSequence++);
-    this.map.set(key, e);
-    if (parent) {
-      // Appended, so children keep their arrival order.
-      let last = parent.firstChild;
-      while (last?.nextSibling) last = last.nextSibling;
-      if (last) last.nextSibling = e;
-      else parent.firstChild = e;
-    }
+    const s = this.store;
+    const row = s.addRecord(hash, 0, serializeHeader(header), 0);
+    const parent = prev ? (prev as IndexEntry).row : -1;
+    s.link(row, parent);
+    s.setWork(row, parent, proofOf(header.bits));
+    s.status[row] = encodeStatus(status);
+    s.sequenceId[row] = this.nextSequence++;
+    const e = entryAt(s, row);
     this.dirty.add(e);
     return e;
   }
 
   private setStatus(e: BlockIndexEntry, s: BlockStatus): void {
-    if (s === e.status) return;
+    if (encodeStatus(s) === encodeStatus(e.status)) return;
     mut(e).status = s;
     this.dirty.add(e);
   }
@@ -391,15 +393,16 @@ export class BlockIndex {
   }
 
   private recomputeBestHeader(): void {
-    let best = this.genesis;
-    for (const e of this.map.values()) if (!isFailed(e.status) && hasMoreWork(e, best)) best = e;
-    this.best = best;
+    const s = this.store;
+    let best = 0;
+    for (let row = 1; row < s.count; row++) if (!s.failed(row) && s.moreWork(row, best)) best = row;
+    this.best = entryAt(s, best);
   }
 
   /** Height of the highest checkpoint whose block we know (Core's GetLastCheckpoint); -1 without one. */
   private lastCheckpointHeight(): number {
     const cps = this.params.checkpoints;
-    for (let i = cps.length - 1; i >= 0; i--) if (this.map.get(cps[i].hash.toLowerCase())?.height === cps[i].height) return cps[i].height;
+    for (let i = cps.length - 1; i >= 0; i--) if (this.get(cps[i].hash)?.height === cps[i].height) return cps[i].height;
     return -1;
   }
 }

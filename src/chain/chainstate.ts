@@ -351,9 +351,8 @@ export class Chainstate {
    * Rebuilds the candidates from the whole index: after an invalid block, invalidateblock or
    * reconsiderblock, when the best chain may have less work than the tip that pruned the set.
    */
-  refreshCandidates(): void {
-    this.candidates.clear();
-    for (const e of this.opts.source.index.entries()) if (e.chainTxCount > 0) this.candidates.add(e);
+  refreshCandidates(atLeast?: BlockIndexEntry): void {
+    this.candidates = new Set(this.opts.source.index.connectableEntries(atLeast));
   }
 
   /** One entry may now rank above the tip (preciousblock changed its tie-break). */
@@ -377,7 +376,8 @@ export class Chainstate {
     const index = this.opts.source.index;
     if (!this.unsubscribe) {
       this.unsubscribe = index.onConnectable((e) => this.candidates.add(e));
-      this.refreshCandidates();
+      // Those the tip beats would be dropped below at once (a mainnet index would list every entry).
+      this.refreshCandidates(this.tip);
     }
     if (this.role === 'background') {
       // Only the snapshot base's ancestors, as far as their blocks are stored.

@@ -1,115 +1,136 @@
 /**
- * The block index entry as kept in memory (Core's CBlockIndex): hash and header copied into shared slabs
- * of fixed-size records, so an entry holds no buffer of its own and never a view into a block it was
- * parsed from; positions are numbers; children are a linked list. Derived objects (the header, positions)
- * are built on access.
+ * The block index entry as callers see it (Core's CBlockIndex): a light object over one row of the
+ * index's columns (index-store.ts), made the first time a row is asked for and kept, so the same block
+ * is always the same object. It holds no buffer of its own and never a view into a block it was parsed
+ * from; derived objects (the header, positions) are built on access.
  */
-import { HEADER_SIZE, type BlockHeader } from '../primitives/block.js';
-import type { BlockStatus } from './block-status.js';
+import type { BlockHeader } from '../primitives/block.js';
+import { encodeStatus, type BlockStatus } from './block-status.js';
 import type { BlockIndexEntry, FilePos } from './block-index.js';
+import { IndexStore, R_BITS, R_MERKLE, R_NONCE, R_TIME, R_VERSION } from './index-store.js';
 
-/** Bytes per entry in a slab: the 32-byte hash, then the 80-byte header. */
-export const RECORD = 112;
-const SLAB_RECORDS = 4096;
-let slab = new Uint8Array(RECORD * SLAB_RECORDS);
-let slabUsed = 0;
+const CHUNK_BITS = 12;
+const ZERO_HASH = new Uint8Array(32);
 
-/**
- * Copies hash and header into a shared slab, so an entry holds no buffer of its own and never a view
- * into a block it was parsed from (Core's CBlockIndex keeps copies of the header fields, ~150 bytes).
- */
-export function storeRecord(hash: Uint8Array, header: BlockHeader): [Uint8Array, number] {
-  const [slab, at] = allocRecord();
-  slab.set(hash, at);
-  const v = new DataView(slab.buffer, slab.byteOffset + at + 32, HEADER_SIZE);
-  v.setInt32(0, header.version, true);
-  slab.set(header.prevHash, at + 36);
-  slab.set(header.merkleRoot, at + 68);
-  v.setUint32(68, header.time, true);
-  v.setUint32(72, header.bits, true);
-  v.setUint32(76, header.nonce, true);
-  return [slab, at];
+/** The entry object of `row`, made once. */
+export function entryAt(store: IndexStore, row: number): IndexEntry {
+  const c = row >> CHUNK_BITS;
+  const objects = (store.objects[c] ??= new Array<IndexEntry | undefined>(1 << CHUNK_BITS).fill(undefined)) as Array<IndexEntry | undefined>;
+  const i = row & ((1 << CHUNK_BITS) - 1);
+  return (objects[i] ??= new IndexEntry(store, row));
 }
 
-const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-
-/** One index entry. Hash and header live in a slab; derived objects (header, positions) are built on access. */
 export class IndexEntry implements BlockIndexEntry {
-  chainTxCount = 0;
-  txCount = 0;
-  /** A stored position is file+1 (0: none) and offset, as numbers: no object per entry. */
-  private dataFile = 0;
-  private dataOffset = 0;
-  private undoFile = 0;
-  private undoOffset = 0;
-  /** The entries whose prev is this one, as a linked list (no array per entry). */
-  firstChild: IndexEntry | undefined = undefined;
-  nextSibling: IndexEntry | undefined = undefined;
+  private keyCache: string | undefined = undefined;
 
   constructor(
-    readonly key: string,
-    private readonly slab: Uint8Array,
-    private readonly at: number,
-    readonly height: number,
-    readonly chainWork: bigint,
-    readonly prev: IndexEntry | undefined,
-    readonly skip: IndexEntry | undefined,
-    public status: BlockStatus,
-    public sequenceId: number,
+    readonly store: IndexStore,
+    readonly row: number,
   ) {}
 
   get hash(): Uint8Array {
-    return this.slab.subarray(this.at, this.at + 32);
+    return this.store.hashView(this.row);
+  }
+
+  get key(): string {
+    return (this.keyCache ??= keyAt(this.store.chunkOf(this.row), this.store.offsetOf(this.row)));
+  }
+
+  get height(): number {
+    return this.store.height[this.row];
+  }
+
+  get chainWork(): bigint {
+    return this.store.chainWork(this.row);
+  }
+
+  get prev(): IndexEntry | undefined {
+    const p = this.store.prev[this.row];
+    return p < 0 ? undefined : entryAt(this.store, p);
+  }
+
+  get skip(): IndexEntry | undefined {
+    const s = this.store.skip[this.row];
+    return s < 0 ? undefined : entryAt(this.store, s);
+  }
+
+  get status(): BlockStatus {
+    return this.store.statusOf(this.row);
+  }
+
+  set status(s: BlockStatus) {
+    this.store.status[this.row] = encodeStatus(s);
+  }
+
+  get sequenceId(): number {
+    return this.store.sequenceId[this.row];
+  }
+
+  set sequenceId(n: number) {
+    this.store.sequenceId[this.row] = n;
+  }
+
+  get txCount(): number {
+    return this.store.txCount[this.row];
+  }
+
+  set txCount(n: number) {
+    this.store.txCount[this.row] = n;
+  }
+
+  get chainTxCount(): number {
+    return this.store.chainTxCount[this.row];
+  }
+
+  set chainTxCount(n: number) {
+    this.store.chainTxCount[this.row] = n;
   }
 
   get time(): number {
-    return u32(this.slab, this.at + 100);
+    return this.store.u32(this.row, R_TIME);
   }
 
-  /** A fresh object on each access; prevHash and merkleRoot are views of the index's own copy. */
+  /** A fresh object on each access; prevHash and merkleRoot are views of the index's own copies. */
   get header(): BlockHeader {
-    const b = this.slab;
-    const at = this.at + 32;
+    const s = this.store;
+    const r = this.row;
+    const rec = s.chunkOf(r);
+    const o = s.offsetOf(r);
+    const p = s.prev[r];
     return {
-      version: u32(b, at) | 0,
-      prevHash: b.subarray(at + 4, at + 36),
-      merkleRoot: b.subarray(at + 36, at + 68),
-      time: u32(b, at + 68),
-      bits: u32(b, at + 72),
-      nonce: u32(b, at + 76),
+      version: s.u32(r, R_VERSION) | 0,
+      prevHash: p < 0 ? ZERO_HASH.slice() : s.hashView(p),
+      merkleRoot: rec.subarray(o + R_MERKLE, o + R_MERKLE + 32),
+      time: s.u32(r, R_TIME),
+      bits: s.u32(r, R_BITS),
+      nonce: s.u32(r, R_NONCE),
     };
   }
 
   get dataPos(): FilePos | undefined {
-    return this.dataFile === 0 ? undefined : { file: this.dataFile - 1, offset: this.dataOffset };
+    const f = this.store.dataFile[this.row];
+    return f === 0 ? undefined : { file: f - 1, offset: this.store.dataOffset[this.row] };
   }
 
   set dataPos(pos: FilePos | undefined) {
-    this.dataFile = pos ? pos.file + 1 : 0;
-    this.dataOffset = pos ? pos.offset : 0;
+    this.store.dataFile[this.row] = pos ? pos.file + 1 : 0;
+    this.store.dataOffset[this.row] = pos ? pos.offset : 0;
   }
 
   get undoPos(): FilePos | undefined {
-    return this.undoFile === 0 ? undefined : { file: this.undoFile - 1, offset: this.undoOffset };
+    const f = this.store.undoFile[this.row];
+    return f === 0 ? undefined : { file: f - 1, offset: this.store.undoOffset[this.row] };
   }
 
   set undoPos(pos: FilePos | undefined) {
-    this.undoFile = pos ? pos.file + 1 : 0;
-    this.undoOffset = pos ? pos.offset : 0;
+    this.store.undoFile[this.row] = pos ? pos.file + 1 : 0;
+    this.store.undoOffset[this.row] = pos ? pos.offset : 0;
   }
 }
 
 export function* childrenOf(e: BlockIndexEntry): Generator<IndexEntry> {
-  for (let c = (e as IndexEntry).firstChild; c; c = c.nextSibling) yield c;
-}
-
-/** A record of RECORD bytes to fill in place (the loader copies stored headers straight into it). */
-export function allocRecord(): [Uint8Array, number] {
-  if (slabUsed === SLAB_RECORDS) {
-    slab = new Uint8Array(RECORD * SLAB_RECORDS);
-    slabUsed = 0;
-  }
-  return [slab, RECORD * slabUsed++];
+  const { store, row } = e as IndexEntry;
+  for (let c = store.firstChild[row]; c >= 0; c = store.nextSibling[c]) yield entryAt(store, c);
 }
 
 const scratch = Buffer.alloc(32);
@@ -118,4 +139,14 @@ const scratch = Buffer.alloc(32);
 export function keyAt(bytes: Uint8Array, at: number): string {
   for (let i = 0; i < 32; i++) scratch[i] = bytes[at + 31 - i];
   return scratch.toString('hex');
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
+/** The internal-order hash a display hex names, into `out`; false if it is not 64 hex digits. */
+export function hashOfKey(key: string, out: Uint8Array): boolean {
+  if (!HEX64.test(key)) return false;
+  scratch.write(key, 'hex');
+  for (let i = 0; i < 32; i++) out[i] = scratch[31 - i];
+  return true;
 }
