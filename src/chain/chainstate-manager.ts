@@ -256,7 +256,7 @@ export class ChainstateManager {
       this.runner = new InProcessBackground(cs, events, this.log);
     } else {
       await cs.close();
-      const scripts = { workers: this.scripts.queue.workers, assumedValidHeight: () => assumedValidHeightBelow(base, this.storage.index, this.params, this.assumeValid) };
+      const scripts = { workers: this.scripts.queue.workers, queue: this.scripts.queue, assumedValidHeight: () => assumedValidHeightBelow(base, this.storage.index, this.params, this.assumeValid) };
       this.runner = new WorkerBackground(this.storage, this.params, cs.dir, base, cs.tip, cs.cacheBytes, scripts, events, this.log);
     }
     this.runner.notify();

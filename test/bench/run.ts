@@ -50,7 +50,7 @@ console.log(`ratios      verify/read ${(Number(verify.mbPerSec) / Number(limits.
 const mu = child('verify', file, 'muhash');
 console.log(`verify+mu   ${fmt(mu.coinsPerSec)} coins/s with MuHash on 2 workers (${fmt(mu.seconds, 2)} s, peak RSS ${fmt(mu.peakRssMB)} MB)`);
 const m = await benchMuhash({ coins: 500_000 });
-console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records)`);
+console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records; CPU ${fmt(m.singleCpuUsPerCoin, 2)} / ${fmt(m.poolCpuUsPerCoin, 2)} µs per coin)`);
 console.log('goals       verify >= 5,000,000 coins/s; writer >= 2,000,000 coins/s; muhash >= 390,000 coins/s; peak RSS < 150 MB');
 if (process.env.BENCH_SCRIPT !== '0') {
   const { benchSecp256k1, benchVerifyInputs, formatInputsFigures, formatSecpFigures } = await import('./secp256k1.js');
@@ -65,6 +65,7 @@ if (process.env.BENCH_INDEX !== '0') {
   const r = await benchBlockIndexScale(Number(process.env.BENCH_INDEX_ENTRIES ?? 925_000), dir);
   console.log(`block index ${fmt(r.entries)} entries: open ${fmt(r.openSeconds, 1)} s (CPU ${fmt(r.openCpuSeconds, 1)} s), close ${fmt(r.closeSeconds, 1)} s, ${fmt(r.indexMB)} MB (${fmt(r.bytesPerEntry)} bytes/entry); goal < 5 s and < 250 MB`);
 }
+if (process.env.BENCH_SCALE === '1') execFileSync(process.execPath, [path.join(here, 'coins-cache-scale.js'), process.env.BENCH_SCALE_COINS ?? '50000000'], { stdio: 'inherit' });
 if (process.env.BENCH_ENGINE !== '0') await (await import('./engine-run.js')).benchEngine(coins);
 if (process.env.BENCH_NODE !== '0') {
   const { benchNodeRpc } = await import('./node-rpc.bench.js');
