@@ -50,6 +50,14 @@ export class ScriptedPeer implements PeerLink {
     chain.forEach((b, i) => this.heightOf.set(hashToHex(b.hash), i + 1));
   }
 
+  /** The peer's chain grows (it mined or received these blocks); it serves them from now on. */
+  extend(blocks: GeneratedBlock[]): void {
+    for (const b of blocks) {
+      this.chain.push(b);
+      this.heightOf.set(hashToHex(b.hash), this.chain.length);
+    }
+  }
+
   /** Connects to `sync` (the handshake finished). */
   connect(): this {
     this.sync.peerReady(this);
