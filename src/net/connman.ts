@@ -27,6 +27,7 @@ import { NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, PROTOCOL_VERSION } fr
 import { Outbound } from './outbound.js';
 import { inactive, maybeSendPing } from './peer-checks.js';
 import { selectInboundToEvict } from './eviction.js';
+import { AddrRelayKeys, maybeSendAddr } from './addr-relay.js';
 import type { AddrEntry } from './messages.js';
 
 const TICK_MS = 100;
@@ -85,6 +86,8 @@ export class Connman implements PeerHost {
   readonly peers = new Map<number, Peer>();
   readonly addrman: AddrMan;
   readonly banman: BanMan;
+  /** Address relay's per-node secrets and GETADDR answer caches. */
+  readonly addrRelayKeys = new AddrRelayKeys();
   readonly log: Logger;
   readonly magic: Uint8Array;
   readonly outbound: Outbound;
@@ -363,6 +366,7 @@ export class Connman implements PeerHost {
         continue;
       }
       if (peer.successfullyConnected) maybeSendPing(peer, now, this.opts.peerTimeout, this.log);
+      maybeSendAddr(this, peer);
     }
   }
 
