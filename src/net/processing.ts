@@ -33,6 +33,7 @@ export async function processMessage(net: Connman, peer: Peer, type: string, pay
   // What Core's SendMessages pass before this message would have sent goes first (addresses due by now
   // leave before, say, the pong to a ping that follows a clock change).
   maybeSendAddr(net, peer);
+  if (peer.successfullyConnected) net.sync?.beforeMessage?.(peer);
   try {
     await dispatch(net, peer, type, payload);
   } catch (e) {
