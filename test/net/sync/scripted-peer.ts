@@ -22,6 +22,8 @@ export interface ScriptedPeerOptions {
   notFound?: Set<string>;
   /** Answers nothing at all. */
   silent?: boolean;
+  /** Core's connection type, for the outbound chain-sync eviction; none by default. */
+  connType?: PeerLink['connType'];
 }
 
 export class ScriptedPeer implements PeerLink {
@@ -31,6 +33,7 @@ export class ScriptedPeer implements PeerLink {
   readonly startingHeight: number;
   readonly services: bigint;
   readonly preferHeaders: boolean;
+  readonly connType: PeerLink['connType'];
   readonly received: SyncMessage[] = [];
   readonly misbehaved: string[] = [];
   readonly blocksServed: string[] = [];
@@ -47,6 +50,7 @@ export class ScriptedPeer implements PeerLink {
     this.startingHeight = chain.length;
     this.services = (opts.limited ? NODE_NETWORK_LIMITED : NODE_NETWORK) | NODE_WITNESS;
     this.preferHeaders = opts.preferHeaders ?? false;
+    this.connType = opts.connType;
     chain.forEach((b, i) => this.heightOf.set(hashToHex(b.hash), i + 1));
   }
 
