@@ -132,9 +132,10 @@ export class AddrMan {
   }
 
   /** Core's Good: a completed handshake moves the address to "tried". */
-  good(a: Service, now: number): void {
+  good(a: Service, now: number): boolean {
     const info = this.entries.get(this.keyOf(a));
-    if (!info) return;
+    if (!info) return false;
+    const wasTried = info.tried;
     info.lastSuccess = now;
     info.lastTry = now;
     info.attempts = 0;
@@ -144,6 +145,8 @@ export class AddrMan {
       this.log.child({ category: 'addrman' }).debug(`Moved ${this.keyOf(a)} to tried[${info.bucket}][${info.position}]`);
     }
     this.dirty = true;
+    // Core's Good: false when it was in "tried" already (or the move lost it to a collision).
+    return !wasTried && this.entries.get(this.keyOf(a)) === info;
   }
 
   attempt(a: Service, now: number): void {

@@ -27,6 +27,8 @@ import { NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, PROTOCOL_VERSION } fr
 import { Outbound } from './outbound.js';
 import { inactive, maybeSendPing } from './peer-checks.js';
 import { selectInboundToEvict } from './eviction.js';
+import { bindFailure } from './bind-errors.js';
+import { AddrRelayKeys, maybeSendAddr } from './addr-relay.js';
 import type { AddrEntry } from './messages.js';
 
 const TICK_MS = 100;
@@ -85,6 +87,8 @@ export class Connman implements PeerHost {
   readonly peers = new Map<number, Peer>();
   readonly addrman: AddrMan;
   readonly banman: BanMan;
+  /** Address relay's per-node secrets and GETADDR answer caches. */
+  readonly addrRelayKeys = new AddrRelayKeys();
   readonly log: Logger;
   readonly magic: Uint8Array;
   readonly outbound: Outbound;
@@ -165,32 +169,37 @@ export class Connman implements PeerHost {
     this.outbound.start();
   }
 
+  /**
+   * Core's InitBinds: every -bind must succeed; without -bind, "::" may fail (the host may lack IPv6) but
+   * 0.0.0.0 must not. A failure stops the node with Core's two messages.
+   */
   private async bindAll(): Promise<void> {
     const explicit = this.opts.binds.length > 0;
-    const binds = explicit ? this.opts.binds.map((b) => ({ host: formatHost(b), port: b.port })) : [{ host: '::', port: this.opts.port }, { host: '0.0.0.0', port: this.opts.port }];
-    let bound = 0;
+    const binds = explicit
+      ? this.opts.binds.map((b) => ({ host: formatHost(b), port: b.port, required: true }))
+      : [{ host: '::', port: this.opts.port, required: false }, { host: '0.0.0.0', port: this.opts.port, required: true }];
     for (const b of binds) {
-      const ok = await this.listenOn(b.host, b.port);
-      if (ok) bound++;
-      else if (explicit) throw new Error(`Unable to bind to ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port} on this computer. chainsnap is probably already running.`);
+      const err = await this.listenOn(b.host, b.port);
+      if (!err || !b.required) continue;
+      const message = bindFailure(`${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`, err);
+      this.log.error(message);
+      // The daemon prints "Error: " before the message, as Core's InitError does before each of its two.
+      throw new Error(`${message}\nError: Failed to listen on any port. Use -listen=0 if you want this.`);
     }
-    // Core fails when nothing could be bound; chainsnap carries on without listening when the default
-    // (any-address) bind fails, so that several nodes on one host do not need distinct -port settings.
-    if (bound === 0) this.log.warn(`Failed to listen on any port (port ${this.opts.port}); not accepting inbound connections`);
   }
 
-  private listenOn(host: string, port: number): Promise<boolean> {
+  private listenOn(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
     return new Promise((resolve) => {
       const server = createServer({ noDelay: true }, (s) => this.accept(s));
-      server.once('error', (e) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
         this.log.debug(`Bind to ${host}:${port} failed: ${e.message}`);
-        resolve(false);
+        resolve(e);
       });
-      // A "::" listener accepts IPv4 too unless ipv6Only; the separate 0.0.0.0 listener then fails harmlessly.
+      // "::" is IPv6 only, as Core sets IPV6_V6ONLY, so that 0.0.0.0 can be bound beside it.
       server.listen({ host, port, ipv6Only: host === '::', exclusive: true }, () => {
         this.servers.push(server);
         this.log.info(`Bound to ${host.includes(':') ? `[${host}]` : host}:${port}`);
-        resolve(true);
+        resolve(undefined);
       });
     });
   }
@@ -363,6 +372,7 @@ export class Connman implements PeerHost {
         continue;
       }
       if (peer.successfullyConnected) maybeSendPing(peer, now, this.opts.peerTimeout, this.log);
+      maybeSendAddr(this, peer);
     }
   }
 

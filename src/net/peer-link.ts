@@ -38,6 +38,8 @@ export type SyncMessage =
 export interface PeerLink {
   readonly id: number;
   readonly inbound: boolean;
+  /** Core's ConnectionType; outbound chain-sync eviction judges only outbound-full-relay and block-relay-only. */
+  readonly connType?: 'inbound' | 'outbound-full-relay' | 'manual' | 'feeler' | 'block-relay-only' | 'addr-fetch';
   /** "host:port" as getpeerinfo shows it. */
   readonly address: string;
   /** From the peer's version message. */
@@ -65,6 +67,11 @@ export interface BlockSync {
   peerReady(peer: PeerLink): void;
   /** The connection closed, for any reason. Blocks in flight from it are reassigned. */
   peerGone(peer: PeerLink): void;
+  /**
+   * Any message from a ready peer is about to be handled: the time-driven checks of Core's SendMessages
+   * that a clock change may have made due run first (so a ping after setmocktime finds them done).
+   */
+  beforeMessage?(peer: PeerLink): void;
   /** headers, block, inv and notfound messages from a ready peer. */
   handle(peer: PeerLink, msg: SyncMessage): Promise<void>;
   /** Per-peer sync state for getpeerinfo: synced_headers, synced_blocks, inflight. */

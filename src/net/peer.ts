@@ -6,6 +6,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BlockSync, PeerLink, SyncMessage } from './peer-link.js';
+import type { KnownAddrs } from './addr-relay.js';
+import type { AddrEntry } from './messages.js';
 import { encodeHeaders, encodeInv, encodeLocator } from './messages.js';
 import { formatService, type Service } from './netaddr.js';
 import { ALL_NET_MESSAGE_TYPES, NET_MESSAGE_TYPE_OTHER, frameMessage } from './protocol.js';
@@ -54,7 +56,13 @@ export class Peer implements PeerLink {
   wtxidRelay = false;
   feeFilter = 0;
   getaddrSent = false;
-  getaddrAnswered = false;
+  /** A GETADDR was answered on this connection (Core's m_getaddr_recvd): once only. */
+  getaddrRecvd = false;
+  /** Address relay (Core's m_addr_relay_enabled, m_addr_known, m_addrs_to_send, m_next_addr_send). */
+  addrRelayEnabled = false;
+  addrKnown: KnownAddrs | undefined;
+  addrsToSend: AddrEntry[] = [];
+  nextAddrSend = 0;
   // Timing (node time, microseconds; 0 = never).
   lastSend = 0;
   lastRecv = 0;
@@ -96,6 +104,8 @@ export class Peer implements PeerLink {
     this.address = formatService(remote);
     this.addrBind = socket.localAddress ? formatBind(socket.localAddress, socket.localPort ?? 0) : '';
     this.connectedMicros = host.nowMicros();
+    // The token bucket fills from the moment the peer connected (Core's m_addr_token_timestamp).
+    this.addrTokenTime = this.connectedMicros;
     this.localNonce = localNonce;
     this.receiver = new V1Receiver(host.magic, id);
     socket.setNoDelay(true);

@@ -8,8 +8,8 @@ import { hashToHex } from '../primitives/hash.js';
 import { MSG_BLOCK, MSG_WITNESS_FLAG } from './peer-link.js';
 import type { Connman } from './connman.js';
 import type { Peer } from './peer.js';
-import { decodeAddrs, decodeHeaders, decodeInv, decodeLocator, decodeU64, decodeVersion, encodeU64 } from './messages.js';
-import { formatNetAddr, formatService, isRoutable } from './netaddr.js';
+import { decodeHeaders, decodeInv, decodeLocator, decodeU64, decodeVersion, encodeU64 } from './messages.js';
+import { formatService } from './netaddr.js';
 import {
   BIP0031_VERSION,
   MAX_ADDR_TO_SEND,
@@ -23,12 +23,17 @@ import {
   sanitizeString,
 } from './protocol.js';
 import { serveGetBlocks, serveGetData, serveGetHeaders } from './serve.js';
+import { maybeSendAddr, processAddrs, processGetAddr, setupAddressRelay } from './addr-relay.js';
 
 const hex8 = (n: bigint) => n.toString(16).padStart(8, '0');
 
 /** Core's ProcessMessages around ProcessMessage: exceptions are logged and the peer stays. */
 export async function processMessage(net: Connman, peer: Peer, type: string, payload: Uint8Array): Promise<void> {
   peer.log.debug(`received: ${sanitizeString(type)} (${payload.length} bytes) peer=${peer.id}`);
+  // What Core's SendMessages pass before this message would have sent goes first (addresses due by now
+  // leave before, say, the pong to a ping that follows a clock change).
+  maybeSendAddr(net, peer);
+  if (peer.successfullyConnected) net.sync?.beforeMessage?.(peer);
   try {
     await dispatch(net, peer, type, payload);
   } catch (e) {
@@ -86,9 +91,9 @@ async function dispatch(net: Connman, peer: Peer, type: string, payload: Uint8Ar
     }
     case 'addr':
     case 'addrv2':
-      return onAddr(net, peer, type, payload);
+      return processAddrs(net, peer, type, payload);
     case 'getaddr':
-      return onGetAddr(net, peer);
+      return processGetAddr(net, peer);
     case 'inv':
       return onInv(net, peer, payload);
     case 'getdata': {
@@ -166,7 +171,8 @@ function onVersion(net: Connman, peer: Peer, payload: Uint8Array): void {
   peer.startingHeight = v.startHeight;
   peer.relayTxs = v.relay && peer.connType !== 'block-relay-only' && peer.connType !== 'feeler';
   peer.sendRaw('verack');
-  if (!peer.inbound && peer.connType !== 'block-relay-only') {
+  // Outbound peers other than block-relay-only take part in address relay and are asked for addresses.
+  if (!peer.inbound && setupAddressRelay(peer)) {
     peer.sendRaw('getaddr');
     peer.getaddrSent = true;
     peer.addrTokens += MAX_ADDR_TO_SEND;
@@ -225,51 +231,6 @@ function onPong(net: Connman, peer: Peer, payload: Uint8Array): void {
     peer.log.debug(`pong peer=${peer.id}: ${problem}, ${peer.pingNonceSent.toString(16)} expected, ${nonce.toString(16)} received, ${payload.length} bytes`);
   }
   if (finished) peer.pingNonceSent = 0n;
-}
-
-/** Core's addr handling, with its token bucket (0.1 address per second, MAX_ADDR_TO_SEND after getaddr). */
-function onAddr(net: Connman, peer: Peer, type: string, payload: Uint8Array): void {
-  const { count, addrs } = decodeAddrs(payload, type === 'addrv2', MAX_ADDR_TO_SEND);
-  if (!addrs) return peer.misbehaving(`${type} message size = ${count}`);
-  if (peer.connType === 'block-relay-only') return;
-  const now = net.now();
-  const nowMicros = net.nowMicros();
-  if (peer.addrTokens < MAX_ADDR_TO_SEND) {
-    const elapsed = Math.max(0, nowMicros - peer.addrTokenTime) / 1e6;
-    peer.addrTokens = Math.min(peer.addrTokens + elapsed * 0.1, MAX_ADDR_TO_SEND);
-  }
-  peer.addrTokenTime = nowMicros;
-  const exempt = net.hasAddrPermission(peer);
-  const accepted = [];
-  for (const a of addrs) {
-    if (!exempt) {
-      if (peer.addrTokens < 1) {
-        peer.addrRateLimited++;
-        continue;
-      }
-      peer.addrTokens--;
-    }
-    if (!net.isReachable(a)) continue;
-    if (a.time <= 100_000_000 || a.time > now + 10 * 60) a.time = now - 5 * 24 * 60 * 60;
-    peer.addrProcessed++;
-    if (isRoutable(a) && !net.banman.isBanned(a, now)) accepted.push(a);
-  }
-  net.addrman.add(accepted, peer.remote, 2 * 60 * 60, now, formatNetAddr(peer.remote));
-  if (addrs.length < 1000) peer.getaddrAnswered = true;
-  if (peer.connType === 'addr-fetch' && addrs.length > 1) peer.disconnect('addr-fetch done');
-}
-
-function onGetAddr(net: Connman, peer: Peer): void {
-  if (!peer.inbound) {
-    peer.log.debug(`Ignoring "getaddr" from ${peer.connType} connection. peer=${peer.id}`);
-    return;
-  }
-  if (peer.getaddrAnswered) {
-    peer.log.debug(`Ignoring repeated "getaddr". peer=${peer.id}`);
-    return;
-  }
-  peer.getaddrAnswered = true;
-  net.sendAddresses(peer, net.addrman.getAddresses(MAX_ADDR_TO_SEND, 23, net.now()));
 }
 
 function onInv(net: Connman, peer: Peer, payload: Uint8Array): Promise<void> | void {

@@ -9,6 +9,7 @@ import { RPC, RpcError } from './errors.js';
 import { exampleCli, exampleRpc, methodHelp, resultText } from './help.js';
 import type { RpcMethod } from './method.js';
 import { ensureNetwork, networkOf } from './net-control.js';
+import { netAddrmanMethods } from './net-addrman.js';
 import { getBool, getInt, getStr, isNull, valueFromAmount } from './util.js';
 
 const seconds = (micros: number) => Math.floor(micros / 1e6);
@@ -58,7 +59,7 @@ function peerInfo(p: Peer, stats: SyncStats | undefined, now: number, permission
     synced_headers: stats?.syncedHeaders ?? -1,
     synced_blocks: stats?.syncedBlocks ?? -1,
     inflight: stats?.inflight ?? [],
-    addr_relay_enabled: p.connType !== 'block-relay-only' && p.connType !== 'feeler',
+    addr_relay_enabled: p.addrRelayEnabled,
     addr_processed: p.addrProcessed,
     addr_rate_limited: p.addrRateLimited,
     permissions,
@@ -252,4 +253,4 @@ const getnodeaddresses: RpcMethod = {
   },
 };
 
-export const netPeerMethods: RpcMethod[] = [addconnection, addnode, disconnectnode, getaddednodeinfo, getnodeaddresses, getpeerinfo, ping];
+export const netPeerMethods: RpcMethod[] = [addconnection, addnode, disconnectnode, getaddednodeinfo, getnodeaddresses, getpeerinfo, ping, ...netAddrmanMethods];

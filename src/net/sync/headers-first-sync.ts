@@ -28,6 +28,7 @@ import { processHeaders } from './headers.js';
 import { PeerSyncState } from './peer-sync-state.js';
 import { SyncCore, isNoban, type HeadersFirstSyncOptions } from './sync-core.js';
 import { TipAnnouncer } from './announce.js';
+import { considerEviction } from './chain-sync-eviction.js';
 
 export type { HeadersFirstSyncOptions } from './sync-core.js';
 
@@ -66,9 +67,15 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
     this.peers.delete(link.id);
     this.requests.removePeer(peer);
     if (peer.syncStarted) this.syncStarted--;
+    if (peer.chainSync.protect) this.protectedOutbound--;
     for (const [e, p] of this.blockSource) if (p === peer) this.blockSource.delete(e);
     // Its blocks go to the others at once.
     for (const p of this.peers.values()) this.sendMessages(p);
+  }
+
+  beforeMessage(link: PeerLink): void {
+    const peer = this.peers.get(link.id);
+    if (peer && !this.stopped && considerEviction(this, peer)) this.dropPeer(peer);
   }
 
   handle(link: PeerLink, msg: SyncMessage): Promise<void> {
@@ -379,6 +386,7 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
         peer.headersSyncTimeout = Infinity;
       }
     }
+    if (considerEviction(this, peer)) return this.dropPeer(peer);
 
     const ibd = m.isInitialBlockDownload();
     if (peer.canServeBlocks && ((syncFromPeer && !peer.isLimited) || !ibd) && peer.inFlight.length < MAX_BLOCKS_IN_TRANSIT_PER_PEER) {

@@ -13,6 +13,7 @@ import { getAncestor, type BlockIndexEntry } from '../../chain/block-index.js';
 import { isValid } from '../../chain/block-status.js';
 import { MAX_BLOCKS_IN_TRANSIT_PER_PEER, MAX_HEADERS_RESULTS } from './constants.js';
 import { LowWorkHeadersSync } from './low-work-headers.js';
+import { maybeProtect } from './chain-sync-eviction.js';
 import type { PeerSyncState } from './peer-sync-state.js';
 import { isNoban, type SyncCore } from './sync-core.js';
 
@@ -114,6 +115,7 @@ export async function processHeaders(core: SyncCore, peer: PeerSyncState, receiv
     peer.link.disconnect('headers chain has insufficient work');
     return;
   }
+  maybeProtect(core, peer);
   directFetch(core, peer, last);
 }
 

@@ -24,7 +24,7 @@ export interface LowWorkResult {
   requestMore: boolean;
   /** Headers whose chain's work is proven: store them now. */
   headers: BlockHeader[];
-  /** Why the sync was aborted, for the log. */
+  /** Why the sync ended without reaching the work, for the log (with `success` true when the headers were valid). */
   abort?: string;
 }
 
@@ -109,7 +109,9 @@ export class LowWorkHeadersSync {
       this.state = 'redownload';
       return { success: true, requestMore: true, headers: [] };
     }
-    if (!full) return this.fail(`incomplete headers message at height=${this.presyncHeight} (presync phase)`);
+    // A short message: the peer's chain ends here without the work. The headers were a valid answer all
+    // the same (Core's success), so the getheaders counts as answered and a later announcement starts anew.
+    if (!full) return this.end(`incomplete headers message at height=${this.presyncHeight} (presync phase)`, []);
     return { success: true, requestMore: true, headers: [] };
   }
 
@@ -137,8 +139,16 @@ export class LowWorkHeadersSync {
       // The peer may have more past the proven part: the caller goes on with normal headers sync.
       return { success: true, requestMore: false, headers: out };
     }
-    if (!full) return { ...this.fail(`incomplete headers message at height=${this.redownloadHeight} (redownload phase)`), headers: out };
+    // The peer will not serve the chain again in full: give up, but what was proven is still released.
+    if (!full) return this.end(`incomplete headers message at height=${this.redownloadHeight} (redownload phase)`, out);
     return { success: true, requestMore: true, headers: out };
+  }
+
+  /** Core's Finalize after a valid answer that asks for nothing more. */
+  private end(abort: string, headers: BlockHeader[]): LowWorkResult {
+    this.state = 'final';
+    this.buffer = [];
+    return { success: true, requestMore: false, headers, abort };
   }
 
   private fail(abort: string): LowWorkResult {

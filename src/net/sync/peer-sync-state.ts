@@ -7,6 +7,7 @@ import type { BlockIndexEntry } from '../../chain/block-index.js';
 import type { PeerLink } from '../peer-link.js';
 import { NODE_NETWORK, NODE_NETWORK_LIMITED } from './constants.js';
 import type { LowWorkHeadersSync } from './low-work-headers.js';
+import { newChainSyncTimeout } from './chain-sync-eviction.js';
 
 export class PeerSyncState {
   /** Core's pindexBestKnownBlock: the most-work block we know the peer has. */
@@ -36,6 +37,8 @@ export class PeerSyncState {
   /** A getheaders prompted by an inv was sent before initial sync started with this peer. */
   invTriggeredGetheaders = false;
   lowWork: LowWorkHeadersSync | undefined;
+  /** Core's m_chain_sync: the deadline for an outbound peer to show our tip's work. */
+  readonly chainSync = newChainSyncTimeout();
   /** Blocks the peer answered notfound for: not asked of it again. */
   readonly notFound = new Set<string>();
   /** Messages handled in order: a block is processed before the next one is looked at. */

@@ -54,6 +54,8 @@ export abstract class SyncCore {
   readonly defaultStallTimeoutMs: number;
   /** Peers with initial headers sync started (Core's nSyncStarted). */
   syncStarted = 0;
+  /** Outbound peers spared from chain-sync eviction (Core's m_outbound_peers_with_protect_from_disconnect). */
+  protectedOutbound = 0;
 
   constructor(
     readonly sink: SyncSink,

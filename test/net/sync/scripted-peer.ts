@@ -22,6 +22,8 @@ export interface ScriptedPeerOptions {
   notFound?: Set<string>;
   /** Answers nothing at all. */
   silent?: boolean;
+  /** Core's connection type, for the outbound chain-sync eviction; none by default. */
+  connType?: PeerLink['connType'];
 }
 
 export class ScriptedPeer implements PeerLink {
@@ -31,6 +33,7 @@ export class ScriptedPeer implements PeerLink {
   readonly startingHeight: number;
   readonly services: bigint;
   readonly preferHeaders: boolean;
+  readonly connType: PeerLink['connType'];
   readonly received: SyncMessage[] = [];
   readonly misbehaved: string[] = [];
   readonly blocksServed: string[] = [];
@@ -47,7 +50,16 @@ export class ScriptedPeer implements PeerLink {
     this.startingHeight = chain.length;
     this.services = (opts.limited ? NODE_NETWORK_LIMITED : NODE_NETWORK) | NODE_WITNESS;
     this.preferHeaders = opts.preferHeaders ?? false;
+    this.connType = opts.connType;
     chain.forEach((b, i) => this.heightOf.set(hashToHex(b.hash), i + 1));
+  }
+
+  /** The peer's chain grows (it mined or received these blocks); it serves them from now on. */
+  extend(blocks: GeneratedBlock[]): void {
+    for (const b of blocks) {
+      this.chain.push(b);
+      this.heightOf.set(hashToHex(b.hash), this.chain.length);
+    }
   }
 
   /** Connects to `sync` (the handshake finished). */
