@@ -361,7 +361,8 @@ export class BlockStore {
     const what = kind === 'blk' ? 'raw block' : 'block undo';
     if (pos.offset < STORAGE_HEADER_BYTES) throw new Error(`Failed for ${posString(pos)} while reading ${what} storage header`);
     const name = fileName(kind, pos.file);
-    if (!existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
+    // An open file exists: the check (a syscall per read) is only for one not open yet.
+    if (!this.handles.has(name) && !existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
     return this.withFile(name, async (h) => {
       const head = await this.readAt(h, pos.offset - STORAGE_HEADER_BYTES, STORAGE_HEADER_BYTES, pos);
       const magic = head.subarray(0, 4);
