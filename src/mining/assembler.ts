@@ -68,12 +68,22 @@ export function miningState(manager: ChainstateManager): MiningState {
 }
 
 function powBlock(e: BlockIndexEntry): PowBlock {
-  return { height: e.height, bits: e.header.bits, time: e.header.time };
+  // An entry's header is built afresh on each access: take it once.
+  const { bits, time } = e.header;
+  return { height: e.height, bits, time };
 }
 
 /** Core's GetNextWorkRequired for a block on `prev` with time `time`. */
 export function nextWorkRequired(prev: BlockIndexEntry, time: number, params: ChainParams): number {
-  return getNextWorkRequired(powBlock(prev), time, params, (h) => powBlock(getAncestor(prev, h)!));
+  // The minimum-difficulty walk (regtest, testnet) asks for one height below the last it got, up to a
+  // retarget period's worth: starting from that last entry makes each step one pointer, as Core's pprev
+  // walk, not a skip-list descent from the tip.
+  let cursor = prev;
+  const ancestor = (h: number): PowBlock => {
+    cursor = getAncestor(h <= cursor.height ? cursor : prev, h)!;
+    return powBlock(cursor);
+  };
+  return getNextWorkRequired(powBlock(prev), time, params, ancestor);
 }
 
 /** Core's GetMinimumTime: past the parent's median time past, and on a retarget block within MAX_TIMEWARP of the parent. */
@@ -123,8 +133,9 @@ export function createNewBlock(manager: ChainstateManager, opts: CreateBlockOpti
   const header: BlockHeader = { version, prevHash: prev.hash, merkleRoot: new Uint8Array(32), time: opts.now, bits: 0, nonce: 0 };
   const block: Block = { header, txs: [coinbase, ...chosen.map((t) => t.tx)] };
   const coinbaseCommitment = generateCoinbaseCommitment(block, segwitActiveAfter(prev, params));
+  // UpdateTime already set the bits for this time where they depend on it (Core computes them again).
   updateTime(header, prev, params, opts.now);
-  header.bits = nextWorkRequired(prev, header.time, params);
+  if (!params.powAllowMinDifficultyBlocks) header.bits = nextWorkRequired(prev, header.time, params);
   header.nonce = 0;
   return { block, prev, height, coinbaseCommitment, txFees: chosen.map((t) => t.fee), txSigops: chosen.map((t) => t.sigopCost) };
 }

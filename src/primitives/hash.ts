@@ -1,22 +1,65 @@
 /**
  * Hash functions and 256-bit hash values. Hashes are kept in internal byte order (as on disk and in
  * messages); RPCs and users see them byte-reversed ("display order").
+ *
+ * Digests are one-shot through crypto.hash (Node 20.12+) with a latin1 digest (Node's 'binary'): a
+ * createHash object per call, or a Buffer per digest, costs more than the hash itself on short inputs
+ * (headers, scripts, signature messages), mostly in the garbage collector; a latin1 string copied into a
+ * heap Uint8Array costs neither. Older Nodes get createHash.
  */
-import { createHash } from 'node:crypto';
-import { ripemd160 } from '@noble/hashes/legacy.js';
+import * as nodeCrypto from 'node:crypto';
+import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { fromHex, toHex } from './bytes.js';
 
+type OneShot = (algorithm: string, data: Uint8Array | string, encoding: 'binary' | 'hex') => string;
+const oneShot: OneShot | undefined = typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as unknown as { hash: OneShot }).hash : undefined;
+
+/** Bytes from a digest's latin1 string: one byte per character. */
+function fromLatin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function digestString(algorithm: string, data: Uint8Array): string {
+  return oneShot ? oneShot(algorithm, data, 'binary') : nodeCrypto.createHash(algorithm).update(data).digest('binary');
+}
+
+/** Where two-step hashes keep their middle digest (JavaScript never re-enters these). */
+const middle = new Uint8Array(32);
+
+function toMiddle(s: string): Uint8Array {
+  for (let i = 0; i < 32; i++) middle[i] = s.charCodeAt(i);
+  return middle;
+}
+
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return fromLatin1(digestString('sha256', data));
+}
+
+export function sha1(data: Uint8Array): Uint8Array {
+  return fromLatin1(digestString('sha1', data));
+}
+
+/** OpenSSL 3 keeps RIPEMD-160 in its default provider; builds without it get the JavaScript one. */
+const nativeRipemd = (() => {
+  try {
+    return toHex(fromLatin1(digestString('ripemd160', new Uint8Array(0)))) === '9c1185a5c5e9fc54612808977ee8f548b2258d31';
+  } catch {
+    return false;
+  }
+})();
+
+export function ripemd160(data: Uint8Array): Uint8Array {
+  return nativeRipemd ? fromLatin1(digestString('ripemd160', data)) : nobleRipemd160(data);
 }
 
 export function sha256d(data: Uint8Array): Uint8Array {
-  const first = createHash('sha256').update(data).digest();
-  return new Uint8Array(createHash('sha256').update(first).digest());
+  return fromLatin1(digestString('sha256', toMiddle(digestString('sha256', data))));
 }
 
 export function hash160(data: Uint8Array): Uint8Array {
-  return ripemd160(sha256(data));
+  return ripemd160(toMiddle(digestString('sha256', data)));
 }
 
 /** Internal-order hash → display hex (reversed). */

@@ -1,55 +1,11 @@
 /**
- * The hashes script validation runs for every input (HASH160, SHA256d signature hashes, BIP340 tagged
- * hashes), one-shot through crypto.hash with a latin1 digest (Node's 'binary'). A createHash object per
- * call, or a Buffer per digest, costs more than the hash itself on these short inputs, mostly in the garbage
- * collector; a latin1 string copied into a heap Uint8Array costs neither.
+ * The hashes script validation runs for every input: HASH160 and SHA256d signature hashes (one-shot, from
+ * primitives/hash.ts) and BIP340 tagged hashes with their prefixes computed once per tag.
  */
-import { hash } from 'node:crypto';
-import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
+import { sha256 } from '../primitives/hash.js';
 
-/** Bytes from a digest's latin1 string: one byte per character. */
-function fromLatin1(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Where two-step hashes keep their middle digest. */
-const middle = new Uint8Array(32);
-
-function toMiddle(s: string): Uint8Array {
-  for (let i = 0; i < 32; i++) middle[i] = s.charCodeAt(i);
-  return middle;
-}
-
-export function sha256(data: Uint8Array): Uint8Array {
-  return fromLatin1(hash('sha256', data, 'binary'));
-}
-
-export function sha1(data: Uint8Array): Uint8Array {
-  return fromLatin1(hash('sha1', data, 'binary'));
-}
-
-/** OpenSSL 3 keeps RIPEMD-160 in its default provider; builds without it get the JavaScript one. */
-const nativeRipemd = (() => {
-  try {
-    return hash('ripemd160', '', 'hex') === '9c1185a5c5e9fc54612808977ee8f548b2258d31';
-  } catch {
-    return false;
-  }
-})();
-
-export function ripemd160(data: Uint8Array): Uint8Array {
-  return nativeRipemd ? fromLatin1(hash('ripemd160', data, 'binary')) : nobleRipemd160(data);
-}
-
-export function sha256d(data: Uint8Array): Uint8Array {
-  return fromLatin1(hash('sha256', toMiddle(hash('sha256', data, 'binary')), 'binary'));
-}
-
-export function hash160(data: Uint8Array): Uint8Array {
-  return ripemd160(toMiddle(hash('sha256', data, 'binary')));
-}
+// The plain digests live in primitives/hash.ts, one-shot there too; script code imports them from here.
+export { hash160, ripemd160, sha1, sha256, sha256d } from '../primitives/hash.js';
 
 /** SHA256(tag) twice, per tag: the BIP340 prefix, hashed once per process. */
 const tagPrefixes = new Map<string, Uint8Array>();
@@ -81,5 +37,5 @@ export function taggedHash(tag: string, ...data: Uint8Array[]): Uint8Array {
     scratch.set(d, at);
     at += d.length;
   }
-  return fromLatin1(hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, n), 'binary'));
+  return sha256(new Uint8Array(scratch.buffer, scratch.byteOffset, n));
 }

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { hash160, ripemd160, sha1, sha256, sha256d } from '../../src/primitives/hash.js';
+import { toHex } from '../../src/primitives/bytes.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const ref = (alg: string, d: Uint8Array) => new Uint8Array(createHash(alg).update(d).digest());
+
+test('one-shot digests match the published vectors', () => {
+  assert.equal(toHex(sha256(enc('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(toHex(sha1(enc('abc'))), 'a9993e364706816aba3e25717850c26c9cd0d89d');
+  assert.equal(toHex(ripemd160(enc('abc'))), '8eb208f7e05d987a9b044a8e98c6b087f15a0bfc');
+  // The genesis block's header hash (internal order).
+  const genesisHeader = Uint8Array.from(Buffer.from(
+    '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c',
+    'hex',
+  ));
+  assert.equal(toHex(sha256d(genesisHeader).reverse()), '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f');
+});
+
+test('digests are fresh arrays and agree with createHash on every length, including the middle-buffer ones', () => {
+  const results: Uint8Array[] = [];
+  for (let n = 0; n < 300; n += 7) {
+    const d = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
+    const once = ref('sha256', d);
+    assert.deepEqual(sha256(d), once);
+    assert.deepEqual(sha256d(d), ref('sha256', once));
+    assert.deepEqual(hash160(d), ref('ripemd160', once));
+    results.push(sha256d(d));
+  }
+  // No result shares storage with another (the two-step hashes reuse a middle buffer internally).
+  assert.equal(new Set(results.map((r) => r.buffer)).size, results.length);
+});
