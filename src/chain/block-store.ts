@@ -361,8 +361,9 @@ export class BlockStore {
     const what = kind === 'blk' ? 'raw block' : 'block undo';
     if (pos.offset < STORAGE_HEADER_BYTES) throw new Error(`Failed for ${posString(pos)} while reading ${what} storage header`);
     const name = fileName(kind, pos.file);
-    // An open file exists: the check (a syscall per read) is only for one not open yet.
-    if (!this.handles.has(name) && !existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
+    // Checked on every read, open or not: Core opens the file per read, so a file moved or deleted under a
+    // running node fails the read (rpc_blockchain.py and rpc_dumptxoutset.py rely on it).
+    if (!existsSync(path.join(this.dir, name))) throw new Error(`Open${kind === 'blk' ? 'Block' : 'Undo'}File failed for ${posString(pos)} while reading ${what}`);
     return this.withFile(name, async (h) => {
       const head = await this.readAt(h, pos.offset - STORAGE_HEADER_BYTES, STORAGE_HEADER_BYTES, pos);
       const magic = head.subarray(0, 4);
