@@ -9,7 +9,8 @@
  * binding overhead per element, while these run in ~0.5 µs each on preallocated typed arrays. The keystream
  * is written straight into a hex image so a single latin1 decode plus `BigInt('0x…')` builds the number.
  */
-import { SHA256_IV, SHA256_K } from '../primitives/sha256-constants.js';
+import { sha256CompressWords } from '../primitives/sha256-compress.js';
+import { SHA256_IV } from '../primitives/sha256-constants.js';
 
 /** Bytes in the element's number. */
 const NUM3072_BYTES = 384;
@@ -22,7 +23,6 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
 // ---------------------------------------------------------------------------------------------------------
 // SHA-256 (one-shot, allocation-free; result left in SHA_H as big-endian words)
 
-const SHA_K = Int32Array.from(SHA256_K);
 const SHA_IV = Int32Array.from(SHA256_IV);
 const SHA_H = new Int32Array(8);
 const SHA_W = new Int32Array(64);
@@ -34,37 +34,7 @@ function sha256Compress(block: Uint8Array, pos: number): void {
   for (let i = 0; i < 16; i++, pos += 4) {
     w[i] = (block[pos]! << 24) | (block[pos + 1]! << 16) | (block[pos + 2]! << 8) | block[pos + 3]!;
   }
-  for (let i = 16; i < 64; i++) {
-    const a = w[i - 15]!;
-    const b = w[i - 2]!;
-    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
-  }
-  const h = SHA_H;
-  let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (hh + S1 + ((e & f) ^ (~e & g)) + SHA_K[i]! + w[i]!) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    hh = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  h[0] = (h[0]! + a) | 0;
-  h[1] = (h[1]! + b) | 0;
-  h[2] = (h[2]! + c) | 0;
-  h[3] = (h[3]! + d) | 0;
-  h[4] = (h[4]! + e) | 0;
-  h[5] = (h[5]! + f) | 0;
-  h[6] = (h[6]! + g) | 0;
-  h[7] = (h[7]! + hh) | 0;
+  sha256CompressWords(SHA_H, w);
 }
 
 function sha256Into(data: Uint8Array, off: number, len: number): void {
