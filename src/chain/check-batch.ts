@@ -226,7 +226,9 @@ export class WorkerSession {
   private readonly bytes: Uint8Array;
   private readonly ranges: Int32Array;
   readonly index: Int32Array;
-  private readonly held = new Map<number, HeldTx>();
+  /** The transaction last parsed (its record offset): a transaction's inputs are consecutive across batches. */
+  private heldRecord = -1;
+  private held: HeldTx | undefined;
 
   constructor(memory: SessionMemory) {
     this.bytes = new Uint8Array(memory.data);
@@ -252,7 +254,7 @@ export class WorkerSession {
   }
 
   private tx(r: Range): HeldTx {
-    let h = this.held.get(r.record);
+    let h = this.heldRecord === r.record ? this.held : undefined;
     if (!h) {
       // A private copy: the interpreter and the secp256k1 bindings then never see shared memory.
       const reader = new ByteReader(this.bytes.slice(r.record, r.record + r.length));
@@ -261,7 +263,8 @@ export class WorkerSession {
       const spent: TxOut[] = [];
       for (let k = reader.readCompactSize(); k > 0; k--) spent.push({ value: reader.readI64LE(), script: reader.readBytes(reader.readCompactSize()) });
       h = { flags, data: precomputeTxData(tx, spent) };
-      this.held.set(r.record, h);
+      this.held = h;
+      this.heldRecord = r.record;
     }
     return h;
   }

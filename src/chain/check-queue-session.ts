@@ -32,7 +32,8 @@ export class QueueSession implements ScriptChecks {
   private readonly txs: Transaction[] = [];
   private readonly spent: TxOut[][] = [];
   private readonly flags: number[] = [];
-  private readonly txData = new Map<number, PrecomputedTxData>();
+  /** The precomputed data of the transaction this thread checked last (its position). */
+  private txData: { position: number; data: PrecomputedTxData } | undefined;
   /** Checks only this thread runs. */
   private readonly local: Range[] = [];
   /** Per written batch, its ranges (so this thread runs them on its own objects). */
@@ -135,8 +136,8 @@ export class QueueSession implements ScriptChecks {
   }
 
   private check(r: Range): Found | undefined {
-    let data = this.txData.get(r.position);
-    if (!data) this.txData.set(r.position, (data = precomputeTxData(this.txs[r.position], this.spent[r.position])));
+    if (this.txData?.position !== r.position) this.txData = { position: r.position, data: precomputeTxData(this.txs[r.position], this.spent[r.position]) };
+    const data = this.txData.data;
     const failure = checkRange(data, this.flags[r.position], r.first, r.count);
     return failure && { position: r.position, failure };
   }
