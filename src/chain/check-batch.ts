@@ -6,14 +6,19 @@
  * threads take work from one queue under its lock. Results go back into the same memory.
  *
  *   control (one per queue, Int32) := wake counter ‖ closed ‖ active workers ‖ SESSION_SLOTS × session id (0: free)
+ *                                     ‖ MAX_WORKER_RANKS × tag of the buffers that worker is inside (0: none)
  *   data    (one per session, bytes) := records, each u32 flags ‖ tx (with witness)
  *                                       ‖ compactSize nSpent ‖ nSpent × (i64 value ‖ varBytes script)
  *   ranges  (Int32) := per range: record offset ‖ record length ‖ position ‖ first input ‖ input count
  *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ per batch (BATCH_WORDS): first range ‖ range
  *                      count ‖ status ‖ claimer ‖ failed position ‖ failed input ‖ ScriptError
  *
- * A worker parses a transaction and computes its precomputed data (BIP143/BIP341 midstates) once per session,
- * however many of its batches it takes.
+ * A worker parses a transaction and computes its precomputed data (BIP143/BIP341 midstates) once for the
+ * run of batches it takes from that transaction, and keeps nothing longer (what outlives a scavenge costs a copy).
+ *
+ * A session's buffers are reused by a later session (fresh growable buffers cost their page faults again on
+ * every block), but only once no worker says it is inside them: a worker announces the buffers' tag before
+ * it checks that their session still holds its slot, so one that lags behind never claims a batch of the next.
  */
 import { ByteReader, ByteWriter } from '../primitives/bytes.js';
 import { parseTransaction, writeTransaction, type Transaction, type TxOut } from '../primitives/transaction.js';
@@ -27,7 +32,13 @@ export const Q_ACTIVE = 2;
 export const Q_SLOTS = 3;
 /** Sessions (blocks being connected at once, by the chainstates sharing the queue) the workers serve. */
 export const SESSION_SLOTS = 8;
-export const CONTROL_WORDS = Q_SLOTS + SESSION_SLOTS;
+/** Per worker rank: the tag of the session buffers it may be reading (0: none). */
+export const Q_INSIDE = Q_SLOTS + SESSION_SLOTS;
+/** Ranks with a Q_INSIDE word (at least Core's MAX_SCRIPTCHECK_THREADS). */
+export const MAX_WORKER_RANKS = 16;
+export const CONTROL_WORDS = Q_INSIDE + MAX_WORKER_RANKS;
+/** Session buffers kept for reuse per queue. */
+const POOLED_BUFFERS = 4;
 
 export const S_PUBLISHED = 0;
 export const S_CLAIMED = 1;
@@ -54,12 +65,17 @@ const MAX_DATA_BYTES = 256 << 20;
 const MAX_BATCHES = 1 << 16;
 const MAX_RANGES = 1 << 17;
 
-/** The buffers of one session as they travel to a worker (once, when it first sees the session). */
-export interface SessionMemory {
-  id: number;
+/** A set of session buffers; `tag` (never 0) names it in the workers' Q_INSIDE words. */
+export interface SessionBuffers {
+  tag: number;
   data: SharedArrayBuffer;
   ranges: SharedArrayBuffer;
   index: SharedArrayBuffer;
+}
+
+/** The buffers of one session as they travel to a worker (once, when it first sees the session). */
+export interface SessionMemory extends SessionBuffers {
+  id: number;
 }
 
 export interface Range {
@@ -87,27 +103,73 @@ function ensure(sab: Growable, need: number): boolean {
   return true;
 }
 
+/** Session buffers kept by a queue between sessions; `control` says which ones a worker may still be reading. */
+export class BufferPool {
+  private readonly free: SessionBuffers[] = [];
+  private nextTag = 1;
+
+  constructor(private readonly control: Int32Array) {}
+
+  /** Buffers no worker is inside (reused when one is free, else new). */
+  take(): SessionBuffers {
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (this.inside(b.tag)) continue;
+      this.free.splice(i, 1);
+      return b;
+    }
+    return {
+      tag: this.nextTag++,
+      data: growable(64 << 10, MAX_DATA_BYTES),
+      ranges: growable(16 << 10, MAX_RANGES * RANGE_WORDS * 4),
+      index: growable(16 << 10, (S_HEADER + MAX_BATCHES * BATCH_WORDS) * 4),
+    };
+  }
+
+  /** The session that had `b` ended (its slot cleared first): later sessions may take it. */
+  give(b: SessionBuffers): void {
+    if (this.free.length < POOLED_BUFFERS) this.free.push(b);
+  }
+
+  private inside(tag: number): boolean {
+    for (let r = 0; r < MAX_WORKER_RANKS; r++) if (Atomics.load(this.control, Q_INSIDE + r) === tag) return true;
+    return false;
+  }
+}
+
 /** Offset of `field` of batch `i` in a session index. */
 const word = (i: number, field: number) => S_HEADER + i * BATCH_WORDS + field;
 
 /** The calling thread's side of a session's memory: it appends, publishes and reads the answers. */
 export class SessionWriter {
-  private readonly data = growable(64 << 10, MAX_DATA_BYTES);
-  private readonly rangesBuf = growable(16 << 10, MAX_RANGES * RANGE_WORDS * 4);
-  private readonly indexBuf = growable(16 << 10, (S_HEADER + MAX_BATCHES * BATCH_WORDS) * 4);
-  private readonly bytes = new Uint8Array(this.data);
-  private readonly ranges = new Int32Array(this.rangesBuf);
-  readonly index = new Int32Array(this.indexBuf);
+  private readonly data: Growable;
+  private readonly rangesBuf: Growable;
+  private readonly indexBuf: Growable;
+  private readonly bytes: Uint8Array;
+  private readonly ranges: Int32Array;
+  readonly index: Int32Array;
   private dataLength = 0;
   private rangeCount = 0;
   /** Batches written (published or not). */
   batches = 0;
   private readonly scratch = new ByteWriter(4096);
 
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    readonly buffers: SessionBuffers,
+  ) {
+    this.data = buffers.data as Growable;
+    this.rangesBuf = buffers.ranges as Growable;
+    this.indexBuf = buffers.index as Growable;
+    this.bytes = new Uint8Array(this.data);
+    this.ranges = new Int32Array(this.rangesBuf);
+    this.index = new Int32Array(this.indexBuf);
+    // Reused buffers: a new header (the batch words are reset as batches are written).
+    this.index.fill(0, 0, S_HEADER);
+  }
 
   memory(): SessionMemory {
-    return { id: this.id, data: this.data, ranges: this.rangesBuf, index: this.indexBuf };
+    return { id: this.id, ...this.buffers };
   }
 
   /** Appends a transaction's record; undefined when the session's memory is full. */
@@ -138,6 +200,8 @@ export class SessionWriter {
       this.ranges[at + 4] = r.count;
     }
     const i = this.batches++;
+    this.index[word(i, B_STATUS)] = STATUS_PENDING;
+    this.index[word(i, B_CLAIMER)] = 0;
     this.index[word(i, B_RANGE_START)] = start;
     this.index[word(i, B_RANGE_COUNT)] = ranges.length;
     return true;
@@ -226,11 +290,13 @@ export class WorkerSession {
   private readonly bytes: Uint8Array;
   private readonly ranges: Int32Array;
   readonly index: Int32Array;
+  readonly tag: number;
   /** The transaction last parsed (its record offset): a transaction's inputs are consecutive across batches. */
   private heldRecord = -1;
   private held: HeldTx | undefined;
 
   constructor(memory: SessionMemory) {
+    this.tag = memory.tag;
     this.bytes = new Uint8Array(memory.data);
     this.ranges = new Int32Array(memory.ranges);
     this.index = new Int32Array(memory.index);

@@ -7,7 +7,7 @@
  */
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
-import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, SessionWriter, type Range } from './check-batch.js';
+import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, SessionWriter, type Range, type SessionBuffers } from './check-batch.js';
 import { inputCost, shippedBytes, SIGNATURE_COST, worthShipping } from './check-queue-cost.js';
 import type { CheckQueue, CheckQueueError, ScriptChecks } from './check-queue.js';
 import { scriptCheckFailure, type InputFailure } from './input-checks.js';
@@ -49,11 +49,21 @@ export class QueueSession implements ScriptChecks {
   private cancelled = false;
   private lastYield = performance.now();
 
+  /** Ended: the queue has its buffers back. */
+  private over = false;
+  /** Reused per transaction by add(). */
+  private readonly costs: number[] = [];
+
   constructor(
     private readonly queue: CheckQueue,
     readonly id: number,
+    buffers: SessionBuffers,
   ) {
-    this.writer = new SessionWriter(id);
+    this.writer = new SessionWriter(id, buffers);
+  }
+
+  get buffers(): SessionBuffers {
+    return this.writer.buffers;
   }
 
   memory() {
@@ -66,19 +76,24 @@ export class QueueSession implements ScriptChecks {
     const spentCopy = spent.slice();
     this.spent.push(spentCopy);
     this.flags.push(flags);
+    const costs = this.costs;
+    costs.length = 0;
     let total = 0;
-    for (const o of spentCopy) total += inputCost(o);
+    for (const o of spentCopy) total += costs[costs.push(inputCost(o)) - 1];
     const record = worthShipping(total, shippedBytes(tx, spentCopy)) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
     if (!record) {
       this.local.push({ record: -1, length: 0, position, first: 0, count: tx.inputs.length });
       return;
     }
+    let range: Range | undefined;
     for (let i = 0; i < spentCopy.length; i++) {
-      const last = this.open[this.open.length - 1];
-      if (last && last.position === position) last.count++;
-      else this.open.push({ ...record, position, first: i, count: 1 });
-      this.openCost += inputCost(spentCopy[i]);
-      if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) this.seal();
+      if (range) range.count++;
+      else this.open.push((range = { record: record.record, length: record.length, position, first: i, count: 1 }));
+      this.openCost += costs[i];
+      if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) {
+        this.seal();
+        range = undefined;
+      }
     }
   }
 
@@ -111,7 +126,7 @@ export class QueueSession implements ScriptChecks {
       const w = waitAsync(index, S_DONE, done, 1000);
       if (w.async) await w.value;
     }
-    this.queue.ended(this);
+    this.end();
     if (this.error) throw this.error;
     found = earlier(found, this.writer.failure());
     if (found) throw scriptCheckFailure(this.txs[found.position], found.failure);
@@ -120,6 +135,12 @@ export class QueueSession implements ScriptChecks {
   cancel(): void {
     this.cancelled = true;
     Atomics.store(this.writer.index, S_ABORT, 1);
+    this.end();
+  }
+
+  private end(): void {
+    if (this.over) return;
+    this.over = true;
     this.queue.ended(this);
   }
 

@@ -5,7 +5,7 @@
  * session in a slot (the caller posts them before it fills the slot).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Q_ACTIVE, Q_CLOSED, Q_SLOTS, Q_WAKE, SESSION_SLOTS, WorkerSession, type SessionMemory } from './check-batch.js';
+import { Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, Q_WAKE, SESSION_SLOTS, WorkerSession, type SessionMemory } from './check-batch.js';
 
 export interface CheckWorkerData {
   control: SharedArrayBuffer;
@@ -44,13 +44,17 @@ for (;;) {
     const id = Atomics.load(ctl, Q_SLOTS + s);
     if (id === 0) continue;
     let session = sessions.get(id);
+    if (!session && !pending.has(id)) drain();
     const memory = pending.get(id);
     if (!session && memory) session = new WorkerSession(memory);
     pending.delete(id);
     if (!session) continue;
     live.set(id, session);
-    session.work(claimer, beforeRun);
+    // Inside these buffers from now on; the session must still hold the slot (else they may be another's).
+    Atomics.store(ctl, Q_INSIDE + rank, session.tag);
+    if (Atomics.load(ctl, Q_SLOTS + s) === id) session.work(claimer, beforeRun);
   }
+  Atomics.store(ctl, Q_INSIDE + rank, 0);
   // Sessions no longer in a slot are over: their memory and parsed transactions go. Buffers of sessions
   // not met yet stay, but only the newest few (a session can end before this thread ever looks).
   sessions = live;

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
-import { CONTROL_WORDS, Q_ACTIVE, Q_CLOSED, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
+import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
 import type { CheckWorkerData } from './check-queue-worker.js';
 import { checkScriptsInline } from './input-checks.js';
 import { QueueSession } from './check-queue-session.js';
@@ -71,6 +71,7 @@ export class CheckQueue {
   /** @internal Shared with the workers: wake counter, closed flag, active count, session slots. */
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   private readonly slots: Slot[] = [];
+  private readonly pool = new BufferPool(this.control);
   private readonly sessions = new Set<QueueSession>();
   private nextSession = 1;
   private nextClaimer = 1;
@@ -78,7 +79,7 @@ export class CheckQueue {
   private closed = false;
 
   constructor(private readonly opts: CheckQueueOptions) {
-    this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS);
+    this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS, MAX_WORKER_RANKS);
     this.batchSize = opts.batchSize ?? CHECK_BATCH_SIZE;
     this.callerChecks = opts.callerChecks ?? true;
     this.active = this.workers;
@@ -108,7 +109,7 @@ export class CheckQueue {
 
   /** The checks of one block. */
   session(): ScriptChecks {
-    return this.hasThreads ? new QueueSession(this, this.nextSession++) : new InlineChecks();
+    return this.hasThreads ? new QueueSession(this, this.nextSession++, this.pool.take()) : new InlineChecks();
   }
 
   /** Ends the worker threads; a session still running fails with CheckQueueError. */
@@ -134,11 +135,13 @@ export class CheckQueue {
     return true;
   }
 
-  /** @internal The session is over: the workers let go of it. */
+  /** @internal The session is over (called once): the workers let go of it, and its buffers go back to the pool. */
   ended(session: QueueSession): void {
-    if (!this.sessions.delete(session)) return;
-    for (let s = 0; s < SESSION_SLOTS; s++) Atomics.compareExchange(this.control, Q_SLOTS + s, session.id, 0);
-    if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
+    if (this.sessions.delete(session)) {
+      for (let s = 0; s < SESSION_SLOTS; s++) Atomics.compareExchange(this.control, Q_SLOTS + s, session.id, 0);
+      if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
+    }
+    this.pool.give(session.buffers);
   }
 
   /** @internal New batches are claimable. */
@@ -169,6 +172,8 @@ export class CheckQueue {
     if (this.closed) return;
     this.opts.log?.error(`${why}; starting a new one`);
     const rank = this.slots.indexOf(slot);
+    // It will read no buffers again.
+    Atomics.store(this.control, Q_INSIDE + rank, 0);
     this.slots[rank] = this.spawn(rank);
     // The new thread has not had the buffers of the sessions in progress; they finish without it.
     if (this.sessions.size > 0) this.slots[rank].worker.ref();
