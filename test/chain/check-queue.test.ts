@@ -98,3 +98,24 @@ test("-par shared while a background chainstate runs: the active one keeps the l
   assert.equal(q.activeWorkers, 2);
   assert.equal(await verdict(q, b), undefined);
 });
+
+test('session buffers reused block after block: a failed, a cancelled and an overlapping session leave no trace in the next verdicts', { skip }, async () => {
+  const b = load();
+  let t = b.spent.length - 1;
+  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
+  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
+  const q = new CheckQueue({ workers: 1, batchSize: 16 });
+  queues.push(q);
+  for (let round = 0; round < 3; round++) {
+    assert.equal(await verdict(q, bad), expected);
+    // Cancelled while the worker may still hold batches of it: its buffers must not serve the next block under it.
+    const cancelled = q.session();
+    b.block.txs.slice(1).forEach((tx, i) => cancelled.add(tx, b.spent[i], b.flags));
+    cancelled.cancel();
+    // Two blocks at once (two chainstates), each with its own buffers.
+    const [good, worse] = await Promise.all([verdict(q, b), verdict(q, bad)]);
+    assert.equal(good, undefined);
+    assert.equal(worse, expected);
+  }
+});
