@@ -47,9 +47,12 @@ export function inputCost(spent: TxOut): number {
   return sigs === 0 ? CHEAP_INPUT_COST : sigs * SIGNATURE_COST;
 }
 
+/** The part of shippedBytes known without reading a script or a witness. */
+const fixedBytes = (tx: Transaction) => 10 + tx.inputs.length * 41 + tx.outputs.length * 9;
+
 /** Serialized size of a transaction (with witness) and its spent outputs, without serializing them. */
 export function shippedBytes(tx: Transaction, spent: readonly TxOut[]): number {
-  let n = 10 + tx.inputs.length * 41 + tx.outputs.length * 9;
+  let n = fixedBytes(tx);
   for (const input of tx.inputs) {
     n += input.scriptSig.length + 1;
     for (const item of input.witness) n += item.length + 1;
@@ -59,7 +62,9 @@ export function shippedBytes(tx: Transaction, spent: readonly TxOut[]): number {
   return n;
 }
 
-/** Whether a worker should receive a transaction at all: its checks must outweigh what shipping it costs. */
-export function worthShipping(checkCost: number, bytes: number): boolean {
-  return checkCost >= bytes * SHIPPING_COST_PER_BYTE;
+/** Whether a worker should receive a transaction at all: its checks (`checkCost`) must outweigh what shipping it costs. */
+export function worthShipping(checkCost: number, tx: Transaction, spent: readonly TxOut[]): boolean {
+  // The fixed part of the size often settles it (many inputs without signatures), without reading every script.
+  if (checkCost < fixedBytes(tx) * SHIPPING_COST_PER_BYTE) return false;
+  return checkCost >= shippedBytes(tx, spent) * SHIPPING_COST_PER_BYTE;
 }

@@ -8,7 +8,7 @@
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
 import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, SessionWriter, type Range, type SessionBuffers } from './check-batch.js';
-import { inputCost, shippedBytes, SIGNATURE_COST, worthShipping } from './check-queue-cost.js';
+import { inputCost, SIGNATURE_COST, worthShipping } from './check-queue-cost.js';
 import type { CheckQueue, CheckQueueError, ScriptChecks } from './check-queue.js';
 import { scriptCheckFailure, type InputFailure } from './input-checks.js';
 
@@ -80,7 +80,7 @@ export class QueueSession implements ScriptChecks {
     costs.length = 0;
     let total = 0;
     for (const o of spentCopy) total += costs[costs.push(inputCost(o)) - 1];
-    const record = worthShipping(total, shippedBytes(tx, spentCopy)) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
+    const record = worthShipping(total, tx, spentCopy) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
     if (!record) {
       this.local.push({ record: -1, length: 0, position, first: 0, count: tx.inputs.length });
       return;
