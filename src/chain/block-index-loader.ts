@@ -135,7 +135,8 @@ export class BlockIndexLoader {
         row = 0;
       } else {
         if (h !== height) {
-          [parentsFrom, parentsTo] = h === height + 1 ? [from, s.count] : [0, 0];
+          parentsFrom = h === height + 1 ? from : 0;
+          parentsTo = h === height + 1 ? s.count : 0;
           height = h;
           from = s.count;
         }
