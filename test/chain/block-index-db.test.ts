@@ -179,3 +179,28 @@ test('an index an older build wrote with snappy-compressed tables still opens, t
   assert.deepEqual(snapshot(loaded), snapshot(index));
   await db.close();
 });
+
+test('a wide fork (more siblings than the loader scans) and a genesis hash stored at another height', async () => {
+  const dir = scratchDir();
+  const index = new BlockIndex(regtest, { now });
+  const a = index.acceptHeader(mine(index.genesis));
+  const tips: BlockIndexEntry[] = [];
+  for (let i = 0; i < 40; i++) {
+    const h = mine(a);
+    h.time += i;
+    while (!checkProofOfWork(blockHash(h), h.bits, regtest.powLimit)) h.nonce++;
+    tips.push(index.acceptHeader(mine(index.acceptHeader(h))));
+  }
+  const db = await BlockIndexDb.open(dir, regtest);
+  await db.writeEntries(index.takeDirty());
+  for (const read of ['files', 'iterator'] as const) {
+    const loaded = await db.loadAll({ now }, read);
+    assert.equal(loaded.size, 82);
+    assert.deepEqual(snapshot(loaded), snapshot(index));
+  }
+  // Genesis under its own key, but at height 5: the same hash twice.
+  const g = index.genesis;
+  await db.writeEntries([{ hash: g.hash, header: g.header, height: 5, status: g.status, dataPos: undefined, undoPos: undefined, txCount: 0, chainTxCount: 0, sequenceId: 0 }]);
+  for (const read of ['files', 'iterator'] as const) await assert.rejects(db.loadAll({ now }, read), /block index is corrupt/);
+  await db.close();
+});
