@@ -15,15 +15,29 @@ import { decodeStatus, encodeStatus, type BlockStatus } from './block-status.js'
 import type { BlockIndex, BlockIndexEntry, BlockIndexOptions, FilePos, StoredEntry, StoredFields } from './block-index.js';
 import { BlockIndexLoader } from './block-index-loader.js';
 import type { BlockFileInfo } from './block-store.js';
+import { LevelFormatError } from '../leveldb/coding.js';
+import { openScanView, scanRange, type EntryVisitor } from '../leveldb/scan.js';
+import { TableCorruption } from '../leveldb/table-cursor.js';
 
 type Bytes = Uint8Array;
 const ENTRY = 0x62; // 'b'
 const FILE_INFO = 0x66; // 'f'
 const LAST_FILE = Uint8Array.of(0x6c); // 'l'
 const NETWORK = Uint8Array.of(0x4e); // 'N'
+const ENTRIES_FROM = Uint8Array.of(ENTRY);
+const ENTRIES_TO = Uint8Array.of(ENTRY + 1);
+/** How loadAll reads the stored entries: 'auto' reads the files directly when it can, else LevelDB's iterator. */
+export type IndexReadPath = 'auto' | 'files' | 'iterator';
+
 /** classic-level stops a nextv() at highWaterMarkBytes (default 16 KiB); larger chunks keep this thread busy. */
 const ITERATE_CHUNK_BYTES = 1 << 20;
 const ITERATE_CHUNK_ENTRIES = 5_000;
+/**
+ * Fewest bytes an entry takes in a table: the value (80-byte header, 7 VARINTs), the key's bytes not
+ * shared with the previous key (keys are random hashes: all but ~3) with LevelDB's 8-byte tag, 3
+ * length bytes.
+ */
+const MIN_STORED_ENTRY = 87 + 30 + 8 + 3;
 
 export interface IndexExtra {
   lastFile?: number;
@@ -109,14 +123,21 @@ function decodeFileInfo(bytes: Bytes): BlockFileInfo {
 }
 
 export class BlockIndexDb {
+  /** How the last loadAll read the entries: 'files' (directly) or 'iterator' (LevelDB's, the fallback). */
+  lastReadPath: 'files' | 'iterator' | undefined;
+
   private constructor(
     private readonly db: ClassicLevel<Bytes, Bytes>,
     readonly params: ChainParams,
+    private readonly dir: string,
   ) {}
 
   /** Opens (creating) <blocksDir>/index; refuses an index written for another network. */
   static async open(blocksDir: string, params: ChainParams): Promise<BlockIndexDb> {
-    const db = new ClassicLevel<Bytes, Bytes>(path.join(blocksDir, 'index'), { keyEncoding: 'view', valueEncoding: 'view' });
+    const dir = path.join(blocksDir, 'index');
+    // Core's options (dbwrapper.cpp): no compression, so new and compacted tables can be read directly at
+    // startup. Tables an older build wrote with snappy stay readable through LevelDB.
+    const db = new ClassicLevel<Bytes, Bytes>(dir, { keyEncoding: 'view', valueEncoding: 'view', compression: false });
     await db.open();
     const magic = await db.get(NETWORK);
     if (magic === undefined) {
@@ -125,14 +146,54 @@ export class BlockIndexDb {
       await db.close();
       throw new Error(`block index in ${blocksDir} belongs to another network (message start ${toHex(magic)}, expected ${toHex(params.messageStart)})`);
     }
-    return new BlockIndexDb(db, params);
+    return new BlockIndexDb(db, params, dir);
   }
 
-  /** Every stored entry, rebuilt into a BlockIndex (work and skip pointers recomputed). Empty DB → genesis only. */
-  async loadAll(opts: BlockIndexOptions = {}): Promise<BlockIndex> {
+  /**
+   * Every stored entry, rebuilt into a BlockIndex (work and skip pointers recomputed). Empty DB → genesis
+   * only. The tables and logs are read directly (leveldb/scan.ts: no object per entry, several times
+   * faster than the iterator); an index the direct reader cannot read (snappy-compressed blocks from an
+   * older build, say) is read again from the start through LevelDB's iterator.
+   */
+  async loadAll(opts: BlockIndexOptions = {}, read: IndexReadPath = 'auto'): Promise<BlockIndex> {
+    if (read !== 'iterator') {
+      try {
+        const index = await this.loadFromFiles(opts);
+        this.lastReadPath = 'files';
+        return index;
+      } catch (e) {
+        if (e instanceof TableCorruption) throw new Error(`block index is corrupt: ${e.message}`, { cause: e });
+        if (!(e instanceof LevelFormatError) || read === 'files') throw e;
+      }
+    }
+    const index = await this.loadFromIterator(opts);
+    this.lastReadPath = 'iterator';
+    return index;
+  }
+
+  private async loadFromFiles(opts: BlockIndexOptions): Promise<BlockIndex> {
+    const view = openScanView(this.dir);
+    try {
+      // Sized once from the files (a stored entry takes at least MIN_STORED_ENTRY bytes), not by doubling:
+      // the staging area of a mainnet index is ~150 MB, and pages never written are never mapped.
+      const tables = [...view.level0, ...view.levels.flat()];
+      const bytes = tables.reduce((n, t) => n + t.file.size, 0) + view.logBatches.reduce((n, b) => n + b.length, 0);
+      const loader = new BlockIndexLoader(this.params, opts, Math.ceil(bytes / MIN_STORED_ENTRY));
+      const visit: EntryVisitor = (key, keyLen, value, at, len) => {
+        if (keyLen !== 33) throw new Error('block index is corrupt: malformed entry key');
+        loader.addStored(key, 1, value, at, len);
+      };
+      await scanRange(view, visit, { lower: ENTRIES_FROM, upper: ENTRIES_TO });
+      return loader.finish();
+    } finally {
+      view.close();
+    }
+  }
+
+  private async loadFromIterator(opts: BlockIndexOptions): Promise<BlockIndex> {
     const loader = new BlockIndexLoader(this.params, opts);
     // One read ahead: LevelDB fetches the next chunk on its thread pool while this one is decoded.
-    const it = this.db.iterator({ gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1), fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
+    const it = this.db.iterator({ gte: ENTRIES_FROM, lt: ENTRIES_TO, fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
     try {
       let next = it.nextv(ITERATE_CHUNK_ENTRIES);
       for (;;) {

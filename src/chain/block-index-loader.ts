@@ -43,6 +43,8 @@ const W_UNDO_OFFSET = 34;
 const W_SEQUENCE = 35;
 /** In doubles. */
 const D_CHAIN_TX = 18;
+/** Parents are looked up in the hash table when there are more rows than this at their height. */
+const PARENT_SCAN = 16;
 const W = STRIDE / 4;
 const D = STRIDE / 8;
 
@@ -56,6 +58,8 @@ export class BlockIndexLoader {
   private staged = 0;
   private readonly bits = new Map<number, BitsInfo>();
   private nextSequence = 0;
+  /** Every entry came with the key it is stored under: no two hashes are equal (LevelDB keys are unique). */
+  private keyed = true;
   /** Where decoding a stored value stopped. */
   private pos = 0;
 
@@ -73,6 +77,7 @@ export class BlockIndexLoader {
   /** One stored entry: its 80 header bytes, the hash its key names (undefined: not checked), its fields. */
   add(header: Uint8Array, keyHash: Uint8Array | undefined, f: StoredFields): void {
     if (header.length !== HEADER_SIZE) throw new Error('block index is corrupt: short header');
+    if (!keyHash) this.keyed = false;
     const w = this.addHeader(header, 0, keyHash, 0, f.height) * W;
     const u = this.u32;
     u[w + W_STATUS] = encodeStatus(f.status);
@@ -118,6 +123,9 @@ export class BlockIndexLoader {
     const { stage, u32, i32, f64 } = this;
     const order = heightOrder(i32, this.staged);
     s.reserve(s.count + this.staged + 4096);
+    // With unique keys, rows are entered in the lookup table in bulk: before a lookup needs them, and at the end.
+    const keyed = this.keyed;
+    let unindexed = s.count;
     // Rows of the parents' height, and where the current height's rows start (genesis: row 0).
     let parentsFrom = 0;
     let parentsTo = 0;
@@ -135,15 +143,21 @@ export class BlockIndexLoader {
         row = 0;
       } else {
         if (h !== height) {
-          [parentsFrom, parentsTo] = h === height + 1 ? [from, s.count] : [0, 0];
+          parentsFrom = h === height + 1 ? from : 0;
+          parentsTo = h === height + 1 ? s.count : 0;
           height = h;
           from = s.count;
+        }
+        if (keyed && parentsTo - parentsFrom > PARENT_SCAN && unindexed < parentsTo) {
+          s.indexRows(unindexed);
+          unindexed = s.count;
         }
         const parent = this.parentOf(b + S_PREV, parentsFrom, parentsTo);
         if (parent < 0) throw new Error(`block index is corrupt: parent of ${keyAtHex(stage, b)} (height ${h}) is missing`);
         const info = this.bitsInfo(u32[w + R_BITS / 4]);
         if (!info.target || !meetsTarget(stage, b, info.target)) throw new Error(`block index is corrupt: CheckProofOfWork failed: ${keyAtHex(stage, b)}`);
-        row = s.addRawRecord(stage, b);
+        // A keyed entry can only repeat the genesis hash (stored under another height).
+        row = !keyed ? s.addRawRecord(stage, b) : s.hashEquals(0, stage, b) ? -1 : s.appendRawRecord(stage, b);
         if (row < 0) throw new Error(`block index is corrupt: ${keyAtHex(stage, b)} stored twice`);
         s.link(row, parent);
         s.setWork(row, parent, info.proof);
@@ -157,6 +171,7 @@ export class BlockIndexLoader {
       s.undoOffset[row] = u32[w + W_UNDO_OFFSET];
       s.sequenceId[row] = i32[w + W_SEQUENCE];
     }
+    if (keyed) s.indexRows(unindexed);
     this.stage = new Uint8Array(0);
     this.index.finishRestore(this.nextSequence);
     return this.index;
@@ -165,7 +180,7 @@ export class BlockIndexLoader {
   /** The row among [from, to) (the rows one height below) whose hash is the 32 staged bytes at `at`. */
   private parentOf(at: number, from: number, to: number): number {
     const s = this.store;
-    if (to - from > 16) {
+    if (to - from > PARENT_SCAN) {
       const row = s.find(this.stage, at);
       return row >= from && row < to ? row : -1;
     }

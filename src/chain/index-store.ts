@@ -144,6 +144,24 @@ export class IndexStore {
     return row;
   }
 
+  /**
+   * Like addRawRecord, for hashes the caller knows to be new (a loader's, whose stored keys are unique and
+   * checked against the headers), and without entering the row in the lookup table: indexRows does that
+   * for many rows in one tight loop, whose cache misses overlap.
+   */
+  appendRawRecord(src: Uint8Array, at: number): number {
+    const row = this.newRow();
+    const rec = this.chunks[row >> CHUNK_BITS];
+    const o = (row & CHUNK_MASK) * RECORD;
+    for (let j = 0; j < RECORD; j++) rec[o + j] = src[at + j];
+    return row;
+  }
+
+  /** Enters rows [from, count) in the lookup table (rows appended by appendRawRecord). */
+  indexRows(from: number): void {
+    for (let row = from; row < this.count; row++) this.insert(row);
+  }
+
   /** Whether the hash of `row` is hash[at, at + 32). */
   hashEquals(row: number, hash: Uint8Array, at: number): boolean {
     const rec = this.chunks[row >> CHUNK_BITS];
