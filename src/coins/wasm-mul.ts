@@ -122,7 +122,7 @@ const SLIDE = Array.from({ length: 16 }, (_, k) => 12 + k);
  * unrolled, the multiplier was ~100 KB of machine code and ran at the speed of instruction fetch.
  * Column k sums x[i]·y[k−i], 55 products below 2^58 (below 2^64 also for the sums' halves).
  */
-function emitHalfProduct(f: FunctionBuilder, l: HalfLocals, x: number, y: number, out: number): void {
+function emitHalfProduct(f: FunctionBuilder, l: HalfLocals, x: number, y: number, out: number, minus: number[] = []): void {
   const yAt = (j: number) => y + 4 * (Y_PAD + j);
   const { sums, windows, splat, xp, yp } = l;
   for (let c0 = 0; c0 < 2 * HALF - 1; c0 += BLOCK) {
@@ -144,15 +144,20 @@ function emitHalfProduct(f: FunctionBuilder, l: HalfLocals, x: number, y: number
     f.get(yp).i32(4).i32Sub().set(yp);
     f.get(xp).i32(4).i32Add().tee(xp).i32(x + 4 * (iHi + 1)).i32LtU().brIf(0);
     f.end();
-    sums.forEach((sum, t) => f.i32(0).get(sum).v128Store(out + 8 * (c0 + 2 * t)));
+    sums.forEach((sum, t) => {
+      f.i32(0).get(sum);
+      for (const m of minus) f.i32(0).v128Load(m + 8 * (c0 + 2 * t)).i64x2Sub();
+      f.v128Store(out + 8 * (c0 + 2 * t));
+    });
   }
 }
 
 /**
  * Karatsuba, one level: with z0 = lo·lo, z2 = hi·hi and z1 = (lo+lo')(hi+hi') column by column, column k of
  * the product is z0[k] + (z1 − z0 − z2)[k − 55] + z2[k − 110]. Each term is a sum of products of limbs, so
- * the differences are exact and the total stays below 2^64 (limbs below 2^28, sums below 2^29). The
- * columns become 28-bit limbs in `wide` as they complete.
+ * the differences are exact and the total stays below 2^64 (limbs below 2^28, sums below 2^29); z0 and z2
+ * are subtracted as z1's column blocks are stored, two columns per instruction. The columns become 28-bit
+ * limbs in `wide` as they complete.
  */
 function emitProduct(f: FunctionBuilder, layout: MulLayout): void {
   const r = regions(layout);
@@ -160,7 +165,7 @@ function emitProduct(f: FunctionBuilder, layout: MulLayout): void {
   const l = halfLocals(f);
   emitHalfProduct(f, l, r.alo, r.blo, r.z0);
   emitHalfProduct(f, l, r.ahi, r.bhi, r.z2);
-  emitHalfProduct(f, l, r.asum, r.bsum, r.z1);
+  emitHalfProduct(f, l, r.asum, r.bsum, r.z1, [r.z0, r.z2]);
   const carry = f.local(I64);
   const t = f.local(I64);
   const z = (base: number, k: number) => f.i32(0).i64Load(base + 8 * k);
@@ -169,11 +174,7 @@ function emitProduct(f: FunctionBuilder, layout: MulLayout): void {
     f.get(carry);
     if (k < 2 * HALF - 1) z(r.z0, k).i64Add();
     const m = k - HALF;
-    if (m >= 0 && m < 2 * HALF - 1) {
-      z(r.z1, m).i64Add();
-      z(r.z0, m).i64Sub();
-      z(r.z2, m).i64Sub();
-    }
+    if (m >= 0 && m < 2 * HALF - 1) z(r.z1, m).i64Add();
     if (k >= 2 * HALF && k - 2 * HALF < 2 * HALF - 1) z(r.z2, k - 2 * HALF).i64Add();
     f.set(t);
     f.i32(0).get(t).i32WrapI64().i32(MASK).i32And().i32Store(r.wide + 4 * k);
