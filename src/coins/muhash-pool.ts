@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { bytesToNum, MuHash3072, RecordProduct } from './muhash.js';
+import { elementModule } from './wasm-element.js';
 
 /** Batches a worker may hold (one being hashed, one queued) before `add` makes the producer wait. */
 const MAX_IN_FLIGHT = 2;
@@ -41,10 +42,12 @@ export class MuHashPool {
     this.threads = threads;
     this.local = threads === 0 ? new RecordProduct() : undefined;
     const url = new URL('./muhash-worker.js', import.meta.url);
+    // Compiled once here and shared: each worker would otherwise assemble and compile its own.
+    const module = threads > 0 ? elementModule() : undefined;
     for (let i = 0; i < threads; i++) {
       // A small young generation: the workers allocate only short-lived BigInts, and the default lets
       // each worker's heap grow by tens of MB, which made verify --muhash exceed its memory goal.
-      const slot: Slot = { worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 4 } }), inFlight: 0, flushes: [] };
+      const slot: Slot = { worker: new Worker(url, { workerData: { module }, resourceLimits: { maxYoungGenerationSizeMb: 4 } }), inFlight: 0, flushes: [] };
       slot.worker.on('message', (msg: number | Uint8Array | string) => this.onMessage(slot, msg));
       slot.worker.on('error', (err) => this.fail(err));
       slot.worker.on('exit', (code) => {

@@ -12,7 +12,7 @@
  * ~0.7 µs in wasm against ~2 µs in JavaScript; the whole per-record walk ~4.2 µs against ~5.1 µs before.
  */
 import { elementAtJs, sha256 } from './muhash-element-js.js';
-import { createElementKernel, INPUT_BYTES, MAX_RECORDS, type ElementKernel } from './wasm-element.js';
+import { createElementKernel, elementModule, INPUT_BYTES, MAX_RECORDS, type ElementKernel, type ElementModule } from './wasm-element.js';
 import { limbsToNum, numToLimbs } from './wasm-mul.js';
 
 /** Bytes in a serialized Num3072. */
@@ -79,12 +79,22 @@ export function bytesToNum(bytes: Uint8Array): bigint {
 /** Which implementation generates elements: the wasm kernel unless this runtime cannot run it. */
 export type ElementEngine = 'wasm' | 'js';
 
-/** The kernel, made on first use (building and compiling it takes ~30 ms per thread); null if unusable. */
+/** The kernel, made on first use (assembling its module takes ~60 ms of CPU); null if unusable. */
 let kernel: ElementKernel | null | undefined;
+/** A module compiled elsewhere (a MuHashPool worker gets its pool's), used instead of assembling one. */
+let sharedModule: ElementModule | undefined;
+
+/**
+ * Makes this thread's kernel, when first needed, an instance of `module` (from wasm-element.ts's
+ * elementModule() on another thread) rather than of a module assembled here. No effect once made.
+ */
+export function useElementModule(module: ElementModule | undefined): void {
+  sharedModule = module;
+}
 
 function getKernel(): ElementKernel | null {
   if (kernel === undefined) {
-    kernel = createElementKernel() ?? null;
+    kernel = createElementKernel(sharedModule ?? elementModule()) ?? null;
     if (kernel && !kernelAgrees(kernel)) kernel = null;
   }
   return kernel;

@@ -151,19 +151,41 @@ interface WasmApi {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
+/** A compiled kernel module (a WebAssembly.Module), which can be posted to worker threads. */
+export type ElementModule = object;
+
+let compiled: ElementModule | null | undefined;
+
 /**
- * A fresh kernel instance, or undefined if this runtime lacks WebAssembly or its SIMD instructions. The
- * caller should still compare one result with the JavaScript path before relying on it (a V8 that read the
- * serialized BigInts differently would show there).
+ * The kernel's module, assembled and compiled once per thread; undefined if this runtime lacks WebAssembly
+ * or its SIMD instructions. Posting it to a worker (e.g. in workerData) and passing it to
+ * createElementKernel there saves the worker assembling it again, and V8 then shares the optimised code.
  */
-export function createElementKernel(): ElementKernel | undefined {
+export function elementModule(): ElementModule | undefined {
+  if (compiled === undefined) {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    try {
+      compiled = wasm ? new wasm.Module(elementModuleBytes()) : null;
+    } catch {
+      compiled = null; // e.g. SIMD disabled: the module fails validation
+    }
+  }
+  return compiled ?? undefined;
+}
+
+/**
+ * A fresh kernel instance (of `module`, else of this thread's elementModule()), or undefined if this
+ * runtime lacks WebAssembly or its SIMD instructions. The caller should still compare one result with the
+ * JavaScript path before relying on it (a V8 that read the serialized BigInts differently would show there).
+ */
+export function createElementKernel(module: ElementModule | undefined = elementModule()): ElementKernel | undefined {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!wasm) return undefined;
+  if (!wasm || !module) return undefined;
   let exports: Record<string, unknown>;
   try {
-    exports = new wasm.Instance(new wasm.Module(elementModuleBytes())).exports;
+    exports = new wasm.Instance(module).exports;
   } catch {
-    return undefined; // e.g. SIMD disabled: the module fails validation
+    return undefined;
   }
   const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
   const memory = new Uint8Array(buffer);

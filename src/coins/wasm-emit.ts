@@ -187,6 +187,7 @@ export class FunctionBuilder {
   i32x4Add(): this { return this.simd(0xae); }
   i64x2ExtractLane(lane: number): this { return this.simd(0x1d).op(lane); }
   i64x2Add(): this { return this.simd(0xce); }
+  i64x2Sub(): this { return this.simd(0xd1); }
   /** Lanes 0 and 1 of two i32x4, multiplied as u32 into two u64 lanes. */
   i64x2ExtmulLowI32x4U(): this { return this.simd(0xde); }
   /** The same for lanes 2 and 3. */

@@ -6,6 +6,8 @@ import { randomFillSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { MuHashPool } from '../../src/coins/muhash-pool.js';
 import { elementEngine, type ElementEngine } from '../../src/coins/muhash.js';
+import { createElementKernel, MAX_RECORDS } from '../../src/coins/wasm-element.js';
+import { numToLimbs } from '../../src/coins/wasm-mul.js';
 
 export interface MuhashBenchResult {
   coins: number;
@@ -23,6 +25,43 @@ export interface MuhashBenchResult {
   hash: string;
   /** How elements and products are computed: the wasm kernel, or JavaScript and BigInt where wasm SIMD is missing. */
   engine: ElementEngine;
+  /**
+   * The wasm kernel alone, µs of CPU per coin (the least over 20 rounds, which filters out a loaded
+   * machine): one 3072-bit product, and one element (SHA-256 and ChaCha20). Undefined without the kernel.
+   */
+  kernel?: { productCpuUs: number; elementCpuUs: number };
+}
+
+/** The kernel's costs split, on records of the bench's typical length (60 bytes). */
+function kernelSplit(): { productCpuUs: number; elementCpuUs: number } | undefined {
+  const k = createElementKernel();
+  if (!k) return undefined;
+  for (let i = 0; i < MAX_RECORDS; i++) {
+    k.table[2 * i] = 60 * i;
+    k.table[2 * i + 1] = 60;
+  }
+  randomFillSync(k.input);
+  numToLimbs(1n, k.acc);
+  const x = new Uint8Array(384).fill(0xa5);
+  const cpu = (fn: () => void) => {
+    const c = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(c);
+    return u.user + u.system;
+  };
+  let product = Infinity;
+  let both = Infinity;
+  const products = () => {
+    for (let i = 0; i < 1024; i++) k.multiplyBytes(x);
+  };
+  const elementsAndProducts = () => {
+    for (let i = 0; i < 16; i++) k.multiply(MAX_RECORDS);
+  };
+  for (let round = 0; round < 20; round++) {
+    product = Math.min(product, cpu(products) / 1024);
+    both = Math.min(both, cpu(elementsAndProducts) / (16 * MAX_RECORDS));
+  }
+  return { productCpuUs: product, elementCpuUs: both - product };
 }
 
 /** Script length mix, roughly the mainnet UTXO set: P2WPKH, P2PKH, P2TR/P2WSH, P2SH, some P2PK. */
@@ -89,6 +128,7 @@ export async function benchMuhash(opts: { coins?: number; threads?: number } = {
     poolThreads,
     hash: single.hash,
     engine: elementEngine(),
+    kernel: elementEngine() === 'wasm' ? kernelSplit() : undefined,
   };
 }
 
@@ -98,5 +138,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB), ${r.engine} elements`);
   console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.singleCpuUsPerCoin.toFixed(2)} µs/coin)`);
   console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.poolCpuUsPerCoin.toFixed(2)} µs/coin)`);
+  if (r.kernel) console.log(`  kernel alone        : product ${r.kernel.productCpuUs.toFixed(2)} µs + element ${r.kernel.elementCpuUs.toFixed(2)} µs CPU per coin (least of 20 rounds)`);
   console.log(`  muhash ${r.hash}`);
 }

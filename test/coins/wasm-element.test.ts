@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { elementAtJs, sha256 } from '../../src/coins/muhash-element-js.js';
 import { coinRecordLength, elementEngine, elementToNum, MUHASH_PRIME, productOfRecords } from '../../src/coins/muhash.js';
-import { createElementKernel, INPUT_BYTES, MAX_RECORDS } from '../../src/coins/wasm-element.js';
+import { Worker } from 'node:worker_threads';
+import { createElementKernel, elementModule, INPUT_BYTES, MAX_RECORDS } from '../../src/coins/wasm-element.js';
 import { emitModule, FunctionBuilder, I32 } from '../../src/coins/wasm-emit.js';
 
 /** Core's ToNum3072 from node:crypto: ChaCha20 (key = SHA-256(data), nonce 0, counter 0), 384 bytes LE. */
@@ -68,6 +69,31 @@ describe('MuHash element kernel (wasm) against node:crypto', () => {
   it('is available on this runtime and is the default engine', () => {
     assert.ok(kernel, 'WebAssembly SIMD kernel should build on Node 20');
     assert.equal(elementEngine(), 'wasm');
+  });
+
+  it('one compiled module per thread; its instances have their own memory, also on a worker it is posted to', async () => {
+    const module = elementModule();
+    assert.ok(module);
+    assert.equal(elementModule(), module);
+    const a = createElementKernel(module)!;
+    const b = createElementKernel(module)!;
+    a.input[0] = 7;
+    assert.equal(b.input[0], 0);
+    const data = new TextEncoder().encode('posted module');
+    const url = new URL('../../src/coins/wasm-element.js', import.meta.url).href;
+    const script = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(${JSON.stringify(url)}).then(({ createElementKernel }) => {
+        const k = createElementKernel(workerData.module);
+        k.input.set(workerData.data);
+        k.table[0] = 0;
+        k.table[1] = workerData.data.length;
+        parentPort.postMessage(k.run(1)[0]);
+      });`;
+    const worker = new Worker(script, { eval: true, workerData: { module, data } });
+    const got = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    await worker.terminate();
+    assert.equal(got, referenceElement(data));
   });
 
   it('single elements at every SHA-256 block boundary and random lengths up to 12,000 bytes', () => {
