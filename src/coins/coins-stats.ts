@@ -14,8 +14,8 @@ export interface ChainstateStatsOptions {
   /** Bytes of records per batch (when read on this thread). */
   batchBytes?: number;
   /**
-   * Worker threads that read the database while this one hashes (default 0: read here). Measured on a
-   * loaded 2-core machine the workers cost more than they saved, so they are opt-in until measured quiet.
+   * Worker threads that read the database while this one hashes (default 0: read here, in one pass).
+   * Measured on a loaded 2-core machine the workers cost more than they saved, so they are opt-in.
    */
   scanThreads?: number;
 }
@@ -39,18 +39,16 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
   const acc = new UtxoStatsAccumulator();
   const pool = opts.muhash ? new MuHashPool(opts.threads) : undefined;
   try {
-    // Read on worker threads (this one only hashes), or, when the files cannot be read directly, here.
-    const scanThreads = opts.scanThreads ?? 0;
-    const parallel =
-      scanThreads === 0
-        ? undefined
-        : await db.readRecordsInParallel(
-            async (batch) => {
-              acc.hashRecords(batch, batch.length);
-              if (pool) await pool.add(batch, true);
-            },
-            { workers: scanThreads },
-          );
+    // The files read directly (here, or on worker threads while this one only hashes), counted as they
+    // are read; when they cannot be, through LevelDB's iterator.
+    const parallel = await db.readRecordsInParallel(
+      async (batch) => {
+        acc.hashRecords(batch, batch.length);
+        // Handed over (transferred) to the pool: the reader then gives its next batch new memory.
+        if (pool) await pool.add(batch, true);
+      },
+      { workers: opts.scanThreads ?? 0, ...(opts.batchBytes ? { batchBytes: opts.batchBytes } : {}) },
+    );
     if (parallel) {
       acc.counts.addCounts(parallel.counts);
       const muhash = pool ? await pool.finalize() : undefined;
