@@ -5,7 +5,7 @@
  * hash_serialized_3 from the database. (CoinEntryBatcher does the same for the general readers, a
  * layer at a time; this one is for the direct read, where the pass is the whole cost.)
  */
-import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, recordValue, sortRecordsByVout } from './coin-record.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, RECORD_VOUT, mergeRecordRunsByVout, recordValue } from './coin-record.js';
 import { CoinsDBError } from './coins-db-error.js';
 import { UtxoCounts } from './utxo-stats.js';
 
@@ -28,7 +28,9 @@ export class RecordWriter {
   private pos = 0;
   private groupStart = 0;
   private lastVout = -1;
-  private unordered = false;
+  /** Where the open transaction's ascending runs of vouts start (more than one: it needs reordering). */
+  private runStarts = new Int32Array(16);
+  private runs = 0;
   // The open transaction's txid as little-endian words of key[1, 33).
   private t0 = 0;
   private t1 = 0;
@@ -85,7 +87,7 @@ export class RecordWriter {
       kv.getInt32(5, true) === this.t1 &&
       kv.getInt32(1, true) === this.t0
     ) {
-      if (vout < this.lastVout) this.unordered = true;
+      if (vout < this.lastVout) this.newRun();
       this.lastVout = vout;
       this.append(vout, value, valueOff, valueLen, key, keyLen);
       return;
@@ -101,6 +103,7 @@ export class RecordWriter {
     this.t7 = kv.getInt32(29, true);
     this.counts.transactions++;
     this.lastVout = vout;
+    this.runs = 1;
     if (this.pos >= this.batchBytes) {
       const flushed = this.flush();
       // The sink may read the buffer until its promise settles; the entry's bytes stay valid meanwhile.
@@ -174,9 +177,21 @@ export class RecordWriter {
     this.bestBlock = best;
   }
 
+  private newRun(): void {
+    if (this.runs + 1 >= this.runStarts.length) {
+      const more = new Int32Array(2 * this.runStarts.length);
+      more.set(this.runStarts);
+      this.runStarts = more;
+    }
+    this.runStarts[this.runs++] = this.pos;
+  }
+
   private endGroup(): void {
-    if (this.unordered) sortRecordsByVout(this.buf, this.groupStart, this.pos);
-    this.unordered = false;
+    if (this.runs > 1) {
+      this.runStarts[0] = this.groupStart;
+      mergeRecordRunsByVout(this.buf, this.groupStart, this.pos, this.runStarts, this.runs);
+    }
+    this.runs = 0;
     this.groupStart = this.pos;
   }
 
