@@ -4,6 +4,7 @@
  * read directly, here (iterateRecords), feeding hash_serialized_3 and, on request, a MuHashPool.
  */
 import type { CoinsDB } from './coins-db.js';
+import { CoinsDBError } from './coins-db-error.js';
 import { MuHashPool } from './muhash-pool.js';
 import { UtxoStatsAccumulator } from './utxo-stats.js';
 
@@ -41,14 +42,24 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
   try {
     // The files read directly (here, or on worker threads while this one only hashes), counted as they
     // are read; when they cannot be, through LevelDB's iterator.
-    const parallel = await db.readRecordsInParallel(
-      async (batch) => {
-        acc.hashRecords(batch, batch.length);
-        // Handed over (transferred) to the pool: the reader then gives its next batch new memory.
-        if (pool) await pool.add(batch, true);
-      },
-      { workers: opts.scanThreads ?? 0, ...(opts.batchBytes ? { batchBytes: opts.batchBytes } : {}) },
-    );
+    let delivered = false;
+    let parallel: Awaited<ReturnType<CoinsDB['readRecordsInParallel']>>;
+    try {
+      parallel = await db.readRecordsInParallel(
+        async (batch) => {
+          delivered = true;
+          acc.hashRecords(batch, batch.length);
+          // Handed over (transferred) to the pool: the reader then gives its next batch new memory.
+          if (pool) await pool.add(batch, true);
+        },
+        { workers: opts.scanThreads ?? 0, ...(opts.batchBytes ? { batchBytes: opts.batchBytes } : {}) },
+      );
+    } catch (e) {
+      // Tables the direct read cannot take (say, compressed ones) found before anything was hashed: the
+      // general reader below falls back to LevelDB's iterator (and reports real damage the same way).
+      if (delivered || !(e instanceof CoinsDBError)) throw e;
+      parallel = undefined;
+    }
     if (parallel) {
       acc.counts.addCounts(parallel.counts);
       const muhash = pool ? await pool.finalize() : undefined;

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ClassicLevel } from 'classic-level';
+import { serializeCoin } from '../../src/coins/coin.js';
 import { CoinsDB, type CoinChange } from '../../src/coins/coins-db.js';
 import { computeChainstateStats } from '../../src/coins/coins-stats.js';
 import { MuHash3072, RecordProduct } from '../../src/coins/muhash.js';
@@ -101,5 +103,34 @@ test('without the direct read (rawScan off) there is no parallel read: the calle
     assert.equal((await computeChainstateStats(db, { scanThreads: 2 })).txouts, 0);
   } finally {
     await db.close();
+  }
+});
+
+test('compressed tables, which the direct read refuses, are read through LevelDB with the same statistics', async () => {
+  const dir = path.join(scratchDir(), 'cs');
+  // A database only another writer makes (CoinsDB writes uncompressed tables, as Core does): no
+  // obfuscation key, so read plain, and scripts repetitive enough for Snappy to keep its blocks.
+  const raw = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: true });
+  await raw.open();
+  const puts = [{ type: 'put' as const, key: Buffer.from('B'), value: Buffer.alloc(32, 9) }];
+  for (let i = 0; i < 2000; i++) {
+    const txid = createHash('sha256').update(`c${i >> 3}`).digest();
+    const coin = serializeCoin({ height: i, coinbase: false, value: 1000 + i, script: new Uint8Array(60).fill(0x51) });
+    puts.push({ type: 'put', key: Buffer.concat([Buffer.from('C'), Buffer.from(outpointKey(txid, i & 7), 'latin1')]), value: Buffer.from(coin) });
+  }
+  await raw.batch(puts);
+  await raw.compactRange(Buffer.from('A'), Buffer.from('D'));
+  await raw.close();
+  const direct = await CoinsDB.open(dir, { readOnly: true });
+  const viaLevel = await CoinsDB.open(dir, { readOnly: true, rawScan: false });
+  try {
+    await assert.rejects(direct.readRecordsInParallel(() => undefined, { workers: 0 }), /compressed blocks/);
+    const a = await computeChainstateStats(direct);
+    const b = await computeChainstateStats(viaLevel);
+    assert.equal(a.txouts, 2000);
+    assert.deepEqual(a, b);
+  } finally {
+    await direct.close();
+    await viaLevel.close();
   }
 });
