@@ -220,7 +220,8 @@ export class RecordWriter {
   }
 }
 
-function readKeyVout(k: Uint8Array, len: number, dir: string): number {
+/** The vout of a coin key ('C' ‖ txid ‖ Core's VARINT(vout)); `dir` names the database in errors. */
+export function readKeyVout(k: Uint8Array, len: number, dir: string): number {
   let n = 0;
   for (let i = 33; i < len; i++) {
     const b = k[i]!;
