@@ -1,7 +1,8 @@
 /**
  * gettxoutsetinfo over a chainstate database (ours or Core's): one pass over the coin records in hashing
- * order, read and counted on worker threads (CoinsDB.readRecordsInParallel) or, when the files cannot be
- * read directly, here (iterateRecords), feeding hash_serialized_3 and, on request, a MuHashPool.
+ * order, read from the files directly and counted as they are decoded (CoinsDB.readRecordsInParallel: on
+ * this thread by default, or on worker threads) or, when the files cannot be read directly, through
+ * LevelDB (iterateRecords), feeding hash_serialized_3 and, on request, a MuHashPool.
  */
 import type { CoinsDB } from './coins-db.js';
 import { CoinsDBError } from './coins-db-error.js';
