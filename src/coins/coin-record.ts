@@ -9,7 +9,7 @@
  */
 import { compactSizeLength, readU32LE, writeCompactSizeInto, writeI64LE, writeU32LE } from '../primitives/bytes.js';
 import { DeserializeError, END_OF_DATA, VARINT_TOO_LARGE } from '../primitives/errors.js';
-import { orderByKeys } from './vout-order.js';
+import { orderByKeys, voutOrderStats } from './vout-order.js';
 import { decompressAmount, decompressScriptInto, MAX_SCRIPT_SIZE, SPECIAL_SCRIPTS, specialScriptSize } from './compressor.js';
 
 export const RECORD_TXID = 0;
@@ -78,6 +78,54 @@ export function sortRecordsByVout(buf: Uint8Array, from: number, to: number): vo
   }
   buf.set(sortBytes.subarray(0, p), from);
 }
+
+/**
+ * Like sortRecordsByVout, for records whose ascending runs are known: run r starts at runStarts[r] (the
+ * first at `from`) and ends where the next starts (the last at `to`) — what a reader sees as it appends
+ * (a run ends where the vout drops). Each step takes, from the run with the smallest next vout, every
+ * record below the other runs' next vouts, and moves them as one span: per record, a read of its vout.
+ */
+export function mergeRecordRunsByVout(buf: Uint8Array, from: number, to: number, runStarts: Int32Array, runs: number): void {
+  voutOrderStats.groupsReordered++;
+  if (runHeads.length < runs) {
+    runHeads = new Int32Array(2 * runs);
+    runEnds = new Int32Array(2 * runs);
+  }
+  for (let r = 0; r < runs; r++) {
+    runHeads[r] = runStarts[r]!;
+    runEnds[r] = r + 1 < runs ? runStarts[r + 1]! : to;
+  }
+  if (sortBytes.length < to - from) sortBytes = new Uint8Array((to - from) * 2);
+  let p = 0;
+  for (;;) {
+    let m = -1;
+    let least = Infinity;
+    let next = Infinity;
+    for (let r = 0; r < runs; r++) {
+      if (runHeads[r]! >= runEnds[r]!) continue;
+      const v = recordVout(buf, runHeads[r]!);
+      if (v < least) {
+        next = least;
+        least = v;
+        m = r;
+      } else if (v < next) {
+        next = v;
+      }
+    }
+    if (m < 0) break;
+    const start = runHeads[m]!;
+    const end = runEnds[m]!;
+    let q = start + recordLength(buf, start);
+    while (q < end && recordVout(buf, q) < next) q += recordLength(buf, q);
+    sortBytes.set(buf.subarray(start, q), p);
+    p += q - start;
+    runHeads[m] = q;
+  }
+  buf.set(sortBytes.subarray(0, p), from);
+}
+
+let runHeads = new Int32Array(16);
+let runEnds = new Int32Array(16);
 
 // Scratch of sortRecordsByVout, kept between calls: a dump reorders hundreds of large groups.
 let sortOffsets = new Int32Array(1024);

@@ -5,9 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { scanRange } from '../leveldb/scan.js';
-import { CoinEntryBatcher } from './coin-entry-batcher.js';
+import { RecordWriter } from './range-records-writer.js';
 import type { FromWorker, InitMessage, RangeMessage, ToWorker } from './range-records-protocol.js';
-import { UtxoCounts } from './utxo-stats.js';
 
 const port = parentPort!;
 let init: InitMessage | undefined;
@@ -37,12 +36,9 @@ port.on('message', (msg: ToWorker) => {
 
 async function scanOne(r: RangeMessage): Promise<void> {
   const { plan, obfuscationKey, dir, batchBytes, creditBytes } = init!;
-  const counts = new UtxoCounts();
-  const batcher = new CoinEntryBatcher(
+  const writer = new RecordWriter(
     (buf, length) => {
-      // A copy in memory of its own, handed over: the batcher reuses `buf`.
-      // Counted on the batcher's Buffer: record readers that also see Uint8Arrays run slower on both.
-      counts.addRecords(buf, length);
+      // A copy in memory of its own, handed over: the writer reuses `buf`.
       const batch = batchMemory(length, batchBytes);
       batch.set(buf.subarray(0, length));
       outstanding += length;
@@ -53,17 +49,18 @@ async function scanOne(r: RangeMessage): Promise<void> {
     obfuscationKey,
     dir,
   );
-  await scanRange(plan, (k, kl, v, vo, vl) => batcher.entry(k, kl, v, vo, vl), { lower: r.lower, upper: r.upper });
-  await batcher.finish();
+  await scanRange(plan, (k, kl, v, vo, vl) => writer.entry(k, kl, v, vo, vl), { lower: r.lower, upper: r.upper });
+  await writer.finish();
+  const counts = writer.counts;
   post({
     type: 'done',
     index: r.index,
-    coins: batcher.coins,
+    coins: writer.coins,
     txouts: counts.txouts,
     transactions: counts.transactions,
     bogosize: counts.bogosize,
     totalAmount: counts.totalAmount,
-    ...(batcher.bestBlock ? { bestBlock: batcher.bestBlock } : {}),
+    ...(writer.bestBlock ? { bestBlock: writer.bestBlock } : {}),
   });
 }
 

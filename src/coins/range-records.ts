@@ -9,18 +9,19 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LevelFormatError } from '../leveldb/coding.js';
-import type { ScanPlan } from '../leveldb/scan.js';
+import { scanRange, type ScanPlan } from '../leveldb/scan.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinsDBError } from './coins-db-error.js';
 import type { FromWorker, RangeDone, ToWorker } from './range-records-protocol.js';
+import { RecordWriter } from './range-records-writer.js';
 import { UtxoCounts } from './utxo-stats.js';
 
 export interface RangeRecordsOptions {
-  /** Worker threads (default: one per core). */
+  /** Worker threads (default: one per core); 0 reads on the calling thread. */
   workers?: number;
   /** Ranges the key space is cut into (default: one per RANGE_BYTES of tables, at least 4 per worker). */
   ranges?: number;
-  /** Bytes of records per batch (default 512 KiB). */
+  /** Bytes of records per batch (default 512 KiB; 1 MiB on the calling thread). */
   batchBytes?: number;
   /** Bytes one worker may have posted ahead of consumption (default 8 MiB). */
   creditBytes?: number;
@@ -78,6 +79,7 @@ export async function readRecordsInRanges(
   sink: OwnedBatchSink,
   opts: RangeRecordsOptions = {},
 ): Promise<RangeRecordsResult> {
+  if (opts.workers === 0) return readRecordsHere(plan, obfuscationKey, dir, sink, opts.batchBytes ?? 1 << 20);
   const nWorkers = Math.max(1, opts.workers ?? availableParallelism());
   const creditBytes = opts.creditBytes ?? 8 << 20;
   const ranges = Math.max(1, opts.ranges ?? defaultRanges(plan, nWorkers));
@@ -152,6 +154,18 @@ export async function readRecordsInRanges(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * The whole key space on this thread, in one pass (RecordWriter): no messages, no second walk over the
+ * records for the counts. A batch is the writer's memory, reused once the sink's promise settles.
+ */
+async function readRecordsHere(plan: ScanPlan, obfuscationKey: Uint8Array, dir: string, sink: OwnedBatchSink, batchBytes: number): Promise<RangeRecordsResult> {
+  const writer = new RecordWriter((buf, length) => sink(buf.subarray(0, length)), batchBytes, obfuscationKey, dir);
+  const [lower, upper] = rangeBounds(1) as [Uint8Array, Uint8Array];
+  await scanRange(plan, (k, kl, v, vo, vl) => writer.entry(k, kl, v, vo, vl), { lower, upper });
+  await writer.finish();
+  return { bestBlock: writer.bestBlock, coins: writer.coins, counts: writer.counts };
 }
 
 function workerError(name: string, message: string): Error {

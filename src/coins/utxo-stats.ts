@@ -74,6 +74,20 @@ export class UtxoCounts {
     }
   }
 
+  /**
+   * Counts one coin whose script is `scriptLen` bytes; the caller counts the transactions (a coin whose
+   * txid differs from the one before).
+   */
+  addCoin(scriptLen: number, value: number): void {
+    this.bogosize += BOGO_FIXED + scriptLen;
+    this.total += value;
+    if (this.total > EXACT_LIMIT) {
+      this.totalBig += BigInt(this.total);
+      this.total = 0;
+    }
+    this.txouts++;
+  }
+
   /** Satoshis (unchecked). */
   get totalAmount(): bigint {
     return this.totalBig + BigInt(this.total);

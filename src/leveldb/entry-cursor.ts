@@ -3,7 +3,12 @@ export interface EntryCursor {
   /** The user key is key[0, keyLen). */
   key: Buffer;
   keyLen: number;
-  seq: number;
+  /**
+   * The user key equals that of the cursor's previous entry (an older version of it): the merge skips it
+   * without comparing keys itself.
+   */
+  sameUserKey: boolean;
+  readonly seq: number;
   /** TYPE_VALUE or TYPE_DELETION. */
   type: number;
   /** The value is value[valueOff, valueOff + valueLen); valid until the next call to next(). */

@@ -18,6 +18,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 export class MemtableCursor implements EntryCursor {
   key: Buffer = EMPTY;
   keyLen = 0;
+  sameUserKey = false;
   seq = 0;
   type = 0;
   value: Buffer = EMPTY;
@@ -39,6 +40,7 @@ export class MemtableCursor implements EntryCursor {
   next(): boolean {
     const op = this.ops[++this.i];
     if (!op) return false;
+    this.sameUserKey = this.i > 0 && op.key.equals(this.key);
     this.key = op.key;
     this.keyLen = op.key.length;
     this.seq = op.seq;

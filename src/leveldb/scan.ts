@@ -206,19 +206,30 @@ async function merge(cursors: EntryCursor[], visit: EntryVisitor, yieldEvery: nu
         boundLen = o.keyLen;
       }
     }
+    // Older versions of a key just handled are shadowed. The run's first entry is compared with the key
+    // handled last (kept in `last`); later entries only by the cursor, with its previous entry. Once the
+    // run has moved past its first key, `last` is stale but harmless: every entry still to come sorts at
+    // or above boundKey, above every key of the run but its first.
+    let first = true;
     for (;;) {
       const k = c.key;
       const n = c.keyLen;
-      // Older versions of the key just handled (from this cursor or one picked earlier) are shadowed.
-      if (n !== lastLen || !samePrefix(k, last, n)) {
-        if (n > last.length) last = Buffer.allocUnsafe(2 * n);
-        for (let i = 0; i < n; i++) last[i] = k[i]!;
-        lastLen = n;
-        if (c.type === TYPE_VALUE) {
-          visited++;
-          const r = visit(k, n, c.value, c.valueOff, c.valueLen);
-          if (r) await r;
+      let fresh: boolean;
+      if (first) {
+        first = false;
+        fresh = n !== lastLen || !samePrefix(k, last, n);
+        if (fresh) {
+          if (n > last.length) last = Buffer.allocUnsafe(2 * n);
+          for (let i = 0; i < n; i++) last[i] = k[i]!;
+          lastLen = n;
         }
+      } else {
+        fresh = !c.sameUserKey;
+      }
+      if (fresh && c.type === TYPE_VALUE) {
+        visited++;
+        const r = visit(k, n, c.value, c.valueOff, c.valueLen);
+        if (r) await r;
       }
       if (++sinceYield >= yieldEvery) {
         sinceYield = 0;

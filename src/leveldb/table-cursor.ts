@@ -28,8 +28,9 @@ export interface TablePath {
 
 export class TableCursor implements EntryCursor {
   key = Buffer.allocUnsafe(64);
-  keyLen = 0;
-  seq = 0;
+  /** -1 before the first entry. */
+  keyLen = -1;
+  sameUserKey = false;
   type = 0;
   value: Buffer;
   valueOff = 0;
@@ -91,15 +92,31 @@ export class TableCursor implements EntryCursor {
     if (shared > this.internalLen || len < 8 || p + nonShared + valueLen > this.limit) throw new LevelFormatError(this.where('malformed block entry'));
     if (len > this.key.length) this.growKey(len);
     const k = this.key;
+    // The previous key is still in `k` (across blocks and tables too): compared where it is overwritten.
+    const userLen = len - 8;
+    let same = userLen === this.keyLen;
+    if (same) {
+      for (let i = shared; i < userLen; i++) {
+        if (k[i] !== w[p + i - shared]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    this.sameUserKey = same;
     for (let i = 0; i < nonShared; i++) k[shared + i] = w[p + i]!;
     p += nonShared;
     this.internalLen = len;
-    this.keyLen = len - 8;
-    this.type = k[len - 8]!;
-    this.seq = tagSequence(k, len);
+    this.keyLen = userLen;
+    this.type = k[userLen]!;
     this.valueOff = p;
     this.valueLen = valueLen;
     this.pos = p + valueLen;
+  }
+
+  /** Read only where cursors' heads meet, so not decoded per entry. */
+  get seq(): number {
+    return tagSequence(this.key, this.internalLen);
   }
 
   private nextBlock(): boolean {
@@ -164,7 +181,8 @@ export class TableCursor implements EntryCursor {
 
   private growKey(len: number): void {
     const k = Buffer.allocUnsafe(Math.max(len, 2 * this.key.length));
-    this.key.copy(k, 0, 0, this.internalLen);
+    // All of it: at a block's start the previous key is still needed (sameUserKey), with internalLen 0.
+    this.key.copy(k);
     this.key = k;
   }
 

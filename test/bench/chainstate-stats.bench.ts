@@ -2,9 +2,11 @@
  * hash_serialized_3 (and optionally MuHash) of a chainstate directory, as `chainsnap chainstate stats`
  * computes it (child process, one JSON line):
  *   node chainstate-stats.bench.js DIR [muhash]
- * The figure to set beside Core's gettxoutsetinfo on the same set. BENCH_SCAN_THREADS=N reads the
+ * The figure to set beside Core's gettxoutsetinfo on the same set, with the CPU time of the process and of
+ * its main thread (the rest is LevelDB's compaction and V8's helpers). BENCH_SCAN_THREADS=N reads the
  * database on N worker threads (default 0: on the main thread).
  */
+import { readFileSync } from 'node:fs';
 import { CoinsDB } from '../../src/coins/coins-db.js';
 import { computeChainstateStats } from '../../src/coins/coins-stats.js';
 import { hashToHex } from '../../src/primitives/hash.js';
@@ -23,6 +25,17 @@ const s = await computeChainstateStats(db, { muhash: mode === 'muhash', ...(scan
 await db.close();
 const seconds = (performance.now() - t) / 1000;
 const used = process.cpuUsage(cpu);
+const mainCpu = mainThreadCpuSeconds();
 process.stdout.write(
-  `${JSON.stringify({ coins: s.txouts, seconds, coinsPerSec: s.txouts / seconds, cpuSeconds: (used.user + used.system) / 1e6, hash: hashToHex(s.hashSerialized3), peakRssMB: rssMB() })}\n`,
+  `${JSON.stringify({ coins: s.txouts, seconds, coinsPerSec: s.txouts / seconds, cpuSeconds: (used.user + used.system) / 1e6, ...(mainCpu === undefined ? {} : { mainThreadCpuSeconds: mainCpu }), hash: hashToHex(s.hashSerialized3), peakRssMB: rssMB() })}\n`,
 );
+
+/** This thread's CPU time since the process started (Linux; clock ticks of 10 ms), apart from LevelDB's and V8's threads. */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareBytes, encodeVarInt } from '../../src/primitives/bytes.js';
-import { forEachRecord, recordVout, sortRecordsByVout, writeRecord, MAX_RECORD_SIZE } from '../../src/coins/coin-record.js';
+import { forEachRecord, mergeRecordRunsByVout, recordVout, sortRecordsByVout, writeRecord, MAX_RECORD_SIZE } from '../../src/coins/coin-record.js';
 import { compareVoutKeys, orderByKeys, orderByVoutKeys, voutKey, voutOrderStats } from '../../src/coins/vout-order.js';
 
 const byBytes = (a: number, b: number) => compareBytes(encodeVarInt(a), encodeVarInt(b));
@@ -67,4 +67,32 @@ test('orderByVoutKeys gives the key order of numerically ordered vouts', () => {
   const numeric = [...Array(40_000).keys()];
   const order = orderByVoutKeys(numeric, numeric.length);
   assert.deepEqual([...order.subarray(0, numeric.length)].map((i) => numeric[i]), [...numeric].sort(byBytes));
+});
+
+test('mergeRecordRunsByVout puts records in key order into numeric order, given where their ascending runs start', () => {
+  // Sparse and dense sets of vouts up to 2^21 (four-byte VARINTs), so the key order has many runs.
+  const sets = [
+    [...Array(24_000).keys()],
+    [...Array(3000).keys()].map((i) => i * 701),
+    [...Array(2000).keys()].map((i) => (i * 2_654_435_761) % 2_200_000).filter((v, i, a) => a.indexOf(v) === i),
+    [0, 16_512],
+  ];
+  for (const numeric of sets) {
+    const keyOrder = [...numeric].sort(byBytes);
+    const { buf, len } = group(keyOrder);
+    const starts: number[] = [];
+    let prev = -1;
+    let off = 0;
+    forEachRecord(buf, len, (o) => {
+      const v = recordVout(buf, o);
+      if (v < prev || o === 0) starts.push(o);
+      prev = v;
+      off = o;
+    });
+    assert.ok(off > 0);
+    mergeRecordRunsByVout(buf, 0, len, Int32Array.from(starts), starts.length);
+    const out: number[] = [];
+    forEachRecord(buf, len, (o) => void out.push(recordVout(buf, o)));
+    assert.deepEqual(out, [...numeric].sort((a, b) => a - b), `${numeric.length} vouts, ${starts.length} runs`);
+  }
 });
