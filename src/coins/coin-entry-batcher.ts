@@ -59,8 +59,23 @@ export class StoredEntryReader {
     if (this.plain) {
       value.copy(out, 0, off, off + len);
     } else {
+      // Eight bytes per round with the key bytes in locals: half the time of a loop indexing the key
+      // (this runs for every coin a dump reads, on the thread that limits it).
       const key = this.obfuscationKey;
-      for (let i = 0; i < len; i++) out[i] = value[off + i]! ^ key[i & 7]!;
+      const k0 = key[0]!, k1 = key[1]!, k2 = key[2]!, k3 = key[3]!, k4 = key[4]!, k5 = key[5]!, k6 = key[6]!, k7 = key[7]!;
+      let i = 0;
+      for (; i + 8 <= len; i += 8) {
+        const p = off + i;
+        out[i] = value[p]! ^ k0;
+        out[i + 1] = value[p + 1]! ^ k1;
+        out[i + 2] = value[p + 2]! ^ k2;
+        out[i + 3] = value[p + 3]! ^ k3;
+        out[i + 4] = value[p + 4]! ^ k4;
+        out[i + 5] = value[p + 5]! ^ k5;
+        out[i + 6] = value[p + 6]! ^ k6;
+        out[i + 7] = value[p + 7]! ^ k7;
+      }
+      for (; i < len; i++) out[i] = value[off + i]! ^ key[i & 7]!;
     }
     return out;
   }

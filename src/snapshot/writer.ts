@@ -53,6 +53,13 @@ export class SnapshotWriter {
   private groupInOrder = true;
   private readonly groupTxid = Buffer.alloc(32);
   private haveGroup = false;
+  /**
+   * A transaction of stored coins (addStoredCoin) is written straight into `out`: its txid and a
+   * one-byte count at `directAt`, the count patched (widened if need be) when the transaction ends.
+   */
+  private directAt = 0;
+  private directCount = 0;
+  private directLastVout = 0;
   private coins = 0;
   private done = false;
   private fdClosed = false;
@@ -85,13 +92,22 @@ export class SnapshotWriter {
   /**
    * Adds a coin already in its stored form — `coin[0, coinLen)` is Core's Coin serialization, the same
    * bytes in a chainstate database and in a snapshot — for the txid at `txidSrc[txidOff, txidOff + 32)`.
-   * dumptxoutset copies coins this way without decoding and re-encoding them.
+   * dumptxoutset copies coins this way without decoding and re-encoding them. The coins must come in
+   * key order, as a chainstate stores them (which is the file's order), so they go straight into the
+   * output with no per-transaction buffer; another order throws. A transaction's coins are added
+   * either all this way or all the other way.
    */
   addStoredCoin(txidSrc: Uint8Array, txidOff: number, vout: number, coin: Uint8Array, coinLen: number): void {
-    const p = this.beginCoin(txidSrc, txidOff, vout, coinLen);
-    const g = this.group;
-    for (let i = 0; i < coinLen; i++) g[p + i] = coin[i];
-    this.groupLen = p + coinLen;
+    if (this.directCount === 0 || !sameTxid(this.groupTxid, txidSrc, txidOff)) this.startDirect(txidSrc, txidOff);
+    else if (compareVoutKeys(this.directLastVout, vout) >= 0) throw new Error('snapshot writer: stored coins must arrive in key order');
+    if (this.outLen + 9 + coinLen > this.out.length) this.spillDirect(9 + coinLen);
+    const out = this.out;
+    const p = writeCompactSizeInto(out, this.outLen, vout);
+    for (let i = 0; i < coinLen; i++) out[p + i] = coin[i];
+    this.outLen = p + coinLen;
+    this.directLastVout = vout;
+    this.directCount++;
+    this.coins++;
   }
 
   /**
@@ -99,7 +115,7 @@ export class SnapshotWriter {
    * new txid), with room for `maxCoinBytes`; writes its vout and returns where the coin goes.
    */
   private beginCoin(txid: Uint8Array, off: number, vout: number, maxCoinBytes: number): number {
-    if (!this.haveGroup || !sameTxid(this.groupTxid, txid, off)) this.startGroup(txid, off);
+    if (!this.haveGroup || this.directCount > 0 || !sameTxid(this.groupTxid, txid, off)) this.startGroup(txid, off);
     if (this.groupLen + 9 + maxCoinBytes > this.group.length) this.growGroup(9 + maxCoinBytes);
     const vouts = this.groupVouts;
     if (vouts.length > 0 && compareVoutKeys(vouts[vouts.length - 1], vout) >= 0) this.groupInOrder = false;
@@ -132,6 +148,7 @@ export class SnapshotWriter {
   /** Hands out everything added so far (to the file, or to the sink). */
   flush(): void {
     this.endGroup();
+    this.endDirect();
     this.drain();
   }
 
@@ -167,12 +184,61 @@ export class SnapshotWriter {
   }
 
   private startGroup(txid: Uint8Array, off = 0): void {
-    if (this.haveGroup && txidAbove(this.groupTxid, txid, off)) {
-      throw new Error('snapshot writer: coins must arrive in ascending txid order');
-    }
+    this.nextTxid(txid, off);
+    this.endDirect();
     this.endGroup();
     for (let i = 0; i < 32; i++) this.groupTxid[i] = txid[off + i];
     this.haveGroup = true;
+  }
+
+  /** Checks that a transaction starting now comes after the last one. */
+  private nextTxid(txid: Uint8Array, off: number): void {
+    if (this.haveGroup && !txidAbove(txid, this.groupTxid, off)) {
+      throw new Error('snapshot writer: coins must arrive in ascending txid order');
+    }
+  }
+
+  private startDirect(txid: Uint8Array, off: number): void {
+    this.nextTxid(txid, off);
+    this.endGroup();
+    this.endDirect();
+    this.reserve(33);
+    const out = this.out;
+    const at = this.outLen;
+    for (let i = 0; i < 32; i++) this.groupTxid[i] = out[at + i] = txid[off + i];
+    this.haveGroup = true;
+    this.directAt = at;
+    this.outLen = at + 33;
+  }
+
+  /** Writes the open direct transaction's count, moving its coins up when it needs more than a byte. */
+  private endDirect(): void {
+    const n = this.directCount;
+    if (n === 0) return;
+    this.directCount = 0;
+    if (n >= 253) {
+      const extra = (n <= 0xffff ? 3 : 5) - 1;
+      if (this.outLen + extra > this.out.length) this.spillDirect(extra);
+      const coinsAt = this.directAt + 33;
+      this.out.copyWithin(coinsAt + extra, coinsAt, this.outLen);
+      this.outLen += extra;
+    }
+    writeCompactSizeInto(this.out, this.directAt + 32, n);
+  }
+
+  /**
+   * Room for n more bytes inside the open direct transaction: what precedes it is handed out, and it
+   * moves to the start of the next buffer (grown if the transaction outgrows a buffer).
+   */
+  private spillDirect(n: number): void {
+    const from = this.directAt;
+    const open = Buffer.from(this.out.subarray(from, this.outLen));
+    this.outLen = from;
+    this.drain();
+    if (open.length + n > this.out.length) this.out = Buffer.allocUnsafe(Math.max(2 * this.out.length, open.length + n));
+    open.copy(this.out, 0);
+    this.directAt = 0;
+    this.outLen = open.length;
   }
 
   private endGroup(): void {
@@ -237,9 +303,9 @@ export class SnapshotWriter {
   }
 }
 
-/** a > b[off, off + 32) (a plain loop: Buffer.compare costs more than the bytes it looks at). */
-function txidAbove(a: Buffer, b: Uint8Array, off: number): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[off + i]) return a[i] > b[off + i];
+/** a[off, off + 32) > b (a plain loop: Buffer.compare costs more than the bytes it looks at). */
+function txidAbove(a: Uint8Array, b: Buffer, off: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[off + i] !== b[i]) return a[off + i] > b[i];
   return false;
 }
 

@@ -10,7 +10,7 @@
  * uses. With `settled` the clock starts only once the chainstate directory has stopped changing, which
  * is the state of a node that has been running for a while; without it, the dump races the compaction.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ChainstateManager } from '../../src/chain/chainstate-manager.js';
 import { fixtureParams, rssMB, shapeHeaders, shapeSnapshot, type Shape } from './engine-fixture.js';
@@ -23,6 +23,20 @@ export interface DumpBenchResult {
   hashMatches: boolean;
   /** How long LevelDB kept compacting after the open, before the clock started (settled runs). */
   settleSeconds: number;
+  /** CPU time of the dump: the whole process (all threads: LevelDB's compactions too), and this thread. */
+  cpuSeconds: number;
+  mainCpuSeconds?: number;
+}
+
+/** CPU seconds of this process's main thread so far (Linux), from /proc. */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Waits until no file of `dir` has been created, removed or resized for `quietMs`. */
@@ -50,11 +64,16 @@ async function dump(coins: number, datadir: string, out: string, settled: boolea
   rmSync(out, { force: true });
   const settleSeconds = settled ? await settle(path.join(datadir, existsSync(path.join(datadir, 'chainstate_snapshot')) ? 'chainstate_snapshot' : 'chainstate')) : 0;
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu();
   const r = await m.dumpTxoutSet(out, 'latest');
   const seconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpu();
   await m.close();
   rmSync(out, { force: true });
-  return { coins: r.coins_written, seconds, coinsPerSec: r.coins_written / seconds, peakRssMB: rssMB(), hashMatches: r.txoutset_hash === f.hashSerialized3 && r.coins_written === f.coins, settleSeconds };
+  return { coins: r.coins_written, seconds, coinsPerSec: r.coins_written / seconds, peakRssMB: rssMB(), hashMatches: r.txoutset_hash === f.hashSerialized3 && r.coins_written === f.coins, settleSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: main0 === undefined || main1 === undefined ? undefined : main1 - main0 };
 }
 
 if (process.argv[1]?.endsWith('engine-dump.bench.js')) {
