@@ -8,6 +8,7 @@
 import { writeU32LE } from '../primitives/bytes.js';
 import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, sortRecordsByVout } from './coin-record.js';
 import { CoinsDBError } from './coins-db-error.js';
+import { readKeyVout } from './range-records-writer.js';
 
 const DB_COIN = 0x43; // 'C'
 const DB_BEST_BLOCK = 0x42; // 'B'
@@ -175,18 +176,4 @@ export class CoinEntryBatcher {
 function sameTxid(key: Buffer, buf: Buffer, at: number): boolean {
   for (let i = 31; i >= 0; i--) if (key[1 + i] !== buf[at + i]) return false;
   return true;
-}
-
-function readKeyVout(k: Buffer, len: number, dir: string): number {
-  let n = 0;
-  for (let i = 33; i < len; i++) {
-    const b = k[i]!;
-    n = n * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (i !== len - 1 || n > 0xffffffff) break;
-      return n;
-    }
-    n++;
-  }
-  throw new CoinsDBError(`${dir}: malformed coin key ${k.toString('hex', 0, len)}`);
 }

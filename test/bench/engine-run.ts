@@ -68,12 +68,12 @@ export async function benchEngine(coins = Number(process.env.BENCH_COINS ?? 5_00
     // First right after the load (LevelDB still compacting it, as Core's figure was taken), then settled.
     const out = path.join(BENCH_DIR, 'engine-dump.dat');
     const race = child('engine-dump.bench.js', String(n), datadir, out, 'now', shape);
-    row('dump, just after load', `${fmt(race.coinsPerSec)} coins/s`, ratio(race.coinsPerSec, core.dumpAfterLoad), `${fmt(race.seconds, 2)} s; peak RSS ${fmt(race.peakRssMB)} MB; hash ${race.hashMatches ? 'matches' : 'MISMATCH'}`);
+    row('dump, just after load', `${fmt(race.coinsPerSec)} coins/s`, ratio(race.coinsPerSec, core.dumpAfterLoad), `${fmt(race.seconds, 2)} s; CPU ${fmt(race.cpuSeconds, 2)} s (main thread ${fmt(race.mainCpuSeconds, 2)} s); peak RSS ${fmt(race.peakRssMB)} MB; hash ${race.hashMatches ? 'matches' : 'MISMATCH'}`);
     const d = child('engine-dump.bench.js', String(n), datadir, out, 'settled', shape);
     row('dump latest, settled', `${fmt(d.coinsPerSec)} coins/s`, '', `${fmt(d.seconds, 2)} s after ${fmt(d.settleSeconds, 1)} s of LevelDB compaction; peak RSS ${fmt(d.peakRssMB)} MB; hash ${d.hashMatches ? 'matches' : 'MISMATCH'}`);
     const csDir = path.join(datadir, 'chainstate_snapshot');
     const h = child('chainstate-stats.bench.js', csDir);
-    row('hash from the chainstate', `${fmt(h.coinsPerSec)} coins/s`, ratio(h.coinsPerSec, core.hash), `${fmt(h.seconds, 2)} s (CPU ${fmt(h.cpuSeconds, 2)} s); hash ${h.hash === f.hashSerialized3 ? 'matches' : 'MISMATCH'}`);
+    row('hash from the chainstate', `${fmt(h.coinsPerSec)} coins/s`, ratio(h.coinsPerSec, core.hash), `${fmt(h.seconds, 2)} s (CPU ${fmt(h.cpuSeconds, 2)} s, main thread ${fmt(h.mainThreadCpuSeconds, 2)} s); hash ${h.hash === f.hashSerialized3 ? 'matches' : 'MISMATCH'}`);
     const mu = child('chainstate-stats.bench.js', csDir, 'muhash');
     row('muhash from the chainstate', `${fmt(mu.coinsPerSec)} coins/s`, ratio(mu.coinsPerSec, core.muhash), `${fmt(mu.seconds, 2)} s (CPU ${fmt(mu.cpuSeconds, 2)} s)`);
     rmSync(datadir, { recursive: true, force: true });
