@@ -50,7 +50,7 @@ class WorkerBlockSource implements BlockSource {
   }
 
   markConnected(entry: BlockIndexEntry): void {
-    this.index.raiseValidity(entry, 'chain');
+    this.index.raiseValidity(entry, 'scripts');
   }
 
   markInvalid(entry: BlockIndexEntry, error: ValidationError): void {

@@ -111,8 +111,8 @@ export class BlockStorage {
     const genesis = this.index.genesis;
     if (genesis.status.haveData) return;
     const pos = await this.store.writeBlock(serializeBlock(this.params.genesis), { height: 0, time: genesis.header.time });
+    // Core's ConnectBlock skips the genesis block before raising validity: it stays BLOCK_VALID_TRANSACTIONS.
     this.index.setBlockData(genesis, pos, this.params.genesis.txs.length);
-    this.index.raiseValidity(genesis, 'scripts');
     await this.persist();
   }
 
@@ -182,8 +182,9 @@ export class StorageSource {
     return this.storage.writeUndo(entry, undo);
   }
 
+  /** Core's end of ConnectBlock: BLOCK_VALID_SCRIPTS, whether the scripts ran or assumevalid skipped them. */
   markConnected(entry: BlockIndexEntry): void {
-    this.storage.index.raiseValidity(entry, 'chain');
+    this.storage.index.raiseValidity(entry, 'scripts');
   }
 
   markInvalid(entry: BlockIndexEntry): void {

@@ -18,7 +18,7 @@ import { CoinsDB } from '../coins/coins-db.js';
 import { outpointKey } from '../coins/view.js';
 import { getAncestor, hasMoreWork, lastCommonAncestor, medianTimePast, type BlockIndex, type BlockIndexEntry } from './block-index.js';
 import { isFailed } from './block-status.js';
-import { connectBlockChecked, disconnectBlock, type BlockContext } from './connect-block.js';
+import { connectBlockChecked, disconnectBlock, type BlockContext, type StagedBlock } from './connect-block.js';
 import type { BlockScripts } from './script-validation.js';
 import { largeCacheThreshold, WRITE_INTERVAL_MAX, WRITE_INTERVAL_MIN } from './cache-budget.js';
 import type { ChainstateRole } from './lifecycle.js';
@@ -33,7 +33,7 @@ export interface BlockSource {
   readBlock(entry: BlockIndexEntry): Promise<Block>;
   readUndo(entry: BlockIndexEntry): Promise<BlockUndo>;
   writeUndo(entry: BlockIndexEntry, undo: BlockUndo): Promise<void>;
-  /** The block is connected by some chainstate: its transactions and chain are valid. */
+  /** A chainstate connected the block (Core raises it to BLOCK_VALID_SCRIPTS, assumed valid or not). */
   markConnected(entry: BlockIndexEntry): void;
   markInvalid(entry: BlockIndexEntry, error: ValidationError): void;
   /** Makes stored blocks, undo data and index entries durable; called before every coins flush. */
@@ -159,8 +159,9 @@ export class Chainstate {
           connected++;
         } catch (e) {
           if (!(e instanceof ValidationError)) throw e;
-          this.opts.log?.warn({ block: path[i].key, height: path[i].height, reason: e.reason }, `invalid block: ${e.message}`);
           this.opts.source.markInvalid(path[i], e);
+          this.logInvalidChainFound(path[i]);
+          this.opts.log?.error(`ConnectTip: ConnectBlock ${path[i].key} failed, ${e.message}`);
           this.refreshCandidates();
           failed = true;
           break;
@@ -178,9 +179,20 @@ export class Chainstate {
     return this.steps.run(async () => {
       if (entry.prev !== this.tip) throw new Error(`block ${entry.key} does not extend the tip ${this.tip.key}`);
       const block = await this.readStoredBlock(entry, MSG_FAILED_READ_BLOCK);
-      recheckStoredBlock(block, this.opts.params);
+      try {
+        recheckStoredBlock(block, this.opts.params);
+      } catch (e) {
+        if (e instanceof ValidationError) this.opts.log?.error(`ConnectBlock: Consensus::CheckBlock: ${e.message}`);
+        throw e;
+      }
       const checks = this.opts.scripts?.checksFor(entry, this.role);
-      const staged = await connectBlockChecked(block, this.context(entry), this.cache, checks, { skipChecks: true });
+      let staged: StagedBlock;
+      try {
+        staged = await connectBlockChecked(block, this.context(entry), this.cache, checks, { skipChecks: true });
+      } catch (e) {
+        if (e instanceof ValidationError) this.opts.log?.info(`Block validation error: ${e.message}`);
+        throw e;
+      }
       const result = staged.result;
       // The tip moves with the coins, before the next await: lock-free readers (getCoin) see one state.
       staged.commit();
@@ -196,6 +208,16 @@ export class Chainstate {
       this.opts.source.markConnected(entry);
       this.opts.onConnected?.(entry, { inputs: result.inputs });
     });
+  }
+
+  /** Core's InvalidChainFound lines: the block found invalid and the tip we stay on. */
+  private logInvalidChainFound(entry: BlockIndexEntry): void {
+    const log = this.opts.log;
+    if (!log) return;
+    const describe = (e: BlockIndexEntry): string =>
+      `log2_work=${Math.log2(Number(e.chainWork)).toFixed(6)}  date=${new Date(e.header.time * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+    log.info(`InvalidChainFound: invalid block=${entry.key}  height=${entry.height}  ${describe(entry)}`);
+    log.info(`InvalidChainFound:  current best=${this.tip.key}  height=${this.height}  ${describe(this.tip)}`);
   }
 
   /**

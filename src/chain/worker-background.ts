@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { formatAssumeutxoSpec, getChainParams, type ChainParams } from '../consensus/params.js';
 import { toHex } from '../primitives/bytes.js';
+import { hashToHex } from '../primitives/hash.js';
 import { getAncestor, type BlockIndexEntry } from './block-index.js';
 import { encodeEntry } from './block-index-db.js';
 import type { BlockStorage } from './block-storage.js';
@@ -129,7 +130,7 @@ export class WorkerBackground implements BackgroundRunner {
     const entry = 'hash' in m && m.type !== 'reached-base' ? this.storage.index.get(m.hash) : undefined;
     switch (m.type) {
       case 'connected':
-        this.storage.index.raiseValidity(entry!, 'chain');
+        this.storage.index.raiseValidity(entry!, 'scripts');
         this.tipEntry = entry!;
         this.meter.add(m.inputs);
         this.events.onProgress({ height: m.height, tip: m.hash, ...this.meter.rates(), inputs: m.inputs });
@@ -138,7 +139,9 @@ export class WorkerBackground implements BackgroundRunner {
         this.undoChain = this.undoChain.then(() => this.storage.writeUndo(entry!, m.bytes));
         break;
       case 'invalid':
-        this.log?.warn({ block: entry?.key, reason: m.reason }, `background validation: invalid block: ${m.reason} ${m.debug}`);
+        // The worker's chainstate has no logger: its ConnectBlock and ConnectTip lines are written here.
+        this.log?.info(`Block validation error: ${m.debug ? `${m.reason}, ${m.debug}` : m.reason}`);
+        this.log?.error(`ConnectTip: ConnectBlock ${entry?.key ?? hashToHex(m.hash)} failed, ${m.debug ? `${m.reason}, ${m.debug}` : m.reason}`);
         if (entry) this.storage.index.markInvalid(entry);
         if (entry) this.events.onInvalid(entry);
         break;

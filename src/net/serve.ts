@@ -39,7 +39,7 @@ const STALE_RELAY_AGE_LIMIT = 30 * 24 * 60 * 60;
  */
 function requestAllowed(net: Connman, chain: Chainstate, e: BlockIndexEntry): boolean {
   if (chain.contains(e)) return true;
-  if (!isValid(e.status, 'chain')) return false;
+  if (!isValid(e.status, 'scripts')) return false;
   const best = net.sink.manager.storage.index.bestHeader;
   const proofTime = ((best.chainWork - e.chainWork) * BigInt(net.sink.params.powTargetSpacing)) / (blockProof(best.header.bits) || 1n);
   return best.header.time - e.header.time < STALE_RELAY_AGE_LIMIT && proofTime < BigInt(STALE_RELAY_AGE_LIMIT);

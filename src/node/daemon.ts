@@ -7,6 +7,7 @@
  * atomic batch or a rename, so a forced exit is no worse than a crash, which the next start recovers from.
  */
 import { ChainstateManager } from '../chain/chainstate-manager.js';
+import { wipeChainstates } from './reindex.js';
 import { RpcServer } from '../rpc/server.js';
 import { allMethods } from './methods.js';
 import { NodeContext } from './node-context.js';
@@ -171,6 +172,7 @@ class Daemon {
         );
         this.server.setWarmupStatus('Loading block index…');
       }
+      if (cfg.reindexChainstate) wipeChainstates(cfg.networkDir, log);
       this.manager = await ChainstateManager.open({
         datadir: cfg.networkDir,
         params: cfg.params,

@@ -62,6 +62,8 @@ export interface NodeConfig extends NodeLogConfig {
   /** bitcoind.pid, or undefined under -nopid. */
   pidFile?: string;
   stopAtHeight: number;
+  /** -reindex-chainstate: wipe the chainstates and connect the stored blocks again from genesis. */
+  reindexChainstate: boolean;
   /** -assumevalid as 64 hex digits (all zeros: verify everything); undefined for the network's default. */
   assumeValid?: string;
   /** Seconds (Core's -maxtipage). */
@@ -248,6 +250,7 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
     daemonWait: args.getBoolArg('daemonwait') ?? false,
     pidFile: pathIn(networkDir, 'pid', 'bitcoind.pid'),
     stopAtHeight: args.getIntArg('stopatheight') ?? 0,
+    reindexChainstate: args.getBoolArg('reindex-chainstate') ?? false,
     maxTipAge: args.getIntArg('maxtipage') ?? 24 * 60 * 60,
     mockTime: args.getIntArg('mocktime') ?? 0,
     networkActive: args.getBoolArg('networkactive') ?? true,

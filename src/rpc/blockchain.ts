@@ -11,7 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { getAncestor, medianTimePast, type BlockIndexEntry } from '../chain/block-index.js';
-import { validityRank } from '../chain/block-status.js';
+import { isValid } from '../chain/block-status.js';
 import { computeChainstateStats } from '../coins/coins-stats.js';
 import { outpointKey } from '../coins/view.js';
 import { hashToHex } from '../primitives/hash.js';
@@ -168,9 +168,8 @@ const getchaintips: RpcMethod = {
       if (active.contains(e)) status = 'active';
       else if (e.status.failure !== undefined) status = 'invalid';
       else if (e.chainTxCount === 0) status = 'headers-only';
-      // The engine marks a block 'chain' once a chainstate connected it, scripts checked or assumed valid
-      // (Core raises it to BLOCK_VALID_SCRIPTS at that point).
-      else if (validityRank(e.status.validity) >= validityRank('chain')) status = 'valid-fork';
+      // BLOCK_VALID_SCRIPTS: a chainstate connected it once (scripts checked or assumed valid).
+      else if (isValid(e.status, 'scripts')) status = 'valid-fork';
       else status = 'valid-headers';
       return { height: e.height, hash: e.key, branchlen: e.height - (findFork(ctx, e)?.height ?? 0), status };
     });

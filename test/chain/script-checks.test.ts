@@ -77,7 +77,12 @@ for (const threads of [1, 2]) {
     const tx = bad.blocks[BAD - 1].block.txs[bad.txIndex];
     const p = tx.inputs[bad.inputIndex].prevout;
     const debug = `input ${bad.inputIndex} of ${hashToHex(txid(tx))} (wtxid ${hashToHex(wtxid(tx))}), spending ${hashToHex(p.txid)}:${p.vout}`;
-    assert.ok(lines.includes(`invalid block: ${EVAL_FALSE}, ${debug}`), lines.filter((l) => l.startsWith('invalid')).join('\n'));
+    // Core's lines, in its order: ConnectBlock's, InvalidChainFound's, ConnectTip's.
+    const at = lines.indexOf(`Block validation error: ${EVAL_FALSE}, ${debug}`);
+    assert.ok(at >= 0, lines.join('\n'));
+    assert.ok(lines[at + 1].startsWith(`InvalidChainFound: invalid block=${entry.key}  height=${entry.height}  log2_work=`), lines[at + 1]);
+    assert.ok(lines[at + 2].startsWith(`InvalidChainFound:  current best=${entry.prev!.key}  height=${BAD - 1}  log2_work=`), lines[at + 2]);
+    assert.equal(lines[at + 3], `ConnectTip: ConnectBlock ${entry.key} failed, ${EVAL_FALSE}, ${debug}`);
   });
 }
 

@@ -269,7 +269,7 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
     }
     if (result.isNew) {
       this.requests.remove(key);
-      if (validityRank(result.entry.status.validity) < validityRank('chain')) this.blockSource.set(result.entry, peer);
+      if (validityRank(result.entry.status.validity) < validityRank('scripts')) this.blockSource.set(result.entry, peer);
     }
     this.checkBlockSources();
   }
@@ -280,7 +280,7 @@ export class HeadersFirstSync extends SyncCore implements BlockSync {
       if (e.status.failure === 'failed') {
         this.blockSource.delete(e);
         if (this.peers.has(peer.link.id)) peer.link.misbehaving('invalid block received');
-      } else if (e.status.failure || validityRank(e.status.validity) >= validityRank('chain')) {
+      } else if (e.status.failure || validityRank(e.status.validity) >= validityRank('scripts')) {
         this.blockSource.delete(e);
       }
     }
