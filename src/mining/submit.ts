@@ -4,6 +4,7 @@
  * (UpdateUncommittedBlockStructures), and the BIP22 result of ProcessNewBlock: null when the block
  * connected, "duplicate", "inconclusive", or the reject reason.
  */
+import { isValid } from '../chain/block-status.js';
 import type { ChainstateManager } from '../chain/chainstate-manager.js';
 import { ValidationError } from '../consensus/validation-error.js';
 import { blockHash, parseBlock, parseHeader, serializeBlock, type Block, type BlockHeader } from '../primitives/block.js';
@@ -94,8 +95,8 @@ export function submitHeader(manager: ChainstateManager, header: BlockHeader): S
 export function checkProposal(manager: ChainstateManager, block: Block, now: number): string | null {
   const known = manager.storage.index.get(blockHash(block.header));
   if (known) {
-    // Core's BLOCK_VALID_SCRIPTS: this engine marks a block 'chain' once connected.
-    if (!known.status.failure && (known.status.validity === 'chain' || known.status.validity === 'scripts')) return 'duplicate';
+    // Core's pindex->IsValid(BLOCK_VALID_SCRIPTS): set once a chainstate has connected the block.
+    if (!known.status.failure && isValid(known.status, 'scripts')) return 'duplicate';
     if (known.status.failure) return 'duplicate-invalid';
     return 'duplicate-inconclusive';
   }
