@@ -1,5 +1,5 @@
 /**
- * Core's sighash.json (legacy SignatureHash, one subtest per case) and BIP341's wallet vectors through the
+ * Core's sighash.json (legacy SignatureHash, one subtest per case, with and without precomputed data) and BIP341's wallet vectors through the
  * interpreter: every key-path input's signature hash, midstates and expected witness verified by verifyInput,
  * and every script-path control block accepted by the taproot commitment check (and a damaged one refused).
  */
@@ -12,7 +12,7 @@ import { hashToHex } from '../../src/primitives/hash.js';
 import { transactionFromHex, type Transaction } from '../../src/primitives/transaction.js';
 import { ScriptError, scriptErrorName } from '../../src/script/script-error.js';
 import { SCRIPT_VERIFY_P2SH, SCRIPT_VERIFY_TAPROOT, SCRIPT_VERIFY_WITNESS, STANDARD_SCRIPT_VERIFY_FLAGS } from '../../src/script/script-flags.js';
-import { legacySighash, taprootSigMsg, taprootSighash } from '../../src/script/sighash.js';
+import { legacySighash, PrecomputedTx, taprootSigMsg, taprootSighash } from '../../src/script/sighash.js';
 import { precomputeTxData, TransactionSignatureChecker } from '../../src/script/tx-checker.js';
 import { verifyInput } from '../../src/script/verify-input.js';
 import { verifyScript } from '../../src/script/verify-script.js';
@@ -43,6 +43,10 @@ describe('Core sighash.json', { skip: skipFor(SIGHASH_JSON) }, () => {
       const tx = transactionFromHex(rawTx);
       assert.doesNotThrow(() => checkTransaction(tx));
       assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType)), expected);
+      // The same with the transaction's precomputed data: SIGHASH_ALL patched from one serialisation of it.
+      const pre = new PrecomputedTx(tx);
+      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected);
+      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected, 'again, on the cached serialisation');
     }));
   });
 });
