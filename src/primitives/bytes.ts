@@ -261,6 +261,8 @@ export class ByteReader {
 export class ByteWriter {
   private buf: Uint8Array;
   length = 0;
+  /** view()'s views of buf by length; dropped when buf is replaced. */
+  private views?: Uint8Array[];
 
   constructor(initialSize = 256) {
     this.buf = new Uint8Array(initialSize);
@@ -273,6 +275,7 @@ export class ByteWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.views = undefined;
   }
 
   writeU8(v: number): this {
@@ -361,6 +364,9 @@ export class ByteWriter {
    * where it was written instead of being copied per signature.
    */
   view(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
+    // A reused writer's messages come in a few lengths (a segwit signature's is always 182 bytes): one view per
+    // length, made once, as making a typed array over a buffer costs more than hashing a short message.
+    const views = (this.views ??= []);
+    return (views[this.length] ??= new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length));
   }
 }

@@ -124,7 +124,9 @@ export class PrecomputedTx {
   private hashOutputs?: Uint8Array;
   private hashAmounts?: Uint8Array;
   private hashScripts?: Uint8Array;
-  private doubled: { prevouts?: Uint8Array; sequences?: Uint8Array; outputs?: Uint8Array } = {};
+  private doubledPrevouts?: Uint8Array;
+  private doubledSequences?: Uint8Array;
+  private doubledOutputs?: Uint8Array;
   private legacy?: { bytes: Uint8Array; scriptAt: Int32Array };
 
   constructor(
@@ -191,7 +193,20 @@ export class PrecomputedTx {
 
   /** BIP143's versions: SHA256d = SHA256 of the single hash. */
   double(name: 'prevouts' | 'sequences' | 'outputs'): Uint8Array {
-    return (this.doubled[name] ??= sha256(this[name]()));
+    return name === 'prevouts' ? this.doublePrevouts() : name === 'sequences' ? this.doubleSequences() : this.doubleOutputs();
+  }
+
+  // One method per midstate: a lookup by name is polymorphic, and these run once per segwit transaction.
+  doublePrevouts(): Uint8Array {
+    return (this.doubledPrevouts ??= sha256(this.prevouts()));
+  }
+
+  doubleSequences(): Uint8Array {
+    return (this.doubledSequences ??= sha256(this.sequences()));
+  }
+
+  doubleOutputs(): Uint8Array {
+    return (this.doubledOutputs ??= sha256(this.outputs()));
   }
 
   spentOutputs(): readonly SpentOutput[] {
@@ -215,10 +230,10 @@ export function segwitV0Sighash(
 ): Uint8Array {
   const base = hashType & 0x1f;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
-  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.double('prevouts');
-  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.double('sequences');
+  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.doublePrevouts();
+  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.doubleSequences();
   let hashOutputs = ZERO_32;
-  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.double('outputs');
+  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.doubleOutputs();
   else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) hashOutputs = outputHash(tx.outputs[inputIndex], sha256d);
 
   const input = tx.inputs[inputIndex];

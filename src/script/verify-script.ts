@@ -36,6 +36,9 @@ const TAPROOT_CONTROL_MAX_SIZE = TAPROOT_CONTROL_BASE_SIZE + TAPROOT_CONTROL_NOD
 /** BIP342's VALIDATION_WEIGHT_OFFSET: the budget every tapscript starts with beyond its witness size. */
 const VALIDATION_WEIGHT_OFFSET = 50;
 
+/** What segwit v0 scripts are run with: only taproot reads execution data, so one object serves them all. */
+const V0_EXECDATA = newExecData();
+
 /** Core's ExecuteWitnessScript: the witness stack under a witness script, with its implicit clean stack. */
 function executeWitnessScript(
   stack: Uint8Array[],
@@ -94,13 +97,12 @@ function verifyWitnessProgram(
   isP2sh: boolean,
 ): ScriptError {
   const stack = witness.slice();
-  const execdata = newExecData();
   if (version === 0) {
     if (program.length === 32) {
       if (stack.length === 0) return ScriptError.WITNESS_PROGRAM_WITNESS_EMPTY;
       const script = stack.pop()!;
       if (Buffer.compare(sha256(script), program) !== 0) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, execdata);
+      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     if (program.length === 20) {
       if (stack.length !== 2) return ScriptError.WITNESS_PROGRAM_MISMATCH;
@@ -109,13 +111,14 @@ function verifyWitnessProgram(
       script.set(program, 3);
       script[23] = 0x88;
       script[24] = 0xac;
-      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, execdata);
+      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     return ScriptError.WITNESS_PROGRAM_WRONG_LENGTH;
   }
   if (version === 1 && program.length === 32 && !isP2sh) {
     if (!(flags & SCRIPT_VERIFY_TAPROOT)) return ScriptError.OK;
     if (stack.length === 0) return ScriptError.WITNESS_PROGRAM_WITNESS_EMPTY;
+    const execdata = newExecData();
     const last = stack[stack.length - 1];
     if (stack.length >= 2 && last.length > 0 && last[0] === ANNEX_TAG) {
       const annex = stack.pop()!;
