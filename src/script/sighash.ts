@@ -277,14 +277,20 @@ function writeTaprootSigMsg(w: ByteWriter, pre: PrecomputedTx, inputIndex: numbe
   if (!(hashType <= 0x03 || (hashType >= 0x81 && hashType <= 0x83))) return false;
   if (outputType === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) return false;
   const spent = pre.spentOutputs();
-  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one.
-  const shared = anyoneCanPay ? undefined : [pre.prevouts(), pre.amounts(), pre.scriptPubKeys(), pre.sequences()];
+  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one. The
+  // midstates are kept once computed, so asking for them again below only reads them.
+  if (!anyoneCanPay) {
+    pre.prevouts();
+    pre.amounts();
+    pre.scriptPubKeys();
+    pre.sequences();
+  }
   const outputs = outputType === SIGHASH_ALL ? pre.outputs() : undefined;
   const annexHash = opts.annexHash ?? (opts.annex ? sha256(concatBytes(compactSize(opts.annex.length), opts.annex)) : undefined);
   const singleOutput = outputType === SIGHASH_SINGLE ? outputHash(tx.outputs[inputIndex], sha256) : undefined;
 
   w.writeU8(0).writeU8(hashType).writeU32LE(tx.version >>> 0).writeU32LE(tx.lockTime);
-  if (shared) for (const h of shared) w.writeBytes(h);
+  if (!anyoneCanPay) w.writeBytes(pre.prevouts()).writeBytes(pre.amounts()).writeBytes(pre.scriptPubKeys()).writeBytes(pre.sequences());
   if (outputs) w.writeBytes(outputs);
   w.writeU8((opts.tapscript ? 2 : 0) + (annexHash ? 1 : 0));
   if (anyoneCanPay) {
