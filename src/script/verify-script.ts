@@ -26,8 +26,15 @@ import { tapBranchHash, taggedHash, tapleafHash } from './sighash.js';
 import type { ScriptExecutionData, SignatureChecker } from './tx-checker.js';
 
 const ANNEX_TAG = 0x50;
-/** OP_DUP OP_HASH160 <20 bytes>: the start of the P2PKH script a P2WPKH program stands for. */
-const P2PKH_PREFIX = Uint8Array.of(0x76, 0xa9, 20);
+/**
+ * The P2PKH script a P2WPKH program stands for, OP_DUP OP_HASH160 <program> OP_EQUALVERIFY OP_CHECKSIG, with
+ * the program written in per input. One buffer, on an ArrayBuffer of its own: a fresh 25-byte array would
+ * live on V8's heap, and the first view of it (the push of the program) costs a move off the heap, more than
+ * the rest of the script's run. Nothing keeps it past the run: the witness stack it is pushed onto is local.
+ */
+const P2WPKH_SCRIPT = new Uint8Array(new ArrayBuffer(25));
+P2WPKH_SCRIPT.set([0x76, 0xa9, 20], 0);
+P2WPKH_SCRIPT.set([0x88, 0xac], 23);
 const TAPROOT_LEAF_MASK = 0xfe;
 const TAPROOT_LEAF_TAPSCRIPT = 0xc0;
 const TAPROOT_CONTROL_BASE_SIZE = 33;
@@ -106,11 +113,8 @@ function verifyWitnessProgram(
     }
     if (program.length === 20) {
       if (stack.length !== 2) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      const script = new Uint8Array(25);
-      script.set(P2PKH_PREFIX);
+      const script = P2WPKH_SCRIPT;
       script.set(program, 3);
-      script[23] = 0x88;
-      script[24] = 0xac;
       return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     return ScriptError.WITNESS_PROGRAM_WRONG_LENGTH;
