@@ -257,12 +257,15 @@ export class ByteReader {
   }
 }
 
+/** Message lengths ByteWriter.view() keeps a view for: signature messages are shorter; longer ones are rare. */
+const CACHED_VIEWS = 512;
+
 /** A growable output buffer. */
 export class ByteWriter {
   private buf: Uint8Array;
   length = 0;
   /** view()'s views of buf by length; dropped when buf is replaced. */
-  private views?: Uint8Array[];
+  private views?: (Uint8Array | undefined)[];
 
   constructor(initialSize = 256) {
     this.buf = new Uint8Array(initialSize);
@@ -366,7 +369,8 @@ export class ByteWriter {
   view(): Uint8Array {
     // A reused writer's messages come in a few lengths (a segwit signature's is always 182 bytes): one view per
     // length, made once, as making a typed array over a buffer costs more than hashing a short message.
-    const views = (this.views ??= []);
+    if (this.length >= CACHED_VIEWS) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
+    const views = (this.views ??= new Array<Uint8Array | undefined>(CACHED_VIEWS).fill(undefined));
     return (views[this.length] ??= new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length));
   }
 }

@@ -71,7 +71,7 @@ export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: U
   if (single && inputIndex >= tx.outputs.length) return Uint8Array.from(ONE);
 
   const w = message.reset();
-  if (pre && pre.tx === tx && !anyoneCanPay && !none && !single) {
+  if (pre && pre.tx === tx && !anyoneCanPay && !none && !single && pre.legacyCopyPays()) {
     // SIGHASH_ALL: the transaction with every scriptSig empty, serialised once per transaction, with this
     // input's scriptCode put in place of its empty script.
     const { bytes, scriptAt } = pre.legacyCopy();
@@ -128,6 +128,7 @@ export class PrecomputedTx {
   private doubledSequences?: Uint8Array;
   private doubledOutputs?: Uint8Array;
   private legacy?: { bytes: Uint8Array; scriptAt: Int32Array };
+  private legacySignatures = 0;
 
   constructor(
     readonly tx: Transaction,
@@ -173,6 +174,11 @@ export class PrecomputedTx {
    * The transaction as legacy SIGHASH_ALL serialises it, every scriptSig empty, and where each input's empty
    * script (one 0x00 byte) is: built on the first legacy signature, as a transaction's signatures all share it.
    */
+  /** Whether legacyCopy() is worth building: from a transaction's second SIGHASH_ALL signature on. */
+  legacyCopyPays(): boolean {
+    return this.legacy !== undefined || ++this.legacySignatures > 1;
+  }
+
   legacyCopy(): { bytes: Uint8Array; scriptAt: Int32Array } {
     if (this.legacy) return this.legacy;
     const tx = this.tx;
