@@ -43,10 +43,19 @@ describe('Core sighash.json', { skip: skipFor(SIGHASH_JSON) }, () => {
       const tx = transactionFromHex(rawTx);
       assert.doesNotThrow(() => checkTransaction(tx));
       assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType)), expected);
-      // The same with the transaction's precomputed data: SIGHASH_ALL patched from one serialisation of it.
+      // The same with the transaction's precomputed data, and, as SIGHASH_ALL messages are patched from one
+      // serialisation only for transactions of 8 inputs and more, on the transaction padded to 12 inputs:
+      // every input's hash from the patched copy equals the one serialised directly.
       const pre = new PrecomputedTx(tx);
       assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected);
-      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected, 'again, on the cached serialisation');
+      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected, 'again, with the precomputed data');
+      const padded = { ...tx, inputs: Array.from({ length: 12 }, (_, i) => tx.inputs[i % tx.inputs.length]) };
+      const paddedPre = new PrecomputedTx(padded);
+      for (const i of [0, input, 11]) {
+        const direct = hashToHex(legacySighash(padded, i, fromHex(script), hashType));
+        assert.equal(hashToHex(legacySighash(padded, i, fromHex(script), hashType, paddedPre)), direct, `padded input ${i}`);
+        assert.equal(hashToHex(legacySighash(padded, i, fromHex(script), hashType, paddedPre)), direct, `padded input ${i}, again`);
+      }
     }));
   });
 });
