@@ -74,7 +74,7 @@ function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
 
 /** The legacy/segwit-v0 scriptCode for a signature: from the last OP_CODESEPARATOR, minus the signature in legacy. */
 function scriptCodeFor(ctx: EvalContext, sigs: Uint8Array[]): Uint8Array | ScriptError {
-  let code = ctx.script.subarray(ctx.codeHashBegin);
+  let code = ctx.codeHashBegin === 0 ? ctx.script : ctx.script.subarray(ctx.codeHashBegin);
   if (ctx.sigversion !== SigVersion.BASE) return code;
   for (const sig of sigs) {
     // A signature whose bytes are not in the script cannot be deleted from it: skip building its push.

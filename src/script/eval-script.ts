@@ -122,7 +122,9 @@ function run(
     }
 
     if (fExec && opcode <= Op.OP_PUSHDATA4) {
-      const data = size === 0 ? FALSE : script.subarray(dataAt, dataAt + size);
+      // The typed-array constructor, not subarray(): subarray looks up the species constructor, and goes
+      // through Buffer's when the script is a Buffer view.
+      const data = size === 0 ? FALSE : new Uint8Array(script.buffer, script.byteOffset + dataAt, size);
       if (requireMinimal && !checkMinimalPush(data, opcode)) return ScriptError.MINIMALDATA;
       stack.push(data);
     } else if (fExec || (opcode >= Op.OP_IF && opcode <= Op.OP_ENDIF)) {

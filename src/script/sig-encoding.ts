@@ -61,9 +61,11 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
     if (lenbyte > len - pos) return undefined;
     pos += lenbyte;
   }
-  // Where r and s start and how long they are.
-  const at = [0, 0];
-  const lens = [0, 0];
+  // Where r and s start and how long they are (locals, not arrays: this runs for every ECDSA signature).
+  let rAt = 0;
+  let rLen = 0;
+  let sAt = 0;
+  let sLen = 0;
   for (let k = 0; k < 2; k++) {
     if (pos === len || input[pos] !== 0x02) return undefined;
     pos++;
@@ -88,25 +90,30 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
       ilen = lenbyte;
     }
     if (ilen > len - pos) return undefined;
-    at[k] = pos;
-    lens[k] = ilen;
+    if (k === 0) {
+      rAt = pos;
+      rLen = ilen;
+    } else {
+      sAt = pos;
+      sLen = ilen;
+    }
     pos += ilen;
   }
   const out = new Uint8Array(64);
-  let overflow = false;
-  for (let k = 0; k < 2; k++) {
-    let p = at[k];
-    let l = lens[k];
-    while (l > 0 && input[p] === 0) {
-      l--;
-      p++;
-    }
-    if (l > 32) overflow = true;
-    else for (let i = 0; i < l; i++) out[32 * k + 32 - l + i] = input[p + i];
-  }
-  if (!overflow) overflow = compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0;
-  if (overflow) out.fill(0);
+  const overflow = !copyInteger(input, rAt, rLen, out, 0) || !copyInteger(input, sAt, sLen, out, 32);
+  if (overflow || compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0) out.fill(0);
   return out;
+}
+
+/** A DER integer's value right-aligned in out[at..at+32]; false when it needs more than 32 bytes. */
+function copyInteger(input: Uint8Array, p: number, l: number, out: Uint8Array, at: number): boolean {
+  while (l > 0 && input[p] === 0) {
+    l--;
+    p++;
+  }
+  if (l > 32) return false;
+  for (let i = 0; i < l; i++) out[at + 32 - l + i] = input[p + i];
+  return true;
 }
 
 /** True when s (bytes 32..63 of a compact signature) is above n/2. */

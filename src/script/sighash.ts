@@ -3,10 +3,9 @@
  * SignatureHashSchnorr): legacy (with its SIGHASH_SINGLE "one" quirk and OP_CODESEPARATOR removal), BIP143
  * segwit v0, and BIP341/342 taproot (key path and tapscript). Hashes are returned in internal byte order.
  */
-import { concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
+import { ByteWriter, concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { sha256, sha256d, tagPrefix, taggedHash } from './digest.js';
-import { HashWriter } from './hash-writer.js';
 import { skipOp } from './opcodes.js';
 
 export { taggedHash };
@@ -34,32 +33,36 @@ const ONE = (() => {
  * The length prefix counts all bytes minus separators even when a malformed push ends parsing early and
  * fewer bytes follow; Core hashes that inconsistent stream, so we do too.
  */
-function writeScriptCode(w: HashWriter, script: Uint8Array): void {
+function writeScriptCode(w: ByteWriter, script: Uint8Array): void {
   let separators = 0;
   let pc = 0;
   for (let next = skipOp(script, 0); next >= 0; next = skipOp(script, next)) {
     if (script[pc] === OP_CODESEPARATOR) separators++;
     pc = next;
   }
-  w.compactSize(script.length - separators);
+  w.writeCompactSize(script.length - separators);
   let begin = 0;
   let next = skipOp(script, 0);
   for (pc = 0; next >= 0; next = skipOp(script, next)) {
     if (script[pc] === OP_CODESEPARATOR) {
-      w.range(script, begin, next - 1);
+      w.writeRange(script, begin, next - 1);
       begin = next;
     }
     pc = next;
   }
-  if (begin !== script.length) w.range(script, begin, -1 - next);
+  if (begin !== script.length) w.writeRange(script, begin, -1 - next);
 }
 
 /** Where each signature's message is written and hashed; midstates have their own, as they interleave. */
-const message = new HashWriter(4096);
-const midstate = new HashWriter(4096);
+const message = new ByteWriter(4096);
+const midstate = new ByteWriter(4096);
 
-/** Core's SignatureHash for SigVersion::BASE. `hashType` is the full 32-bit value from the signature. */
-export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: Uint8Array, hashType: number): Uint8Array {
+/**
+ * Core's SignatureHash for SigVersion::BASE. `hashType` is the full 32-bit value from the signature. With the
+ * transaction's precomputed data, SIGHASH_ALL messages are patched from one serialisation of the transaction
+ * instead of being serialised per signature (the bytes are the same).
+ */
+export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: Uint8Array, hashType: number, pre?: PrecomputedTx): Uint8Array {
   if (inputIndex >= tx.inputs.length) return Uint8Array.from(ONE);
   const base = hashType & 0x1f;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
@@ -68,29 +71,39 @@ export function legacySighash(tx: Transaction, inputIndex: number, scriptCode: U
   if (single && inputIndex >= tx.outputs.length) return Uint8Array.from(ONE);
 
   const w = message.reset();
-  w.u32(tx.version >>> 0);
-  w.compactSize(anyoneCanPay ? 1 : tx.inputs.length);
+  if (pre && pre.tx === tx && !anyoneCanPay && !none && !single && pre.legacyCopyPays()) {
+    // SIGHASH_ALL: the transaction with every scriptSig empty, serialised once per transaction, with this
+    // input's scriptCode put in place of its empty script.
+    const { bytes, scriptAt } = pre.legacyCopy();
+    const at = scriptAt[inputIndex];
+    w.writeRange(bytes, 0, at);
+    writeScriptCode(w, scriptCode);
+    w.writeRange(bytes, at + 1, bytes.length).writeU32LE(hashType >>> 0);
+    return sha256d(w.view());
+  }
+  w.writeU32LE(tx.version >>> 0);
+  w.writeCompactSize(anyoneCanPay ? 1 : tx.inputs.length);
   for (let i = anyoneCanPay ? inputIndex : 0; i < (anyoneCanPay ? inputIndex + 1 : tx.inputs.length); i++) {
     const input = tx.inputs[i];
-    w.bytes(input.prevout.txid).u32(input.prevout.vout);
+    w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
     if (i === inputIndex) writeScriptCode(w, scriptCode);
-    else w.compactSize(0);
-    w.u32(i !== inputIndex && (none || single) ? 0 : input.sequence);
+    else w.writeCompactSize(0);
+    w.writeU32LE(i !== inputIndex && (none || single) ? 0 : input.sequence);
   }
   const outputCount = none ? 0 : single ? inputIndex + 1 : tx.outputs.length;
-  w.compactSize(outputCount);
+  w.writeCompactSize(outputCount);
   for (let i = 0; i < outputCount; i++) {
     // SIGHASH_SINGLE blanks the earlier outputs to CTxOut(): value -1, empty script.
-    if (single && i !== inputIndex) w.i64(-1).compactSize(0);
-    else w.i64(tx.outputs[i].value).varBytes(tx.outputs[i].script);
+    if (single && i !== inputIndex) w.writeI64LE(-1).writeCompactSize(0);
+    else w.writeI64LE(tx.outputs[i].value).writeVarBytes(tx.outputs[i].script);
   }
-  w.u32(tx.lockTime);
-  w.u32(hashType >>> 0);
+  w.writeU32LE(tx.lockTime);
+  w.writeU32LE(hashType >>> 0);
   return sha256d(w.view());
 }
 
-function writeOutput(w: HashWriter, o: TxOut): void {
-  w.i64(o.value).varBytes(o.script);
+function writeOutput(w: ByteWriter, o: TxOut): void {
+  w.writeI64LE(o.value).writeVarBytes(o.script);
 }
 
 /** SHA256 of one output (SIGHASH_SINGLE's hashOutputs, single or double). */
@@ -100,12 +113,6 @@ function outputHash(o: TxOut, hash: (b: Uint8Array) => Uint8Array): Uint8Array {
   return hash(w.view());
 }
 
-/** SHA256 of what `write` serializes (a midstate). */
-function hashed(write: (w: HashWriter) => void): Uint8Array {
-  const w = midstate.reset();
-  write(w);
-  return sha256(w.view());
-}
 
 /**
  * The per-transaction midstate hashes shared by every input (Core's PrecomputedTransactionData), each
@@ -117,7 +124,11 @@ export class PrecomputedTx {
   private hashOutputs?: Uint8Array;
   private hashAmounts?: Uint8Array;
   private hashScripts?: Uint8Array;
-  private doubled: { prevouts?: Uint8Array; sequences?: Uint8Array; outputs?: Uint8Array } = {};
+  private doubledPrevouts?: Uint8Array;
+  private doubledSequences?: Uint8Array;
+  private doubledOutputs?: Uint8Array;
+  private legacy?: { bytes: Uint8Array; scriptAt: Int32Array };
+  private legacySignatures = 0;
 
   constructor(
     readonly tx: Transaction,
@@ -125,28 +136,86 @@ export class PrecomputedTx {
   ) {}
 
   prevouts(): Uint8Array {
-    return (this.hashPrevouts ??= hashed((w) => this.tx.inputs.forEach((i) => w.bytes(i.prevout.txid).u32(i.prevout.vout))));
+    if (this.hashPrevouts) return this.hashPrevouts;
+    const w = midstate.reset();
+    for (const i of this.tx.inputs) w.writeBytes(i.prevout.txid).writeU32LE(i.prevout.vout);
+    return (this.hashPrevouts = sha256(w.view()));
   }
 
   sequences(): Uint8Array {
-    return (this.hashSequences ??= hashed((w) => this.tx.inputs.forEach((i) => w.u32(i.sequence))));
+    if (this.hashSequences) return this.hashSequences;
+    const w = midstate.reset();
+    for (const i of this.tx.inputs) w.writeU32LE(i.sequence);
+    return (this.hashSequences = sha256(w.view()));
   }
 
   outputs(): Uint8Array {
-    return (this.hashOutputs ??= hashed((w) => this.tx.outputs.forEach((o) => writeOutput(w, o))));
+    if (this.hashOutputs) return this.hashOutputs;
+    const w = midstate.reset();
+    for (const o of this.tx.outputs) writeOutput(w, o);
+    return (this.hashOutputs = sha256(w.view()));
   }
 
   amounts(): Uint8Array {
-    return (this.hashAmounts ??= hashed((w) => this.spentOutputs().forEach((o) => w.i64(o.value))));
+    if (this.hashAmounts) return this.hashAmounts;
+    const w = midstate.reset();
+    for (const o of this.spentOutputs()) w.writeI64LE(o.value);
+    return (this.hashAmounts = sha256(w.view()));
   }
 
   scriptPubKeys(): Uint8Array {
-    return (this.hashScripts ??= hashed((w) => this.spentOutputs().forEach((o) => w.varBytes(o.script))));
+    if (this.hashScripts) return this.hashScripts;
+    const w = midstate.reset();
+    for (const o of this.spentOutputs()) w.writeVarBytes(o.script);
+    return (this.hashScripts = sha256(w.view()));
+  }
+
+  /**
+   * The transaction as legacy SIGHASH_ALL serialises it, every scriptSig empty, and where each input's empty
+   * script (one 0x00 byte) is: built on the first legacy signature, as a transaction's signatures all share it.
+   */
+  /**
+   * Whether legacyCopy() is worth building: from a transaction's second SIGHASH_ALL signature on, and only for
+   * transactions with enough inputs that serialising them per signature costs more than copying the copy.
+   */
+  legacyCopyPays(): boolean {
+    return this.legacy !== undefined || (this.tx.inputs.length >= LEGACY_COPY_MIN_INPUTS && ++this.legacySignatures > 1);
+  }
+
+  legacyCopy(): { bytes: Uint8Array; scriptAt: Int32Array } {
+    if (this.legacy) return this.legacy;
+    const tx = this.tx;
+    const w = new ByteWriter(64 + 41 * tx.inputs.length + 40 * tx.outputs.length);
+    const scriptAt = new Int32Array(tx.inputs.length);
+    w.writeU32LE(tx.version >>> 0).writeCompactSize(tx.inputs.length);
+    for (let i = 0; i < tx.inputs.length; i++) {
+      const input = tx.inputs[i];
+      w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
+      scriptAt[i] = w.length;
+      w.writeU8(0).writeU32LE(input.sequence);
+    }
+    w.writeCompactSize(tx.outputs.length);
+    for (const o of tx.outputs) writeOutput(w, o);
+    w.writeU32LE(tx.lockTime);
+    return (this.legacy = { bytes: w.toBytes(), scriptAt });
   }
 
   /** BIP143's versions: SHA256d = SHA256 of the single hash. */
   double(name: 'prevouts' | 'sequences' | 'outputs'): Uint8Array {
-    return (this.doubled[name] ??= sha256(this[name]()));
+    return name === 'prevouts' ? this.doublePrevouts() : name === 'sequences' ? this.doubleSequences() : this.doubleOutputs();
+  }
+
+  // One method per midstate: a lookup by name is polymorphic, and these run once per segwit transaction.
+  doublePrevouts(): Uint8Array {
+    return (this.doubledPrevouts ??= sha256(this.prevouts()));
+  }
+
+  doubleSequences(): Uint8Array {
+    return (this.doubledSequences ??= sha256(this.sequences()));
+  }
+
+  doubleOutputs(): Uint8Array {
+    return (this.doubledOutputs ??= sha256(this.outputs()));
   }
 
   spentOutputs(): readonly SpentOutput[] {
@@ -159,6 +228,9 @@ export class PrecomputedTx {
 
 const ZERO_32: Uint8Array = new Uint8Array(32);
 
+/** Below this many inputs a legacy message is serialised directly (measured on mainnet 367891 and 866342). */
+const LEGACY_COPY_MIN_INPUTS = 8;
+
 /** BIP143 signature hash for segwit v0; `amount` is the spent output's value, `scriptCode` as BIP143 defines. */
 export function segwitV0Sighash(
   tx: Transaction,
@@ -170,18 +242,18 @@ export function segwitV0Sighash(
 ): Uint8Array {
   const base = hashType & 0x1f;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
-  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.double('prevouts');
-  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.double('sequences');
+  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.doublePrevouts();
+  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.doubleSequences();
   let hashOutputs = ZERO_32;
-  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.double('outputs');
+  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.doubleOutputs();
   else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) hashOutputs = outputHash(tx.outputs[inputIndex], sha256d);
 
   const input = tx.inputs[inputIndex];
   const w = message.reset();
-  w.u32(tx.version >>> 0).bytes(hashPrevouts).bytes(hashSequence);
-  w.bytes(input.prevout.txid).u32(input.prevout.vout);
-  w.varBytes(scriptCode).i64(amount).u32(input.sequence);
-  w.bytes(hashOutputs).u32(tx.lockTime).u32(hashType >>> 0);
+  w.writeU32LE(tx.version >>> 0).writeBytes(hashPrevouts).writeBytes(hashSequence);
+  w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
+  w.writeVarBytes(scriptCode).writeI64LE(amount).writeU32LE(input.sequence);
+  w.writeBytes(hashOutputs).writeU32LE(tx.lockTime).writeU32LE(hashType >>> 0);
   return sha256d(w.view());
 }
 
@@ -210,34 +282,40 @@ export interface TaprootSighashOptions {
  * Writes BIP341's SigMsg including the leading epoch byte 0x00 (what TapSighash hashes). False where Core's
  * SignatureHashSchnorr fails: an invalid hash type, or SIGHASH_SINGLE without a matching output.
  */
-function writeTaprootSigMsg(w: HashWriter, pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions): boolean {
+function writeTaprootSigMsg(w: ByteWriter, pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions): boolean {
   const tx = pre.tx;
   const outputType = hashType === SIGHASH_DEFAULT ? SIGHASH_ALL : hashType & 3;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
   if (!(hashType <= 0x03 || (hashType >= 0x81 && hashType <= 0x83))) return false;
   if (outputType === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) return false;
   const spent = pre.spentOutputs();
-  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one.
-  const shared = anyoneCanPay ? undefined : [pre.prevouts(), pre.amounts(), pre.scriptPubKeys(), pre.sequences()];
+  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one. The
+  // midstates are kept once computed, so asking for them again below only reads them.
+  if (!anyoneCanPay) {
+    pre.prevouts();
+    pre.amounts();
+    pre.scriptPubKeys();
+    pre.sequences();
+  }
   const outputs = outputType === SIGHASH_ALL ? pre.outputs() : undefined;
   const annexHash = opts.annexHash ?? (opts.annex ? sha256(concatBytes(compactSize(opts.annex.length), opts.annex)) : undefined);
   const singleOutput = outputType === SIGHASH_SINGLE ? outputHash(tx.outputs[inputIndex], sha256) : undefined;
 
-  w.u8(0).u8(hashType).u32(tx.version >>> 0).u32(tx.lockTime);
-  if (shared) for (const h of shared) w.bytes(h);
-  if (outputs) w.bytes(outputs);
-  w.u8((opts.tapscript ? 2 : 0) + (annexHash ? 1 : 0));
+  w.writeU8(0).writeU8(hashType).writeU32LE(tx.version >>> 0).writeU32LE(tx.lockTime);
+  if (!anyoneCanPay) w.writeBytes(pre.prevouts()).writeBytes(pre.amounts()).writeBytes(pre.scriptPubKeys()).writeBytes(pre.sequences());
+  if (outputs) w.writeBytes(outputs);
+  w.writeU8((opts.tapscript ? 2 : 0) + (annexHash ? 1 : 0));
   if (anyoneCanPay) {
     const input = tx.inputs[inputIndex];
-    w.bytes(input.prevout.txid).u32(input.prevout.vout);
+    w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
     writeOutput(w, spent[inputIndex]);
-    w.u32(input.sequence);
+    w.writeU32LE(input.sequence);
   } else {
-    w.u32(inputIndex);
+    w.writeU32LE(inputIndex);
   }
-  if (annexHash) w.bytes(annexHash);
-  if (singleOutput) w.bytes(singleOutput);
-  if (opts.tapscript) w.bytes(opts.tapscript.leafHash).u8(0).u32(opts.tapscript.codeSeparatorPos ?? 0xffffffff);
+  if (annexHash) w.writeBytes(annexHash);
+  if (singleOutput) w.writeBytes(singleOutput);
+  if (opts.tapscript) w.writeBytes(opts.tapscript.leafHash).writeU8(0).writeU32LE(opts.tapscript.codeSeparatorPos ?? 0xffffffff);
   return true;
 }
 
@@ -251,7 +329,7 @@ function compactSize(n: number): Uint8Array {
  * Core's SignatureHashSchnorr fails: an invalid hash type, or SIGHASH_SINGLE without a matching output.
  */
 export function taprootSigMsg(pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions = {}): Uint8Array | undefined {
-  const w = new HashWriter(256);
+  const w = new ByteWriter(256);
   return writeTaprootSigMsg(w, pre, inputIndex, hashType, opts) ? w.view() : undefined;
 }
 
@@ -260,7 +338,7 @@ export function taprootSigMsg(pre: PrecomputedTx, inputIndex: number, hashType: 
  * Core's SignatureHashSchnorr fails.
  */
 export function taprootSighashOrUndefined(pre: PrecomputedTx, inputIndex: number, hashType: number, opts: TaprootSighashOptions = {}): Uint8Array | undefined {
-  const w = message.reset().bytes(tagPrefix('TapSighash'));
+  const w = message.reset().writeBytes(tagPrefix('TapSighash'));
   return writeTaprootSigMsg(w, pre, inputIndex, hashType, opts) ? sha256(w.view()) : undefined;
 }
 

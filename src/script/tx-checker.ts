@@ -79,7 +79,7 @@ export class TransactionSignatureChecker implements SignatureChecker {
     const hash =
       sigversion === SigVersion.WITNESS_V0
         ? segwitV0Sighash(tx, this.inputIndex, scriptCode, this.amount, hashType, pre)
-        : legacySighash(tx, this.inputIndex, scriptCode, hashType);
+        : legacySighash(tx, this.inputIndex, scriptCode, hashType, pre);
     return verifyEcdsaCore(der, pubkey, hash);
   }
 

@@ -26,8 +26,15 @@ import { tapBranchHash, taggedHash, tapleafHash } from './sighash.js';
 import type { ScriptExecutionData, SignatureChecker } from './tx-checker.js';
 
 const ANNEX_TAG = 0x50;
-/** OP_DUP OP_HASH160 <20 bytes>: the start of the P2PKH script a P2WPKH program stands for. */
-const P2PKH_PREFIX = Uint8Array.of(0x76, 0xa9, 20);
+/**
+ * The P2PKH script a P2WPKH program stands for, OP_DUP OP_HASH160 <program> OP_EQUALVERIFY OP_CHECKSIG, with
+ * the program written in per input. One buffer, on an ArrayBuffer of its own: a fresh 25-byte array would
+ * live on V8's heap, and the first view of it (the push of the program) costs a move off the heap, more than
+ * the rest of the script's run. Nothing keeps it past the run: the witness stack it is pushed onto is local.
+ */
+const P2WPKH_SCRIPT = new Uint8Array(new ArrayBuffer(25));
+P2WPKH_SCRIPT.set([0x76, 0xa9, 20], 0);
+P2WPKH_SCRIPT.set([0x88, 0xac], 23);
 const TAPROOT_LEAF_MASK = 0xfe;
 const TAPROOT_LEAF_TAPSCRIPT = 0xc0;
 const TAPROOT_CONTROL_BASE_SIZE = 33;
@@ -35,6 +42,9 @@ const TAPROOT_CONTROL_NODE_SIZE = 32;
 const TAPROOT_CONTROL_MAX_SIZE = TAPROOT_CONTROL_BASE_SIZE + TAPROOT_CONTROL_NODE_SIZE * 128;
 /** BIP342's VALIDATION_WEIGHT_OFFSET: the budget every tapscript starts with beyond its witness size. */
 const VALIDATION_WEIGHT_OFFSET = 50;
+
+/** What segwit v0 scripts are run with: only taproot reads execution data, so one object serves them all. */
+const V0_EXECDATA = newExecData();
 
 /** Core's ExecuteWitnessScript: the witness stack under a witness script, with its implicit clean stack. */
 function executeWitnessScript(
@@ -94,28 +104,25 @@ function verifyWitnessProgram(
   isP2sh: boolean,
 ): ScriptError {
   const stack = witness.slice();
-  const execdata = newExecData();
   if (version === 0) {
     if (program.length === 32) {
       if (stack.length === 0) return ScriptError.WITNESS_PROGRAM_WITNESS_EMPTY;
       const script = stack.pop()!;
       if (Buffer.compare(sha256(script), program) !== 0) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, execdata);
+      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     if (program.length === 20) {
       if (stack.length !== 2) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      const script = new Uint8Array(25);
-      script.set(P2PKH_PREFIX);
+      const script = P2WPKH_SCRIPT;
       script.set(program, 3);
-      script[23] = 0x88;
-      script[24] = 0xac;
-      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, execdata);
+      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     return ScriptError.WITNESS_PROGRAM_WRONG_LENGTH;
   }
   if (version === 1 && program.length === 32 && !isP2sh) {
     if (!(flags & SCRIPT_VERIFY_TAPROOT)) return ScriptError.OK;
     if (stack.length === 0) return ScriptError.WITNESS_PROGRAM_WITNESS_EMPTY;
+    const execdata = newExecData();
     const last = stack[stack.length - 1];
     if (stack.length >= 2 && last.length > 0 && last[0] === ANNEX_TAG) {
       const annex = stack.pop()!;

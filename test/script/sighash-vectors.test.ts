@@ -1,5 +1,5 @@
 /**
- * Core's sighash.json (legacy SignatureHash, one subtest per case) and BIP341's wallet vectors through the
+ * Core's sighash.json (legacy SignatureHash, one subtest per case, with and without precomputed data) and BIP341's wallet vectors through the
  * interpreter: every key-path input's signature hash, midstates and expected witness verified by verifyInput,
  * and every script-path control block accepted by the taproot commitment check (and a damaged one refused).
  */
@@ -12,7 +12,7 @@ import { hashToHex } from '../../src/primitives/hash.js';
 import { transactionFromHex, type Transaction } from '../../src/primitives/transaction.js';
 import { ScriptError, scriptErrorName } from '../../src/script/script-error.js';
 import { SCRIPT_VERIFY_P2SH, SCRIPT_VERIFY_TAPROOT, SCRIPT_VERIFY_WITNESS, STANDARD_SCRIPT_VERIFY_FLAGS } from '../../src/script/script-flags.js';
-import { legacySighash, taprootSigMsg, taprootSighash } from '../../src/script/sighash.js';
+import { legacySighash, PrecomputedTx, taprootSigMsg, taprootSighash } from '../../src/script/sighash.js';
 import { precomputeTxData, TransactionSignatureChecker } from '../../src/script/tx-checker.js';
 import { verifyInput } from '../../src/script/verify-input.js';
 import { verifyScript } from '../../src/script/verify-script.js';
@@ -43,6 +43,19 @@ describe('Core sighash.json', { skip: skipFor(SIGHASH_JSON) }, () => {
       const tx = transactionFromHex(rawTx);
       assert.doesNotThrow(() => checkTransaction(tx));
       assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType)), expected);
+      // The same with the transaction's precomputed data, and, as SIGHASH_ALL messages are patched from one
+      // serialisation only for transactions of 8 inputs and more, on the transaction padded to 12 inputs:
+      // every input's hash from the patched copy equals the one serialised directly.
+      const pre = new PrecomputedTx(tx);
+      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected);
+      assert.equal(hashToHex(legacySighash(tx, input, fromHex(script), hashType, pre)), expected, 'again, with the precomputed data');
+      const padded = { ...tx, inputs: Array.from({ length: 12 }, (_, i) => tx.inputs[i % tx.inputs.length]) };
+      const paddedPre = new PrecomputedTx(padded);
+      for (const i of [0, input, 11]) {
+        const direct = hashToHex(legacySighash(padded, i, fromHex(script), hashType));
+        assert.equal(hashToHex(legacySighash(padded, i, fromHex(script), hashType, paddedPre)), direct, `padded input ${i}`);
+        assert.equal(hashToHex(legacySighash(padded, i, fromHex(script), hashType, paddedPre)), direct, `padded input ${i}, again`);
+      }
     }));
   });
 });
