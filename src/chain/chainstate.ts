@@ -24,6 +24,7 @@ import { largeCacheThreshold, WRITE_INTERVAL_MAX, WRITE_INTERVAL_MIN } from './c
 import type { ChainstateRole } from './lifecycle.js';
 import { FatalError, splitTipAndDb } from './manager-types.js';
 import { MSG_FAILED_DISCONNECT, MSG_FAILED_READ_BLOCK, MSG_FAILED_WRITE_UNDO, readBlockMismatch, recheckStoredBlock, writeFailure } from './read-check.js';
+import { replayBlocks } from './replay-blocks.js';
 import { SerialQueue } from './serial-queue.js';
 import type { BlockUndo } from './undo.js';
 
@@ -95,6 +96,8 @@ export class Chainstate {
   static async open(opts: ChainstateOptions): Promise<Chainstate> {
     const db = await CoinsDB.open(opts.dir, { create: true });
     try {
+      // An interrupted flush is finished from the block files before the tip is read (Core's ReplayBlocks).
+      await replayBlocks(db, opts.source, opts.params, opts.log);
       const best = db.bestBlock();
       const index = opts.source.index;
       const tip = best ? index.get(best) : index.genesis;

@@ -4,9 +4,11 @@
  * ArrayBuffer slabs:
  *   u8 flags (the cache's, plus SPENT and DEAD) ‖ u24 length ‖ u8 key length ‖ key ‖ coin (coin-slab-codec)
  * Records are 8-aligned; an address is (slab · 2^22 + offset / 8) + 1, so 0 means an empty slot.
- * A replaced or removed record is marked DEAD and its bytes counted as dead; when the dead bytes pass
- * half of the slabs, the live records are copied slab by slab into fresh ones and each old slab is freed
- * as soon as it is emptied, so a compaction needs about one slab more, not twice the memory.
+ * A replaced or removed record is marked DEAD and its bytes counted as dead, per slab; while the dead
+ * bytes pass half of the slabs, each insert or replace compacts ONE slab, the sparsest: its live records
+ * are copied into the current slab and it is freed. A step copies at most one slab (≤ 32 MiB, usually
+ * far less: the sparsest slab is at least half dead), so there is no pause proportional to the cache and
+ * the memory never goes past the slabs plus the one being filled.
  * V8 sees a few hundred large buffers instead of objects per coin, so a 16 GiB cache neither needs a
  * 16 GiB heap nor makes garbage collection walk tens of millions of objects.
  */
@@ -57,6 +59,8 @@ export class CoinSlabTable {
   private tombs = 0;
   private slabs: (Buffer | undefined)[] = [];
   private slabUsed: number[] = [];
+  /** Dead bytes of each slab (its part of deadBytes). */
+  private slabDead: number[] = [];
   private freeSlabs: number[] = [];
   /** The slab records are appended to, and where. */
   private cur = -1;
@@ -65,6 +69,10 @@ export class CoinSlabTable {
   private deadBytes = 0;
   /** A secret per table, so nobody can choose outpoints that all land in one probe run. */
   private readonly seed = randomBytes(4).readUInt32LE(0);
+  /** Live bytes the last compaction step copied (tests and diagnostics). */
+  lastCompactionCopied = 0;
+  /** Compaction steps so far. */
+  compactionSteps = 0;
   private lastKey = '';
   private lastHash = 0;
 
@@ -134,7 +142,7 @@ export class CoinSlabTable {
     const off = offsetOf(a);
     if (buf[off] & SPENT) return;
     buf[off] |= SPENT;
-    this.deadBytes += recordLength(buf, off) - HEADER - buf[off + 4];
+    this.addDead(a, recordLength(buf, off) - HEADER - buf[off + 4]);
   }
 
   /** Adds `key` (which must be absent) with `coin` (undefined: spent) and the cache's `flags`. */
@@ -175,6 +183,7 @@ export class CoinSlabTable {
     this.count = this.tombs = 0;
     this.slabs = [];
     this.slabUsed = [];
+    this.slabDead = [];
     this.freeSlabs = [];
     this.cur = -1;
     this.pos = this.slabBytes = this.deadBytes = 0;
@@ -231,7 +240,12 @@ export class CoinSlabTable {
     const len = recordLength(buf, off);
     buf[off] |= DEAD;
     // The coin bytes of a spent record were counted when it was spent.
-    this.deadBytes += pad8(len) - (wasSpent ? len - HEADER - buf[off + 4] : 0);
+    this.addDead(addr, pad8(len) - (wasSpent ? len - HEADER - buf[off + 4] : 0));
+  }
+
+  private addDead(addr: number, bytes: number): void {
+    this.slabDead[(addr - 1) >>> OFFSET_BITS] += bytes;
+    this.deadBytes += bytes;
   }
 
   /** Appends a record and returns its address. */
@@ -267,13 +281,19 @@ export class CoinSlabTable {
   /** Starts a slab: a quarter of what the table holds (so at most ~20% is unused), within [64 KiB, 32 MiB]. */
   private newSlab(atLeast: number): void {
     if (atLeast > MAX_SLAB) throw new Error('CoinSlabTable: coin too large');
-    if (this.cur >= 0) this.deadBytes += this.slabs[this.cur]!.length - this.pos;
+    if (this.cur >= 0) {
+      // The unused tail of the slab being left is dead too.
+      const tail = this.slabs[this.cur]!.length - this.pos;
+      this.slabDead[this.cur] += tail;
+      this.deadBytes += tail;
+    }
     let size = MIN_SLAB;
     while (size < MAX_SLAB && (size < atLeast || size * 4 < this.slabBytes)) size *= 2;
     const index = this.freeSlabs.length > 0 ? this.freeSlabs.pop()! : this.slabs.length;
     if (index >= MAX_SLABS) throw new Error('CoinSlabTable: more than 32 GiB of coins');
     this.slabs[index] = Buffer.from(new ArrayBuffer(size));
     this.slabUsed[index] = 0;
+    this.slabDead[index] = 0;
     this.slabBytes += size;
     this.cur = index;
     this.pos = 0;
@@ -298,27 +318,47 @@ export class CoinSlabTable {
   }
 
   private maybeCompact(): void {
-    if (this.deadBytes * 2 > this.slabBytes && this.slabBytes >= 4 * MIN_SLAB) this.compact();
+    if (this.deadBytes * 2 > this.slabBytes && this.slabBytes >= 4 * MIN_SLAB) this.compactStep();
   }
 
-  /** Copies the live records into fresh slabs, freeing each old slab once it is emptied. */
-  private compact(): void {
-    const old = this.slabs.flatMap((s, i) => (s === undefined ? [] : [i]));
-    this.cur = -1;
-    this.deadBytes = 0;
-    for (const s of old) {
-      const buf = this.slabs[s]!;
-      const used = this.slabUsed[s];
-      for (let off = 0; off < used; ) {
-        const len = recordLength(buf, off);
-        const flags = buf[off];
-        if (!(flags & DEAD)) this.move(buf, off, (((s << OFFSET_BITS) | (off / 8)) >>> 0) + 1, flags & SPENT ? HEADER + buf[off + 4] : len);
-        off += pad8(len);
+  /**
+   * Compacts the sparsest slab other than the current one: copies its live records into the current slab
+   * and frees it. The sparsest frees the most dead bytes per byte copied; while the dead pass half of the
+   * slabs, it is more than half dead (the current slab is at most half of the others).
+   */
+  private compactStep(): void {
+    let s = -1;
+    let best = 0;
+    for (let i = 0; i < this.slabs.length; i++) {
+      const buf = this.slabs[i];
+      if (buf === undefined || i === this.cur) continue;
+      const share = this.slabDead[i] / buf.length;
+      if (share > best) {
+        best = share;
+        s = i;
       }
-      this.slabs[s] = undefined;
-      this.slabBytes -= buf.length;
-      this.freeSlabs.push(s);
     }
+    if (s < 0) return;
+    const buf = this.slabs[s]!;
+    const used = this.slabUsed[s];
+    let copied = 0;
+    for (let off = 0; off < used; ) {
+      const len = recordLength(buf, off);
+      const flags = buf[off];
+      if (!(flags & DEAD)) {
+        const keep = flags & SPENT ? HEADER + buf[off + 4] : len;
+        this.move(buf, off, (((s << OFFSET_BITS) | (off / 8)) >>> 0) + 1, keep);
+        copied += keep;
+      }
+      off += pad8(len);
+    }
+    this.slabs[s] = undefined;
+    this.slabBytes -= buf.length;
+    this.deadBytes -= this.slabDead[s];
+    this.slabDead[s] = 0;
+    this.freeSlabs.push(s);
+    this.lastCompactionCopied = copied;
+    this.compactionSteps++;
   }
 
   /** Copies `len` bytes of the record at `from` into the current slab and repoints its slot. */

@@ -42,6 +42,12 @@ export interface CacheScaleResult {
   lookupPerCpuSec: number;
   spendPerCpuSec: number;
   flushPerSec?: number;
+  /**
+   * Churn: every coin spent and added again (each leaves a dead record, so the slabs compact as they go).
+   * The longest single spend+add, wall time (a compaction step runs inside one), and memory after it.
+   */
+  churnMaxOpMs: number;
+  churnPeakBytesPerCoin: number;
   gcCount: number;
   gcTotalMs: number;
   gcMaxMs: number;
@@ -150,6 +156,17 @@ export async function benchCoinsCacheScale(coins: number, flush = false): Promis
       });
     });
 
+    let churnMaxOpMs = 0;
+    let churnPeak = 0;
+    batches(coins, (keys, list) => {
+      for (let i = 0; i < keys.length; i++) {
+        const t = performance.now();
+        if (cache.spendCoin(keys[i]) !== undefined) cache.addCoin(keys[i], list[i], false);
+        churnMaxOpMs = Math.max(churnMaxOpMs, performance.now() - t);
+      }
+      churnPeak = Math.max(churnPeak, cache.memoryUsage);
+    });
+
     let flushPerSec: number | undefined;
     if (flush) {
       cache.setBestBlock(new Uint8Array(32).fill(7));
@@ -178,6 +195,8 @@ export async function benchCoinsCacheScale(coins: number, flush = false): Promis
       lookupPerCpuSec: (coins * 1000) / lookup.cpu,
       spendPerCpuSec: (spent * 1000) / spend.cpu,
       flushPerSec,
+      churnMaxOpMs,
+      churnPeakBytesPerCoin: per(churnPeak),
       gcCount: pauses.length,
       gcTotalMs: pauses.reduce((a, p) => a + p.ms, 0),
       gcMaxMs: max(pauses.map((p) => p.ms)),
@@ -197,6 +216,7 @@ export function formatCacheScale(r: CacheScaleResult): string[] {
   return [
     `coins cache ${f(r.coins)} coins (${r.implementation}): ${f(r.accountedBytesPerCoin, 1)} bytes/coin accounted, ${f(r.measuredBytesPerCoin, 1)} measured (heap ${f(r.heapBytesPerCoin, 1)}), RSS ${f(r.rssBytesPerCoin, 1)}; Core ~${CORE_BYTES_PER_COIN}`,
     `coins cache GC: ${r.gcCount} pauses, ${f(r.gcTotalMs)} ms in all, longest ${f(r.gcMaxMs, 1)} ms (scavenge ${f(r.gcMaxMinorMs, 1)} ms, mark-compact ${f(r.gcMaxMajorMs, 1)} ms); a full GC with the cache filled ${f(r.fullGcMs, 1)} ms; peak RSS ${f(r.peakRssMB)} MB`,
+    `coins cache churn (every coin spent and re-added): longest operation ${f(r.churnMaxOpMs, 1)} ms (wall), peak ${f(r.churnPeakBytesPerCoin, 1)} bytes/coin accounted`,
     `coins cache rates: insert ${f(r.insertPerSec)}/s, lookup ${f(r.lookupPerSec)}/s, spend ${f(r.spendPerSec)}/s` + (r.flushPerSec ? `, flush to LevelDB ${f(r.flushPerSec)}/s` : ''),
     `coins cache per CPU second: insert ${f(r.insertPerCpuSec)}, lookup ${f(r.lookupPerCpuSec)}, spend ${f(r.spendPerCpuSec)}`,
   ];

@@ -119,6 +119,34 @@ test('CoinSlabTable matches a Map through resizes, compactions, spends and remov
   assert.ok(peak < 8 << 20, `peak ${peak} bytes`);
 });
 
+test('compaction is incremental: each step copies at most one slab, far less than what is live', () => {
+  const rand = rng(5);
+  const t = new CoinSlabTable();
+  const keys = Array.from({ length: 200_000 }, (_, i) => outpointKey(createHash('sha256').update(`c${i}`).digest(), i & 3));
+  const coin = (i: number): Coin => ({ height: i, coinbase: false, value: 1_000 + i, script: SCRIPTS[i % (SCRIPTS.length - 3)] });
+  keys.forEach((k, i) => t.insert(k, coin(i), 1));
+  let steps = t.compactionSteps;
+  let largest = 0;
+  let live = 0;
+  // Replacing coins at random makes every slab partly dead, which used to trigger one copy of everything.
+  for (let op = 0; op < 600_000; op++) {
+    const slot = t.find(keys[rand(keys.length)]);
+    t.replace(slot, coin(op), 1);
+    if (t.compactionSteps !== steps) {
+      steps = t.compactionSteps;
+      if (t.lastCompactionCopied > largest) {
+        largest = t.lastCompactionCopied;
+        live = t.memoryUsage;
+      }
+    }
+  }
+  assert.ok(steps > 10, `${steps} steps`);
+  // A slab is at most 32 MiB and at most about half of the table; the sparsest is more than half dead.
+  assert.ok(largest <= 32 << 20, `${largest} bytes copied in one step`);
+  assert.ok(largest < live / 8, `${largest} bytes copied in one step with ${live} bytes in the table`);
+  for (const [i, k] of keys.entries()) assert.equal(t.find(k) >= 0, true, `key ${i}`);
+});
+
 test('memoryUsage is what arrayBuffers grows by, and the heap barely grows (200k coins)', () => {
   const r = spawnSync(process.execPath, ['--expose-gc', path.join(FIXTURES, 'cache-memory.js'), path.join(scratchDir(), 'cs'), '200000'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
