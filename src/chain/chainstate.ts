@@ -89,9 +89,10 @@ export class Chainstate {
   }
 
   /**
-   * Opens (creating when absent) the coins database in `dir`; the chain tip is the database's best block,
-   * which is always a block it was flushed at in one atomic batch, so a crash loses only the blocks after
-   * it — they are connected again from the block files.
+   * Opens (creating when absent) the coins database in `dir`; the chain tip is the database's best block.
+   * A flush interrupted between its partial batches left 'H' instead, and is finished first by replaying
+   * the blocks (Core's ReplayBlocks); a crash loses only the blocks after the tip, which are connected
+   * again from the block files.
    */
   static async open(opts: ChainstateOptions): Promise<Chainstate> {
     const db = await CoinsDB.open(opts.dir, { create: true });

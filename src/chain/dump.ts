@@ -203,8 +203,10 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
   if (existsSync(dir)) deleteChainstateDir(dir, ctx.log);
   const copy = await CoinsDB.open(dir, { create: true });
   try {
-    // Intermediate batches name a random block: the copy is at no block until the last one.
-    const loading = randomBytes(32);
+    // The first batch names a random block, so the copy is at no block until the last batch names the
+    // tip; batches between leave the marker alone, which keeps each table's keys apart from the others'
+    // (LevelDB then places them without compacting, see snapshot-activation's loadCoins).
+    let marker: Uint8Array | undefined = randomBytes(32);
     let bulk = copy.bulkBatch();
     const progress = new CoinProgress('copying', ctx.onProgress);
     const { bestBlock, coins } = await ctx.active.db.scanStoredCoins((key, keyLen, _vout, coin, coinLen) => {
@@ -213,7 +215,9 @@ async function rolledBackCopy(ctx: DumpContext, target: BlockIndexEntry): Promis
       if (bulk.bytes < COPY_BATCH_BYTES) return;
       const full = bulk;
       bulk = copy.bulkBatch();
-      return full.write(loading);
+      const written = full.write(marker);
+      marker = undefined;
+      return written;
     });
     const tip = ctx.active.tip;
     // Undo data is applied from the tip down: the copy must be of the set at the tip.

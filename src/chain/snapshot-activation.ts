@@ -56,17 +56,21 @@ const BULK_BATCH_BYTES = 16 << 20;
 
 /**
  * Streams the coins into `db`: records go straight to LevelDB keys and values (CoinsDB.bulkBatch), in
- * batches of at most BULK_BATCH_BYTES, one write in flight while the next batch fills. Intermediate
- * batches carry a random best block, as Core's do: the set is not at any block until the last batch
- * names the base. With `canonical`, also returns the hash_serialized_3 of the stream.
+ * batches of at most BULK_BATCH_BYTES, one write in flight while the next batch fills. The first batch
+ * names a random best block: the set is not at any block until the last batch names the base. With
+ * `canonical`, also returns the hash_serialized_3 of the stream.
  */
 async function loadCoins(ctx: ActivationContext, reader: SnapshotReader, db: CoinsDB, base: BlockIndexEntry, canonical: boolean): Promise<{ coins: number; hash: string }> {
   const sha = createHash('sha256');
   const batchBytes = Math.max(4 << 20, Math.min(BULK_BATCH_BYTES, Math.floor(ctx.cacheBytes / 8)));
-  const loading = randomBytes(32);
   const total = reader.metadata.coinsCount;
   let bulk = db.bulkBatch();
   let inflight: Promise<void> | undefined;
+  // Only the first batch names the random block: a batch that writes 'B' spans from 'B' to its last
+  // coin, overlapping every table before it, and LevelDB then compacts the whole set (during the load
+  // and again when the database is next opened, racing whatever runs then — a dump). Without it the
+  // batches' keys ascend and never overlap, and each table is placed at a deeper level as it is.
+  let marker: Uint8Array | undefined = randomBytes(32);
   reader.canonical = canonical;
   try {
     const coins = await reader.readCoins(async (batch, length) => {
@@ -74,7 +78,8 @@ async function loadCoins(ctx: ActivationContext, reader: SnapshotReader, db: Coi
       bulk.addRecords(batch, length);
       if (bulk.bytes >= batchBytes) {
         await inflight;
-        inflight = bulk.write(loading);
+        inflight = bulk.write(marker);
+        marker = undefined;
         // A failed write surfaces at the next await; keep it from being reported as unhandled meanwhile.
         inflight.catch(() => undefined);
         bulk = db.bulkBatch();

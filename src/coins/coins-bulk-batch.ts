@@ -74,8 +74,13 @@ export class BulkBatch {
     this.bytes += keyLen + coinLen;
   }
 
-  /** Writes the coins put so far with `bestBlock` as the best block, in one atomic batch. */
-  async write(bestBlock: Uint8Array): Promise<void> {
+  /**
+   * Writes the coins put so far with `bestBlock` as the best block, in one atomic batch; with none, only
+   * the coins, 'B' and 'H' untouched (a bulk load's middle batches: their tables then hold only their own
+   * ascending range of coin keys, which LevelDB places without compacting).
+   */
+  async write(bestBlock: Uint8Array | undefined): Promise<void> {
+    if (bestBlock === undefined) return this.batch.write();
     this.check(bestBlock);
     this.batch.del(KEY_HEADS);
     const b = Buffer.from(bestBlock);

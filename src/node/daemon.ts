@@ -24,6 +24,7 @@ import type { PeerStatus } from '../web/snapshot.js';
 import { startNetwork } from '../net/start.js';
 import { HeadersFirstSync } from '../net/sync/headers-first-sync.js';
 import type { Connman } from '../net/connman.js';
+import { setCoinsWriteDefaults } from '../coins/coins-write-options.js';
 import { attachNetwork } from '../rpc/net-control.js';
 import { DEFAULT_SUBVERSION } from '../rpc/net.js';
 
@@ -173,6 +174,10 @@ class Daemon {
         this.server.setWarmupStatus('Loading block index…');
       }
       if (cfg.reindexChainstate) wipeChainstates(cfg.networkDir, log);
+      setCoinsWriteDefaults({
+        ...(cfg.dbBatchSize !== undefined && { batchBytes: cfg.dbBatchSize }),
+        ...(cfg.dbCrashRatio !== undefined && { crashRatio: cfg.dbCrashRatio }),
+      });
       this.manager = await ChainstateManager.open({
         datadir: cfg.networkDir,
         params: cfg.params,

@@ -64,6 +64,10 @@ export interface NodeConfig extends NodeLogConfig {
   stopAtHeight: number;
   /** -reindex-chainstate: wipe the chainstates and connect the stored blocks again from genesis. */
   reindexChainstate: boolean;
+  /** -dbbatchsize: bytes per partial LevelDB batch of a coins flush (Core's BatchWrite). */
+  dbBatchSize?: number;
+  /** -dbcrashratio (test only): a 1-in-N chance of a simulated crash after each partial batch. */
+  dbCrashRatio?: number;
   /** -assumevalid as 64 hex digits (all zeros: verify everything); undefined for the network's default. */
   assumeValid?: string;
   /** Seconds (Core's -maxtipage). */
@@ -251,6 +255,8 @@ export function resolveNodeConfig(argv: readonly string[], env: NodeJS.ProcessEn
     pidFile: pathIn(networkDir, 'pid', 'bitcoind.pid'),
     stopAtHeight: args.getIntArg('stopatheight') ?? 0,
     reindexChainstate: args.getBoolArg('reindex-chainstate') ?? false,
+    dbBatchSize: args.getIntArg('dbbatchsize'),
+    dbCrashRatio: args.getIntArg('dbcrashratio'),
     maxTipAge: args.getIntArg('maxtipage') ?? 24 * 60 * 60,
     mockTime: args.getIntArg('mocktime') ?? 0,
     networkActive: args.getBoolArg('networkactive') ?? true,

@@ -126,13 +126,16 @@ implemented('options', 'seednode=<ip>', 'Connect to a node to retrieve peer addr
 implemented('options', 'timeout=<n>', 'Specify socket connection timeout in milliseconds. If an initial attempt to connect is unsuccessful after this amount of time, drop it (minimum: 1, default: 5000)');
 implemented('debug', 'peertimeout=<n>', 'Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait this amount of time before considering disconnection based on inactivity (minimum: 1, default: 60)', D);
 implemented('options', 'whitelist=<[permissions@]IP address or network>', 'Add permission flags to the peers using the given IP address (e.g. 1.2.3.4) or CIDR-notated network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. Can be specified multiple times.');
+implemented('options', 'reindex-chainstate', 'If enabled, wipe chain state, and rebuild it from blk*.dat files on disk. If an assumeutxo snapshot was loaded, its chainstate will be wiped as well. The snapshot can then be reloaded via RPC.');
+implemented('debug', 'dbbatchsize', 'Maximum database write batch size in bytes (default: 33554432)', D);
+add('implemented', 'hidden', 'dbcrashratio');
 add('implemented', 'hidden', 'h');
 add('implemented', 'hidden', '?');
 // Core keeps it to tell users that checkpoints are gone; so does chainsnap.
 add('implemented', 'hidden', 'checkpoints');
 
 // ---- Ignored: harmless without the feature ------------------------------------------------------------------
-ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbbatchsize', 'maxmempool=<n>',
+ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'maxmempool=<n>',
   'mempoolexpiry=<n>', 'persistmempool', 'persistmempoolv1', 'fastprune', 'asmap=<file>', 'cjdnsreachable', 'discover', 'dns', 'externalip=<ip>', 'forcednsseed', 'listenonion', 'maxreceivebuffer=<n>', 'maxsendbuffer=<n>', 'maxuploadtarget=<n>',
   'i2psam=<ip:port>', 'i2pacceptincoming', 'v2transport', 'peerbloomfilters',
   'peerblockfilters', 'txreconciliation', 'proxyrandomize', 'torcontrol=<ip>:<port>', 'natpmp', 'whitebind=<[permissions@]addr>', 'checkblocks=<n>', 'checklevel=<n>', 'checkblockindex', 'checkaddrman=<n>', 'checkmempool=<n>', 'deprecatedrpc=<method>',
@@ -152,13 +155,13 @@ ignored(['blockreconstructionextratxn=<n>', 'blocksonly', 'coinstatsindex', 'dbb
   'zmqpubsequence=<address>', 'zmqpubhashblockhwm=<n>', 'zmqpubhashtxhwm=<n>', 'zmqpubrawblockhwm=<n>',
   'zmqpubrawtxhwm=<n>', 'zmqpubsequencehwm=<n>',
   // Core's hidden GUI and test options.
-  'dbcrashratio', 'forcecompactdb', 'choosedatadir', 'lang=<lang>', 'min', 'resetguisettings', 'splash', 'uiplatform']);
+  'forcecompactdb', 'choosedatadir', 'lang=<lang>', 'min', 'resetguisettings', 'splash', 'uiplatform']);
 ignored(['wallet=<path>', 'walletdir=<dir>'], N);
 ignored(['torpassword=<pass>'], S);
 
 // ---- Refused: ignoring them would mislead ---------------------------------------------------------------------
 refused(['alertnotify=<cmd>', 'blocksdir=<dir>', 'blocknotify=<cmd>', 'loadblock=<file>', 'prune=<n>', 'reindex',
-  'reindex-chainstate', 'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
+  'startupnotify=<cmd>', 'shutdownnotify=<cmd>', 'txindex', 'blockfilterindex=<type>',
   'stopafterblockimport', 'testactivationheight=name@height.', 'vbparams=deployment:start:end[:min_activation_height]',
   'rest']);
 // P2P connects directly: a user who asked for a proxy (Tor, say) must not be connected around it.
