@@ -78,3 +78,18 @@ export function assertOneLineError(stderr: string, re: RegExp): void {
   assert.match(lines[0], re);
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
 }
+
+/** A deterministic pseudo-random byte stream (xorshift), so failures reproduce. */
+export function prng(seed: number): (n: number) => Buffer {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      b[i] = s & 0xff;
+    }
+    return b;
+  };
+}

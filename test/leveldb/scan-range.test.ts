@@ -8,23 +8,10 @@ import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { readCurrentVersion } from '../../src/leveldb/manifest.js';
 import { openScanView, scanRange } from '../../src/leveldb/scan.js';
-import { scratchDir } from '../helpers.js';
+import { prng, scratchDir } from '../helpers.js';
 
 type DB = ClassicLevel<Buffer, Buffer>;
 
-function prng(seed: number): (n: number) => Buffer {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      b[i] = s & 0xff;
-    }
-    return b;
-  };
-}
 
 async function build(dir: string): Promise<DB> {
   const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false, writeBufferSize: 64 << 10, maxFileSize: 128 << 10 });

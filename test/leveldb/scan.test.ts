@@ -16,7 +16,7 @@ import { crc32c } from '../../src/leveldb/crc32c.js';
 import { readCurrentVersion } from '../../src/leveldb/manifest.js';
 import { scanLevelDB } from '../../src/leveldb/scan.js';
 import { TableCorruption, TableCursor } from '../../src/leveldb/table-cursor.js';
-import { NO_VECTORS, scratchDir, vector } from '../helpers.js';
+import { NO_VECTORS, prng, scratchDir, vector } from '../helpers.js';
 
 type DB = ClassicLevel<Buffer, Buffer>;
 const run = promisify(execFile);
@@ -41,20 +41,6 @@ async function viaScan(dir: string, yieldEvery?: number): Promise<string[]> {
   return out;
 }
 
-/** A deterministic pseudo-random byte stream (xorshift), so failures reproduce. */
-function prng(seed: number): (n: number) => Buffer {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      b[i] = s & 0xff;
-    }
-    return b;
-  };
-}
 
 test('crc32c: the standard check value and an iSCSI vector', () => {
   assert.equal(crc32c(Buffer.from('123456789'), 0, 9), 0xe3069283);
