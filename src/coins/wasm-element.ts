@@ -25,7 +25,8 @@
 import v8 from 'node:v8';
 import { chacha4Function } from './wasm-chacha.js';
 import { emitModule, FunctionBuilder, I32 } from './wasm-emit.js';
-import { loadElementFunction, mulAccFunction, MUL_ACC_BYTES, MUL_SCRATCH_BYTES } from './wasm-mul.js';
+import { fmaLoadElementFunction, fmaMulAccFunction, FMA_ACC_BYTES, FMA_SCRATCH_BYTES } from './wasm-mul-fma.js';
+import { limbsToNum, loadElementFunction, mulAccFunction, MUL_ACC_BYTES, MUL_SCRATCH_BYTES, numToLimbs } from './wasm-mul.js';
 import { sha256x4BlockFunction, sha256x4KeysFunction, sha256x4LaneFunction } from './wasm-sha256.js';
 
 /**
@@ -53,12 +54,27 @@ const NUM_BYTES = 384;
 const ITEM_BYTES = BIGINT_PREFIX.length + NUM_BYTES;
 /** Record i's 384 bytes. */
 const itemDigits = (i: number) => OUT + HEADER.length + 1 + i * ITEM_BYTES + BIGINT_PREFIX.length;
-// The multiplier's regions (wasm-mul.ts), after the output (whose last element is read 4 bytes past its end).
+// The multiplier's regions, after the output (whose last element is read 4 bytes past its end).
 const ACC = (itemDigits(MAX_RECORDS) + 15) & ~15;
-const SCRATCH = ACC + MUL_ACC_BYTES;
-/** 384 bytes (and 4 spare) where tests put a number to multiply by. */
-const OPERAND = SCRATCH + MUL_SCRATCH_BYTES;
-const PAGES = Math.ceil((OPERAND + NUM_BYTES + 4) / 65536);
+
+/**
+ * The two multipliers: 'fma' (wasm-mul-fma.ts, f64 FMA of relaxed SIMD, ~2x faster) where the runtime has
+ * relaxed SIMD and the CPU fuses the multiply-add, else 'extmul' (wasm-mul.ts, i64x2.extmul). Each has its own
+ * limb format; numToLimbs/limbsToNum (wasm-mul.ts) tell them apart by the length of the acc view.
+ */
+export type MultiplierName = 'fma' | 'extmul';
+const MULTIPLIERS = {
+  extmul: { code: 0, accBytes: MUL_ACC_BYTES, scratchBytes: MUL_SCRATCH_BYTES, load: loadElementFunction, mulAcc: mulAccFunction },
+  fma: { code: 1, accBytes: FMA_ACC_BYTES, scratchBytes: FMA_SCRATCH_BYTES, load: fmaLoadElementFunction, mulAcc: fmaMulAccFunction },
+} as const;
+
+function layoutOf(name: MultiplierName) {
+  const m = MULTIPLIERS[name];
+  const scratch = ACC + m.accBytes;
+  /** 384 bytes (and 4 spare) where tests put a number to multiply by. */
+  const operand = scratch + m.scratchBytes;
+  return { acc: ACC, scratch, operand, pages: Math.ceil((operand + NUM_BYTES + 4) / 65536) };
+}
 
 // Function indices.
 const SHA4_BLOCK = 0;
@@ -107,21 +123,29 @@ function mulItems(): FunctionBuilder {
   return f;
 }
 
-/** The module's bytes; built once, instantiated per thread. */
-export function elementModuleBytes(): Uint8Array {
+/** multiplier(): which multiplier the module holds (MULTIPLIERS[…].code), so a posted module can be told apart. */
+function multiplierCode(code: number): FunctionBuilder {
+  return new FunctionBuilder([], [I32]).i32(code);
+}
+
+/** The module's bytes, with the given multiplier; built once, instantiated per thread. */
+export function elementModuleBytes(multiplier: MultiplierName = 'extmul'): Uint8Array {
   const sha = { state: STATE, pads: PADS, lanes: LANES, keys: KEYS, block: SHA4_BLOCK };
-  const mul = { acc: ACC, scratch: SCRATCH };
+  const layout = layoutOf(multiplier);
+  const mul = { acc: layout.acc, scratch: layout.scratch };
+  const m = MULTIPLIERS[multiplier];
   return emitModule({
-    memoryPages: PAGES,
+    memoryPages: layout.pages,
     functions: [
       { fn: sha256x4BlockFunction(STATE) },
       { fn: sha256x4LaneFunction(sha) },
       { fn: sha256x4KeysFunction(sha) },
       { fn: chacha4Function({ keys: KEYS, stride: ITEM_BYTES }) },
       { fn: run(), export: 'run' },
-      { fn: loadElementFunction(mul), export: 'loadElement' },
-      { fn: mulAccFunction(mul), export: 'mulAcc' },
+      { fn: m.load(mul), export: 'loadElement' },
+      { fn: m.mulAcc(mul), export: 'mulAcc' },
       { fn: mulItems(), export: 'mulItems' },
+      { fn: multiplierCode(m.code), export: 'multiplier' },
     ],
   });
 }
@@ -149,28 +173,82 @@ export interface ElementKernel {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
 }
 
 /** A compiled kernel module (a WebAssembly.Module), which can be posted to worker threads. */
 export type ElementModule = object;
 
-let compiled: ElementModule | null | undefined;
+const compiled = new Map<MultiplierName, ElementModule | null>();
+let chosen: ElementModule | null | undefined;
+
+/** p = 2^3072 − 1103717, for the self-test. */
+const P = (1n << 3072n) - 1103717n;
 
 /**
- * The kernel's module, assembled and compiled once per thread; undefined if this runtime lacks WebAssembly
- * or its SIMD instructions. Posting it to a worker (e.g. in workerData) and passing it to
- * createElementKernel there saves the worker assembling it again, and V8 then shares the optimised code.
+ * Whether a kernel of `module` multiplies correctly: a few products against BigInt, among them ones whose
+ * limb products need every bit of an exact FMA (a multiply then an add, V8's code where the CPU has no FMA,
+ * loses their low bits).
+ */
+function multipliesCorrectly(module: ElementModule): boolean {
+  const k = createElementKernel(module);
+  if (!k) return false;
+  let want = P - 1n;
+  numToLimbs(want, k.acc);
+  let seed = 0x9e3779b9;
+  for (let i = 0; i < 4; i++) {
+    // Three fixed pseudo-random numbers below 2^3072, then the all-ones one.
+    const bytes = new Uint8Array(NUM_BYTES).map(() => (i < 3 ? (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24 : 0xff));
+    k.multiplyBytes(bytes);
+    want = (want * BigInt('0x' + Buffer.from(bytes).reverse().toString('hex'))) % P;
+  }
+  return limbsToNum(k.acc) % P === want;
+}
+
+/**
+ * The kernel's module with the given multiplier, assembled and compiled once per thread; undefined if this
+ * runtime lacks WebAssembly or the instructions it needs, or (fma) its products come out wrong. For 'fma'
+ * this switches on V8's relaxed SIMD (--experimental-wasm-relaxed-simd, Node 20) if the module does not
+ * validate without it; the flag is process-wide and affects nothing else here.
+ */
+export function elementModuleFor(multiplier: MultiplierName): ElementModule | undefined {
+  if (!compiled.has(multiplier)) {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    let module: ElementModule | null = null;
+    try {
+      if (wasm) {
+        const bytes = elementModuleBytes(multiplier);
+        if (multiplier === 'fma' && !wasm.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+        module = new wasm.Module(bytes);
+        if (multiplier === 'fma' && !multipliesCorrectly(module)) module = null;
+      }
+    } catch {
+      module = null; // e.g. SIMD disabled: the module fails validation
+    }
+    compiled.set(multiplier, module);
+  }
+  return compiled.get(multiplier) ?? undefined;
+}
+
+/**
+ * The kernel's module: the fma multiplier where it works, else extmul (CHAINSNAP_MUHASH_KERNEL=extmul forces
+ * extmul); undefined if this runtime lacks WebAssembly or its SIMD instructions. Posting it to a worker (e.g.
+ * in workerData) and passing it to createElementKernel there saves the worker assembling it again, and V8
+ * then shares the optimised code.
  */
 export function elementModule(): ElementModule | undefined {
-  if (compiled === undefined) {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    try {
-      compiled = wasm ? new wasm.Module(elementModuleBytes()) : null;
-    } catch {
-      compiled = null; // e.g. SIMD disabled: the module fails validation
-    }
+  if (chosen === undefined) {
+    const forced = process.env.CHAINSNAP_MUHASH_KERNEL === 'extmul';
+    chosen = (forced ? undefined : elementModuleFor('fma')) ?? elementModuleFor('extmul') ?? null;
   }
-  return compiled ?? undefined;
+  return chosen ?? undefined;
+}
+
+/** Which multiplier a kernel module holds. */
+export function multiplierOf(module: ElementModule): MultiplierName {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+  const code = (new wasm.Instance(module).exports.multiplier as () => number)();
+  return code === MULTIPLIERS.fma.code ? 'fma' : 'extmul';
 }
 
 /**
@@ -187,6 +265,8 @@ export function createElementKernel(module: ElementModule | undefined = elementM
   } catch {
     return undefined;
   }
+  const layout = layoutOf((exports.multiplier as () => number)() === MULTIPLIERS.fma.code ? 'fma' : 'extmul');
+  const OPERAND = layout.operand;
   const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
   const memory = new Uint8Array(buffer);
   memory.set(HEADER, OUT);
@@ -205,7 +285,7 @@ export function createElementKernel(module: ElementModule | undefined = elementM
   return {
     input: new Uint8Array(buffer, INPUT, INPUT_BYTES),
     table,
-    acc: new Uint32Array(buffer, ACC, MUL_ACC_BYTES / 4),
+    acc: new Uint32Array(buffer, layout.acc, (layout.scratch - layout.acc) / 4),
     multiply(n: number): void {
       runWasm(pad(n));
       mulItemsWasm(n);

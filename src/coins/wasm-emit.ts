@@ -192,6 +192,21 @@ export class FunctionBuilder {
   i64x2ExtmulLowI32x4U(): this { return this.simd(0xde); }
   /** The same for lanes 2 and 3. */
   i64x2ExtmulHighI32x4U(): this { return this.simd(0xdf); }
+
+  // f64 and relaxed SIMD, for the FMA multiplier (wasm-mul-fma.ts).
+  f64Load(offset = 0): this { return this.op(0x2b).mem(3, offset); }
+  f64Store(offset = 0): this { return this.op(0x39).mem(3, offset); }
+  f64ConvertI64S(): this { return this.op(0xb9); }
+  i64ShrS(): this { return this.op(0x87); }
+  /** Loads an f64 (or i64) into both 64-bit lanes. */
+  v128Load64Splat(offset = 0): this { return this.simd(0x0a).mem(3, offset); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Sub(): this { return this.simd(0xf1); }
+  /**
+   * a·b + c in f64 lanes (relaxed SIMD): fused, one rounding, where the CPU has FMA; else V8 emits a multiply
+   * and an add, which is why wasm-mul-fma.ts's users test the result before relying on it.
+   */
+  f64x2RelaxedMadd(): this { return this.simd(0x107); }
 }
 
 export interface ModuleSpec {

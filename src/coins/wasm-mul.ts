@@ -20,6 +20,7 @@
  * to two lane unpacks and one multiply, and the unpacks are what bounds the loop.
  */
 import { FunctionBuilder, I32, I64, V128 } from './wasm-emit.js';
+import { FMA_ACC_BYTES, fmaLimbsToNum, fmaNumToLimbs } from './wasm-mul-fma.js';
 
 export const LIMBS = 110;
 export const LIMB_BITS = 28;
@@ -224,15 +225,23 @@ export function mulAccFunction(layout: MulLayout): FunctionBuilder {
   return f;
 }
 
-/** A number below 2^3080 as 110 limbs in the layout of `acc` (accSlot). */
+/** An fma kernel's acc view (wasm-mul-fma.ts) is longer than this multiplier's. */
+const isFma = (acc: Uint32Array) => acc.length === FMA_ACC_BYTES / 4;
+
+/**
+ * A number below 2^3080 as 110 limbs in the layout of `acc` (accSlot); for an fma kernel's acc (told apart
+ * by its length), as its 64 f64 limbs, reduced mod p first if not below 2^3072.
+ */
 export function numToLimbs(x: bigint, acc: Uint32Array): void {
+  if (isFma(acc)) return fmaNumToLimbs(x, acc);
   if (x < 0n || x >> BigInt(LIMBS * LIMB_BITS)) throw new RangeError('number does not fit 110 limbs');
   acc.fill(0);
   for (let j = 0; j < LIMBS; j++) acc[accSlot(j)] = Number(BigInt.asUintN(LIMB_BITS, x >> BigInt(LIMB_BITS * j)));
 }
 
-/** The number the limbs in `acc` stand for (limb 109 may exceed 28 bits). */
+/** The number the limbs in `acc` stand for (limb 109 may exceed 28 bits; or an fma kernel's limbs). */
 export function limbsToNum(acc: Uint32Array): bigint {
+  if (isFma(acc)) return fmaLimbsToNum(acc);
   let x = 0n;
   for (let j = LIMBS - 1; j >= 0; j--) x = (x << BigInt(LIMB_BITS)) + BigInt(acc[accSlot(j)]!);
   return x;

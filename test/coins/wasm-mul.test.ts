@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MUHASH_PRIME, numToBytes, productOfRecords, RecordProduct, reduce } from '../../src/coins/muhash.js';
-import { createElementKernel, type ElementKernel } from '../../src/coins/wasm-element.js';
+import { createElementKernel, elementModule, elementModuleFor, multiplierOf, type ElementKernel, type MultiplierName } from '../../src/coins/wasm-element.js';
 import { limbsToNum, numToLimbs } from '../../src/coins/wasm-mul.js';
 
 const P = MUHASH_PRIME;
@@ -28,10 +28,11 @@ const EDGES = [
   P - 1103717n,
 ];
 
-function kernel(): ElementKernel {
-  const k = createElementKernel();
-  assert.ok(k, 'this runtime runs the wasm kernel');
-  return k;
+/** The kernel with the given multiplier; the fma one is skipped where relaxed SIMD or FMA is missing. */
+function kernel(multiplier: MultiplierName): ElementKernel | undefined {
+  const module = elementModuleFor(multiplier);
+  if (multiplier === 'extmul') assert.ok(module, 'this runtime runs the wasm kernel');
+  return module && createElementKernel(module);
 }
 
 /** a·b mod p through the kernel, a as the running product and b as an element's bytes. */
@@ -41,42 +42,75 @@ function wasmMul(k: ElementKernel, a: bigint, b: bigint): bigint {
   return reduce(limbsToNum(k.acc));
 }
 
-describe('wasm multiplier against BigInt', () => {
-  it('every pair of edge values, in both roles', () => {
-    const k = kernel();
-    for (const a of EDGES) for (const b of EDGES) assert.equal(wasmMul(k, a, b), reduce(a * b), `${a.toString(16)} · ${b.toString(16)}`);
-  });
+it('the default multiplier is fma where it works, and CHAINSNAP_MUHASH_KERNEL=extmul is not set here', () => {
+  assert.equal(multiplierOf(elementModule()!), elementModuleFor('fma') ? 'fma' : 'extmul');
+});
 
-  it('random values, including running products not below p (up to 2^3080)', () => {
-    const k = kernel();
-    for (let i = 0; i < 300; i++) {
-      const a = i % 3 === 0 ? random3072() + (BigInt(i % 256) << 3072n) : random3072();
-      const b = random3072();
-      assert.equal(wasmMul(k, a, b), reduce(a * b));
-    }
-  });
+for (const multiplier of ['fma', 'extmul'] as const) {
+  describe(`wasm multiplier (${multiplier}) against BigInt`, () => {
+    const skip = elementModuleFor(multiplier) ? false : 'relaxed SIMD or a fused multiply-add is missing here';
 
-  it('a long chain stays exact with the lazily reduced running product', () => {
-    const k = kernel();
-    numToLimbs(1n, k.acc);
-    let want = 1n;
-    for (let i = 0; i < 2000; i++) {
-      // All-ones elements push the unreduced product to its largest; random ones mix the limbs.
-      const b = i % 5 === 0 ? TOP : i % 7 === 0 ? P - 1n : random3072();
+    it('every pair of edge values, in both roles', { skip }, () => {
+      const k = kernel(multiplier)!;
+      for (const a of EDGES) for (const b of EDGES) assert.equal(wasmMul(k, a, b), reduce(a * b), `${a.toString(16)} · ${b.toString(16)}`);
+    });
+
+    it('random values, including running products not below p (up to 2^3080)', { skip }, () => {
+      const k = kernel(multiplier)!;
+      for (let i = 0; i < 300; i++) {
+        const a = i % 3 === 0 ? random3072() + (BigInt(i % 256) << 3072n) : random3072();
+        const b = random3072();
+        assert.equal(wasmMul(k, a, b), reduce(a * b));
+      }
+    });
+
+    it('a long chain stays exact with the lazily reduced running product', { skip }, () => {
+      const k = kernel(multiplier)!;
+      numToLimbs(1n, k.acc);
+      let want = 1n;
+      for (let i = 0; i < 3000; i++) {
+        // All-ones elements push the unreduced product to its largest; random ones mix the limbs.
+        const b = i % 5 === 0 ? TOP : i % 7 === 0 ? P - 1n : i % 11 === 0 ? 1n : random3072();
+        k.multiplyBytes(numToBytes(b));
+        want = (want * b) % P;
+        if (i % 250 === 0) assert.equal(reduce(limbsToNum(k.acc)), want, `after ${i + 1} products`);
+      }
+      assert.equal(reduce(limbsToNum(k.acc)), want);
+    });
+
+    it('limb conversion round-trips (mod p for fma above 2^3072) and rejects what does not fit', { skip }, () => {
+      const k = kernel(multiplier)!;
+      for (const x of [0n, P, TOP, (1n << 3080n) - 1n, random3072()]) {
+        numToLimbs(x, k.acc);
+        if (multiplier === 'extmul' || x <= TOP) assert.equal(limbsToNum(k.acc), x);
+        else assert.equal(reduce(limbsToNum(k.acc)), reduce(x));
+      }
+      if (multiplier === 'extmul') assert.throws(() => numToLimbs(1n << 3080n, k.acc), RangeError);
+      assert.throws(() => numToLimbs(-1n, k.acc), RangeError);
+    });
+  });
+}
+
+describe('fma multiplier at its bounds', () => {
+  const skip = elementModuleFor('fma') ? false : 'relaxed SIMD or a fused multiply-add is missing here';
+
+  it('the largest lazily reduced running product (limb 0 at 2^48 + 2^44 − 1, the others all ones) times edge values', { skip }, () => {
+    const k = kernel('fma')!;
+    const limbs = new Float64Array(k.acc.buffer, k.acc.byteOffset, 64);
+    const set = () => {
+      limbs.fill(2 ** 48 - 1);
+      limbs[0] = 2 ** 48 + 2 ** 44 - 1;
+    };
+    set();
+    const a = limbsToNum(k.acc);
+    assert.equal(a, (1n << 3072n) - 1n + (1n << 44n));
+    for (const b of [...EDGES, random3072()]) {
+      set();
       k.multiplyBytes(numToBytes(b));
-      want = (want * b) % P;
-      if (i % 250 === 0) assert.equal(reduce(limbsToNum(k.acc)), want, `after ${i + 1} products`);
+      assert.equal(reduce(limbsToNum(k.acc)), reduce(a * b), b.toString(16));
+      // The result keeps the bound the next product relies on.
+      assert.ok(limbs[0]! < 2 ** 48 + 2 ** 44 && limbs.subarray(1).every((l) => l < 2 ** 48 && Number.isInteger(l)));
     }
-    assert.equal(reduce(limbsToNum(k.acc)), want);
-  });
-
-  it('limb conversion round-trips up to 2^3080 and rejects larger', () => {
-    const k = kernel();
-    for (const x of [0n, P, TOP, (1n << 3080n) - 1n, random3072()]) {
-      numToLimbs(x, k.acc);
-      assert.equal(limbsToNum(k.acc), x);
-    }
-    assert.throws(() => numToLimbs(1n << 3080n, k.acc), RangeError);
   });
 });
 
