@@ -45,6 +45,11 @@ const PAD = BLOCK;
 const COLS = 2 * HALF - 1;
 const BLOCKS = Math.ceil(COLS / BLOCK);
 const COLS_BYTES = 8 * BLOCK * BLOCKS;
+/** A half-product's region: lo sums, 16 zero bytes (so that hi[−1] reads 0), hi sums. */
+const HI_OFF = COLS_BYTES + 16;
+const Z_BYTES = HI_OFF + COLS_BYTES;
+// emitColumns reads each half-product's sums up to column 65 (all pad lanes from column 63 on: zero).
+if (BLOCK * BLOCKS < 2 * HALF + 2) throw new Error('column blocks too short');
 /** A half of y, zero-padded on both sides for the windows. */
 const Y_BYTES = 8 * (PAD + HALF + PAD);
 
@@ -62,7 +67,7 @@ const C2_BITS = f64Bits(C2);
 /** Bytes of the running product region: 64 f64, and two spare ones (the length tells the kernels apart). */
 export const FMA_ACC_BYTES = 8 * (FMA_LIMBS + 2);
 /** Bytes of scratch the multiplier needs. */
-export const FMA_SCRATCH_BYTES = 8 * HALF + 3 * Y_BYTES + 3 * 2 * COLS_BYTES + 8 * 2 * FMA_LIMBS;
+export const FMA_SCRATCH_BYTES = 8 * HALF + 3 * Y_BYTES + 3 * Z_BYTES + 8 * 2 * FMA_LIMBS;
 
 export interface MulLayout {
   acc: number;
@@ -79,9 +84,9 @@ function regions(layout: MulLayout) {
     blo: take(Y_BYTES),
     bhi: take(Y_BYTES),
     bsum: take(Y_BYTES),
-    z0: take(2 * COLS_BYTES),
-    z1: take(2 * COLS_BYTES),
-    z2: take(2 * COLS_BYTES),
+    z0: take(Z_BYTES),
+    z1: take(Z_BYTES),
+    z2: take(Z_BYTES),
     wide: take(8 * 2 * FMA_LIMBS),
   };
 }
@@ -169,7 +174,7 @@ function emitHalfProduct(f: FunctionBuilder, l: HalfLocals, x: number, y: number
     f.get(l.xp).i32(8).i32Add().tee(l.xp).i32(x + 8 * (iHi + 1)).i32LtU().brIf(0);
     f.end();
     for (let q = 0; q < BLOCK / 2; q++) {
-      for (const [sum, at] of [[l.lo[q]!, 8 * (c0 + 2 * q)], [l.hi[q]!, COLS_BYTES + 8 * (c0 + 2 * q)]] as const) {
+      for (const [sum, at] of [[l.lo[q]!, 8 * (c0 + 2 * q)], [l.hi[q]!, HI_OFF + 8 * (c0 + 2 * q)]] as const) {
         f.i32(0).get(sum);
         for (const m of minus) f.i32(0).v128Load(m + at).i64x2Sub();
         f.v128Store(out + at);
@@ -181,26 +186,26 @@ function emitHalfProduct(f: FunctionBuilder, l: HalfLocals, x: number, y: number
 /**
  * The product's 128 columns, carried into 48-bit limbs in `wide` (the last limb takes the final carry).
  * Karatsuba, one level: column k is z0[k] + z1'[k − 32] + z2[k − 64], z1' = z1 − z0 − z2 (already
- * subtracted), each z[m] being lo[m] + hi[m − 1]. Column sums may be negative: the carry shifts are signed.
+ * subtracted), each z[m] being lo[m] + hi[m − 1]: first summed two columns at a time (unaligned loads for
+ * the hi sums), then carried one column at a time. Column sums may be negative: the carry shift is signed.
  */
 function emitColumns(f: FunctionBuilder, r: ReturnType<typeof regions>): void {
+  const z = (base: number, m: number) => {
+    f.i32(0).v128Load(base + 8 * m).i64x2Add();
+    f.i32(0).v128Load(base + HI_OFF + 8 * (m - 1)).i64x2Add();
+  };
+  for (let k = 0; k < 2 * FMA_LIMBS; k += 2) {
+    f.i32(0).i32x4Const(0);
+    if (k < 2 * HALF) z(r.z0, k);
+    else z(r.z2, k - 2 * HALF);
+    if (k >= HALF && k - HALF <= 2 * HALF) z(r.z1, k - HALF);
+    f.v128Store(r.wide + 8 * k);
+  }
   const carry = f.local(I64);
   const t = f.local(I64);
-  const terms: Array<[number, number]> = [
-    [r.z0, 0],
-    [r.z1, HALF],
-    [r.z2, 2 * HALF],
-  ];
   f.i64(0).set(carry);
   for (let k = 0; k < 2 * FMA_LIMBS; k++) {
-    // The carry comes last, so that the chain from column to column is one add and one shift.
-    f.i64(0);
-    for (const [z, shift] of terms) {
-      const m = k - shift;
-      if (m >= 0 && m < COLS) f.i32(0).i64Load(z + 8 * m).i64Add();
-      if (m - 1 >= 0 && m - 1 < COLS) f.i32(0).i64Load(z + COLS_BYTES + 8 * (m - 1)).i64Add();
-    }
-    f.get(carry).i64Add().set(t);
+    f.i32(0).i64Load(r.wide + 8 * k).get(carry).i64Add().set(t);
     if (k < 2 * FMA_LIMBS - 1) {
       f.i32(0).get(t).i64(MASK).i64And().i64Store(r.wide + 8 * k);
       f.get(t).i64(FMA_LIMB_BITS).i64ShrS().set(carry);
