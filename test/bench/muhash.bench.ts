@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { MuHashPool } from '../../src/coins/muhash-pool.js';
 import { elementEngine, type ElementEngine } from '../../src/coins/muhash.js';
-import { createElementKernel, MAX_RECORDS } from '../../src/coins/wasm-element.js';
+import { createElementKernel, elementModule, elementModuleFor, MAX_RECORDS, multiplierOf, type ElementModule, type MultiplierName } from '../../src/coins/wasm-element.js';
 import { numToLimbs } from '../../src/coins/wasm-mul.js';
 
 export interface MuhashBenchResult {
@@ -27,14 +27,16 @@ export interface MuhashBenchResult {
   engine: ElementEngine;
   /**
    * The wasm kernel alone, µs of CPU per coin (the least over 20 rounds, which filters out a loaded
-   * machine): one 3072-bit product, and one element (SHA-256 and ChaCha20). Undefined without the kernel.
+   * machine): one 3072-bit product, and one element (SHA-256 and ChaCha20), with the multiplier in use; and,
+   * measured in the same run, the extmul multiplier's product where fma is in use (A/B). Undefined without
+   * the kernel.
    */
-  kernel?: { productCpuUs: number; elementCpuUs: number };
+  kernel?: { multiplier: MultiplierName; productCpuUs: number; elementCpuUs: number; extmulProductCpuUs?: number };
 }
 
 /** The kernel's costs split, on records of the bench's typical length (60 bytes). */
-function kernelSplit(): { productCpuUs: number; elementCpuUs: number } | undefined {
-  const k = createElementKernel();
+function kernelSplit(module: ElementModule | undefined): { productCpuUs: number; elementCpuUs: number } | undefined {
+  const k = createElementKernel(module);
   if (!k) return undefined;
   for (let i = 0; i < MAX_RECORDS; i++) {
     k.table[2 * i] = 60 * i;
@@ -93,6 +95,17 @@ export function syntheticBatches(coins: number, batchBytes = 64 * 1024): Uint8Ar
   return batches;
 }
 
+/** kernelSplit of the module in use, and the extmul product beside it where that is fma (interleaved rounds). */
+function kernelFigures(): MuhashBenchResult['kernel'] {
+  const module = elementModule();
+  if (!module) return undefined;
+  const multiplier = multiplierOf(module);
+  const split = kernelSplit(module);
+  if (!split) return undefined;
+  const fallback = multiplier === 'fma' ? kernelSplit(elementModuleFor('extmul')) : undefined;
+  return { multiplier, ...split, extmulProductCpuUs: fallback?.productCpuUs };
+}
+
 export async function benchMuhash(opts: { coins?: number; threads?: number } = {}): Promise<MuhashBenchResult> {
   const coins = opts.coins ?? 500_000;
   const poolThreads = opts.threads ?? 2;
@@ -128,7 +141,7 @@ export async function benchMuhash(opts: { coins?: number; threads?: number } = {
     poolThreads,
     hash: single.hash,
     engine: elementEngine(),
-    kernel: elementEngine() === 'wasm' ? kernelSplit() : undefined,
+    kernel: elementEngine() === 'wasm' ? kernelFigures() : undefined,
   };
 }
 
@@ -138,6 +151,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`muhash over ${r.coins} coin records (${r.batches} batches, ${(r.bytes / 1e6).toFixed(1)} MB), ${r.engine} elements`);
   console.log(`  in-process, 1 thread : ${r.singleCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.singleCpuUsPerCoin.toFixed(2)} µs/coin)`);
   console.log(`  pool, ${r.poolThreads} workers     : ${r.poolCoinsPerSec.toLocaleString('en-US')} coins/s (CPU ${r.poolCpuUsPerCoin.toFixed(2)} µs/coin)`);
-  if (r.kernel) console.log(`  kernel alone        : product ${r.kernel.productCpuUs.toFixed(2)} µs + element ${r.kernel.elementCpuUs.toFixed(2)} µs CPU per coin (least of 20 rounds)`);
+  if (r.kernel) {
+    const k = r.kernel;
+    console.log(`  kernel alone        : product ${k.productCpuUs.toFixed(2)} µs (${k.multiplier}) + element ${k.elementCpuUs.toFixed(2)} µs CPU per coin (least of 20 rounds)`);
+    if (k.extmulProductCpuUs !== undefined) console.log(`  extmul product      : ${k.extmulProductCpuUs.toFixed(2)} µs CPU (the fallback multiplier, same run)`);
+  }
   console.log(`  muhash ${r.hash}`);
 }
