@@ -2,7 +2,8 @@
  * The MuHash kernel in WebAssembly: for a table of byte strings (coin records), SHA-256 of each, then six
  * ChaCha20 blocks keyed by the digest, which are the 384 little-endian bytes of the element's 3072-bit
  * number (Core's ToNum3072); then, for `multiply`, those numbers multiplied into a running product held in
- * the same memory (wasm-mul.ts), or, for `run`, handed to JavaScript as BigInts (single elements).
+ * the same memory (wasm-mul-fma.ts where relaxed SIMD's FMA works, else wasm-mul.ts), or, for `run`, handed
+ * to JavaScript as BigInts (single elements).
  *
  * Why: in JavaScript that work plus turning the bytes into a BigInt costs ~2 µs per element against
  * ~2.7 µs for the BigInt product that follows; here it is ~0.7 µs. Records go four at a time: SHA-256 runs
@@ -19,7 +20,7 @@
  *   TABLE  per record: u32 offset into INPUT, u32 length
  *   INPUT  the records' bytes, copied in by the caller
  *   OUT    the serialized array: header, per record 'Z' + length + the 384 bytes, trailer
- *   ACC, SCRATCH  the running product and the multiplier's working space (wasm-mul.ts)
+ *   ACC, SCRATCH  the running product and the multiplier's working space (its size depends on the multiplier)
  *   OPERAND  a number to multiply by, put there by multiplyBytes
  */
 import v8 from 'node:v8';
@@ -158,9 +159,9 @@ export interface ElementKernel {
   /** The elements of table entries 0..n−1 (n ≤ MAX_RECORDS), as numbers below 2^3072. */
   run(n: number): bigint[];
   /**
-   * The running product kept in wasm memory, 110 limbs of 28 bits (set and read with wasm-mul.ts's
-   * numToLimbs and limbsToNum);
-   * set it to 1 (or any start) before multiplying.
+   * The running product kept in wasm memory in the multiplier's limbs (set and read with wasm-mul.ts's
+   * numToLimbs and limbsToNum, which tell the formats apart by this view's length); set it to 1 (or any
+   * start) before multiplying.
    */
   readonly acc: Uint32Array;
   /** acc ← acc · the elements of table entries 0..n−1 (n ≤ MAX_RECORDS), with no BigInt in between. */
