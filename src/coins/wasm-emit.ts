@@ -200,6 +200,8 @@ export class FunctionBuilder {
   i64ShrS(): this { return this.op(0x87); }
   /** Loads an f64 (or i64) into both 64-bit lanes. */
   v128Load64Splat(offset = 0): this { return this.simd(0x0a).mem(3, offset); }
+  i32GtU(): this { return this.op(0x4b); }
+  i64x2Splat(): this { return this.simd(0x12); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Sub(): this { return this.simd(0xf1); }
   /**
