@@ -50,7 +50,7 @@ console.log(`ratios      verify/read ${(Number(verify.mbPerSec) / Number(limits.
 const mu = child('verify', file, 'muhash');
 console.log(`verify+mu   ${fmt(mu.coinsPerSec)} coins/s with MuHash on 2 workers (${fmt(mu.seconds, 2)} s, peak RSS ${fmt(mu.peakRssMB)} MB)`);
 const m = await benchMuhash({ coins: 500_000 });
-console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records; CPU ${fmt(m.singleCpuUsPerCoin, 2)} / ${fmt(m.poolCpuUsPerCoin, 2)} µs per coin; kernel: product ${fmt(m.kernel?.productCpuUs ?? NaN, 2)} + element ${fmt(m.kernel?.elementCpuUs ?? NaN, 2)} µs)`);
+console.log(`muhash      ${fmt(m.singleCoinsPerSec)} coins/s in-process, ${fmt(m.poolCoinsPerSec)} coins/s on ${m.poolThreads} workers (500,000 records; CPU ${fmt(m.singleCpuUsPerCoin, 2)} / ${fmt(m.poolCpuUsPerCoin, 2)} µs per coin; kernel: ${m.kernel?.multiplier ?? 'js'} product ${fmt(m.kernel?.productCpuUs ?? NaN, 2)} + element ${fmt(m.kernel?.elementCpuUs ?? NaN, 2)} µs${m.kernel?.extmulProductCpuUs !== undefined ? `; extmul product ${fmt(m.kernel.extmulProductCpuUs, 2)} µs` : ''})`);
 console.log('goals       verify >= 5,000,000 coins/s; writer >= 2,000,000 coins/s; muhash >= 390,000 coins/s; peak RSS < 150 MB');
 if (process.env.BENCH_SCRIPT !== '0') {
   const { benchSecp256k1, benchVerifyInputs, formatInputsFigures, formatSecpFigures } = await import('./secp256k1.js');
