@@ -67,7 +67,7 @@ export function hash160(data: Uint8Array): Uint8Array {
   return ripemd160OfDigest(digestString('sha256', data));
 }
 
-/** RIPEMD-160's per-step message word and rotation, left and right lines, for its 80 steps. */
+/** RIPEMD-160's per-step message word and rotation (left and right lines) and per-group constants. */
 const RMD_RHO = [7, 4, 13, 1, 10, 6, 15, 3, 12, 0, 9, 5, 2, 14, 11, 8];
 const RMD_SHIFTS = [
   [11, 14, 15, 12, 5, 8, 7, 9, 11, 13, 14, 15, 6, 7, 9, 8],
@@ -94,6 +94,14 @@ for (let j = 0; j < 80; j++) {
 }
 const RMD_X = new Int32Array(16);
 
+const RMD_K_L = Int32Array.of(0, 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xa953fd4e | 0);
+const RMD_K_R = Int32Array.of(0x50a28be6, 0x5c4dd124, 0x6d703ef3, 0x7a6d76e9, 0);
+
+/** RIPEMD-160's nonlinear function of step group g (0-4; the right line runs them in reverse). */
+function rmdF(g: number, x: number, y: number, z: number): number {
+  return g === 0 ? x ^ y ^ z : g === 1 ? (x & y) | (~x & z) : g === 2 ? (x | ~y) ^ z : g === 3 ? (x & z) | (y & ~z) : x ^ (y | ~z);
+}
+
 function rotl(v: number, s: number): number {
   return (v << s) | (v >>> (32 - s));
 }
@@ -110,71 +118,15 @@ function ripemd160OfDigest(digest: string): Uint8Array {
   const h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476, h4 = 0xc3d2e1f0 | 0;
   let al = h0, bl = h1, cl = h2, dl = h3, el = h4;
   let ar = h0, br = h1, cr = h2, dr = h3, er = h4;
-  // One loop per step group, its functions written out: a shared loop that picks them per step is slower.
-  for (let j = 0; j < 16; j++) {
-    const t = rotl((al + (bl ^ cl ^ dl) + x[RMD_WORD_L[j]] + 0) | 0, RMD_ROT_L[j]) + el;
+  for (let j = 0; j < 80; j++) {
+    const g = j >> 4;
+    const t = rotl((al + rmdF(g, bl, cl, dl) + x[RMD_WORD_L[j]] + RMD_K_L[g]) | 0, RMD_ROT_L[j]) + el;
     al = el;
     el = dl;
     dl = rotl(cl, 10);
     cl = bl;
     bl = t | 0;
-    const u = rotl((ar + (br ^ (cr | ~dr)) + x[RMD_WORD_R[j]] + 0x50a28be6) | 0, RMD_ROT_R[j]) + er;
-    ar = er;
-    er = dr;
-    dr = rotl(cr, 10);
-    cr = br;
-    br = u | 0;
-  }
-  for (let j = 16; j < 32; j++) {
-    const t = rotl((al + ((bl & cl) | (~bl & dl)) + x[RMD_WORD_L[j]] + 0x5a827999) | 0, RMD_ROT_L[j]) + el;
-    al = el;
-    el = dl;
-    dl = rotl(cl, 10);
-    cl = bl;
-    bl = t | 0;
-    const u = rotl((ar + ((br & dr) | (cr & ~dr)) + x[RMD_WORD_R[j]] + 0x5c4dd124) | 0, RMD_ROT_R[j]) + er;
-    ar = er;
-    er = dr;
-    dr = rotl(cr, 10);
-    cr = br;
-    br = u | 0;
-  }
-  for (let j = 32; j < 48; j++) {
-    const t = rotl((al + ((bl | ~cl) ^ dl) + x[RMD_WORD_L[j]] + 0x6ed9eba1) | 0, RMD_ROT_L[j]) + el;
-    al = el;
-    el = dl;
-    dl = rotl(cl, 10);
-    cl = bl;
-    bl = t | 0;
-    const u = rotl((ar + ((br | ~cr) ^ dr) + x[RMD_WORD_R[j]] + 0x6d703ef3) | 0, RMD_ROT_R[j]) + er;
-    ar = er;
-    er = dr;
-    dr = rotl(cr, 10);
-    cr = br;
-    br = u | 0;
-  }
-  for (let j = 48; j < 64; j++) {
-    const t = rotl((al + ((bl & dl) | (cl & ~dl)) + x[RMD_WORD_L[j]] + -0x70e44324) | 0, RMD_ROT_L[j]) + el;
-    al = el;
-    el = dl;
-    dl = rotl(cl, 10);
-    cl = bl;
-    bl = t | 0;
-    const u = rotl((ar + ((br & cr) | (~br & dr)) + x[RMD_WORD_R[j]] + 0x7a6d76e9) | 0, RMD_ROT_R[j]) + er;
-    ar = er;
-    er = dr;
-    dr = rotl(cr, 10);
-    cr = br;
-    br = u | 0;
-  }
-  for (let j = 64; j < 80; j++) {
-    const t = rotl((al + (bl ^ (cl | ~dl)) + x[RMD_WORD_L[j]] + -0x56ac02b2) | 0, RMD_ROT_L[j]) + el;
-    al = el;
-    el = dl;
-    dl = rotl(cl, 10);
-    cl = bl;
-    bl = t | 0;
-    const u = rotl((ar + (br ^ cr ^ dr) + x[RMD_WORD_R[j]] + 0) | 0, RMD_ROT_R[j]) + er;
+    const u = rotl((ar + rmdF(4 - g, br, cr, dr) + x[RMD_WORD_R[j]] + RMD_K_R[g]) | 0, RMD_ROT_R[j]) + er;
     ar = er;
     er = dr;
     dr = rotl(cr, 10);

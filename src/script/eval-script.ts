@@ -4,7 +4,7 @@
  * opcodes, conditionals, and the lock-time opcodes. Signature opcodes live in eval-checksig.ts.
  */
 import { hash160, ripemd160, sha1, sha256, sha256d } from './digest.js';
-import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op } from './opcodes.js';
+import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op, skipOp } from './opcodes.js';
 import { ScriptError } from './script-error.js';
 import {
   SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY,
@@ -83,23 +83,11 @@ export function evalScript(
  */
 function isPushesOnly(script: Uint8Array): boolean {
   for (let pc = 0; pc < script.length; ) {
-    const opcode = script[pc++];
-    if (opcode > Op.OP_16 || opcode === Op.OP_RESERVED) return false;
-    if (opcode > Op.OP_PUSHDATA4) continue;
-    let size = opcode;
-    if (opcode === Op.OP_PUSHDATA1) {
-      if (script.length - pc < 1) return false;
-      size = script[pc++];
-    } else if (opcode === Op.OP_PUSHDATA2) {
-      if (script.length - pc < 2) return false;
-      size = script[pc] | (script[pc + 1] << 8);
-      pc += 2;
-    } else if (opcode === Op.OP_PUSHDATA4) {
-      // Rare in practice: left to run().
-      return false;
-    }
-    if (script.length - pc < size) return false;
-    pc += size;
+    const opcode = script[pc];
+    // OP_PUSHDATA4 is rare in practice: left to run(), as runPushes does not read it.
+    if (opcode > Op.OP_16 || opcode === Op.OP_RESERVED || opcode === Op.OP_PUSHDATA4) return false;
+    pc = skipOp(script, pc);
+    if (pc < 0) return false;
   }
   return true;
 }
