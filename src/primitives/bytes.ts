@@ -123,9 +123,10 @@ export function writeI64LE(out: Uint8Array, pos: number, v: number | bigint): vo
     writeU32LE(out, pos + 4, Number(u >> 32n));
     return;
   }
-  const lo = v % TWO_32;
+  // Floor division, not `%`: a double's remainder is a call into the C library, and the floor gives the
+  // two's-complement low word of a negative value directly (-1 → hi -1, lo 2^32 - 1). Both steps are exact.
   const hi = Math.floor(v / TWO_32);
-  writeU32LE(out, pos, lo < 0 ? lo + TWO_32 : lo);
+  writeU32LE(out, pos, v - hi * TWO_32);
   writeU32LE(out, pos + 4, hi < 0 ? hi + TWO_32 : hi);
 }
 

@@ -64,7 +64,8 @@ export function replaySignatureCall(c: SignatureCall): boolean {
  * not on the curve or r or s is zero, as libsecp256k1 answers.
  */
 export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean {
-  if (recorder) recorder({ kind: 'ecdsa', sig: compact, msg: msg32, key: pubkey });
+  // Copies of the signature and message: callers may pass buffers they reuse.
+  if (recorder) recorder({ kind: 'ecdsa', sig: Uint8Array.from(compact), msg: Uint8Array.from(msg32), key: pubkey });
   try {
     if (native) {
       if (compact.length !== 64 || msg32.length !== 32) return false;
@@ -82,7 +83,7 @@ export function ecdsaVerify(compact: Uint8Array, msg32: Uint8Array, pubkey: Uint
 
 /** secp256k1_xonly_pubkey_parse then secp256k1_schnorrsig_verify. */
 export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, xonly: Uint8Array): boolean {
-  if (recorder) recorder({ kind: 'schnorr', sig: sig64, msg: msg32, key: xonly });
+  if (recorder) recorder({ kind: 'schnorr', sig: Uint8Array.from(sig64), msg: Uint8Array.from(msg32), key: xonly });
   return schnorrVerifyByRecovery(sig64, msg32, xonly) ?? schnorrVerifyWasm(sig64, msg32, xonly);
 }
 

@@ -47,9 +47,9 @@ export function isValidSignatureEncoding(sig: Uint8Array): boolean {
 /**
  * secp256k1's ecdsa_signature_parse_der_lax as Core carries it in pubkey.cpp: 64 bytes r ‖ s, with an
  * out-of-range r or s turned into zeros (which then never verify); undefined when the outer structure is
- * beyond even lax parsing.
+ * beyond even lax parsing. Written into `out` (64 bytes) when given, so that verification allocates nothing.
  */
-export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
+export function parseDerLax(input: Uint8Array, out?: Uint8Array): Uint8Array | undefined {
   const len = input.length;
   let pos = 0;
   if (pos === len || input[pos] !== 0x30) return undefined;
@@ -99,7 +99,8 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
     }
     pos += ilen;
   }
-  const out = new Uint8Array(64);
+  if (out) out.fill(0);
+  else out = new Uint8Array(64);
   const overflow = !copyInteger(input, rAt, rLen, out, 0) || !copyInteger(input, sAt, sLen, out, 32);
   if (overflow || compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0) out.fill(0);
   return out;

@@ -50,11 +50,14 @@ const SEQUENCE_LOCKTIME_DISABLE_FLAG = 0x80000000;
 const SEQUENCE_LOCKTIME_TYPE_FLAG = 1 << 22;
 const SEQUENCE_LOCKTIME_MASK = 0x0000ffff;
 
+/** Where verifyEcdsaCore parses signatures: ecdsaVerify copies what it is given, so one buffer serves all. */
+const compactSig = new Uint8Array(64);
+
 /** Core's CPubKey::Verify: lax DER, low-S normalisation, then the curve. */
 export function verifyEcdsaCore(derSig: Uint8Array, pubkey: Uint8Array, hash: Uint8Array): boolean {
   const key = normalizePubKey(pubkey);
   if (!key || derSig.length === 0) return false;
-  const compact = parseDerLax(derSig);
+  const compact = parseDerLax(derSig, compactSig);
   if (!compact) return false;
   normalizeS(compact);
   return ecdsaVerify(compact, hash, key);
@@ -62,9 +65,10 @@ export function verifyEcdsaCore(derSig: Uint8Array, pubkey: Uint8Array, hash: Ui
 
 /** Core's GenericTransactionSignatureChecker<CTransaction>. */
 export class TransactionSignatureChecker implements SignatureChecker {
+  /** Mutable so that verifyInput can point one checker at each input in turn instead of making one per input. */
   constructor(
-    readonly txData: PrecomputedTxData,
-    readonly inputIndex: number,
+    public txData: PrecomputedTxData,
+    public inputIndex: number,
   ) {}
 
   private get amount(): number {

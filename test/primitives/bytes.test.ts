@@ -78,3 +78,14 @@ test('integers are little-endian and int64 keeps its sign', () => {
   assert.equal(r.readI64LE(), 2_100_000_000_000_000);
   assert.throws(() => r.readU8(), { message: 'DataStream::read(): end of data' });
 });
+
+test('writeI64LE of a number writes the same bytes as of its bigint, negatives and the safe range alike', () => {
+  const values = [0, 1, -1, 255, -256, 0xffffffff, -0xffffffff, 0x1_0000_0000, -0x1_0000_0000, 0x1_0000_0001, 2_100_000_000_000_000,
+    Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 62, -(2 ** 63)];
+  for (let k = 0; k < 64; k++) values.push(Math.floor((Math.sin(k + 1) * 2 ** (k % 54)) | 0) * 2 ** (k % 22) + k);
+  for (const v of values) {
+    const a = new ByteWriter().writeI64LE(v).toBytes();
+    const b = new ByteWriter().writeI64LE(BigInt(v)).toBytes();
+    assert.deepEqual(a, b, `value ${v}`);
+  }
+});

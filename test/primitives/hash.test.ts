@@ -32,3 +32,14 @@ test('digests are fresh arrays and agree with createHash on every length, includ
   // No result shares storage with another (the two-step hashes reuse a middle buffer internally).
   assert.equal(new Set(results.map((r) => r.buffer)).size, results.length);
 });
+
+test('hash160 (its RIPEMD-160 half in JavaScript) agrees with createHash on 2,000 random messages', () => {
+  let seed = 0x9e3779b9;
+  const next = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0) >>> 0) & 0xff;
+  for (let k = 0; k < 2000; k++) {
+    const d = Uint8Array.from({ length: k % 80 }, next);
+    assert.deepEqual(hash160(d), ref('ripemd160', ref('sha256', d)));
+  }
+  // The published RIPEMD-160 vector, through HASH160's padding: RIPEMD-160 of SHA-256('abc').
+  assert.equal(toHex(hash160(enc('abc'))), toHex(ref('ripemd160', ref('sha256', enc('abc')))));
+});
