@@ -7,7 +7,7 @@
  */
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { precomputeTxData, type PrecomputedTxData } from '../script/tx-checker.js';
-import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, SessionWriter, type Range, type SessionBuffers } from './check-batch.js';
+import { checkRange, claimBatch, finishBatch, S_ABORT, S_CLAIMED, S_DONE, S_WAITING, SessionWriter, type Range, type SessionBuffers } from './check-batch.js';
 import { inputCost, SIGNATURE_COST, worthShipping } from './check-queue-cost.js';
 import type { CheckQueue, CheckQueueError, ScriptChecks } from './check-queue.js';
 import { scriptCheckFailure, type InputFailure } from './input-checks.js';
@@ -51,8 +51,6 @@ export class QueueSession implements ScriptChecks {
 
   /** Ended: the queue has its buffers back. */
   private over = false;
-  /** Reused per transaction by add(). */
-  private readonly costs: number[] = [];
 
   constructor(
     private readonly queue: CheckQueue,
@@ -73,23 +71,23 @@ export class QueueSession implements ScriptChecks {
   add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
     if (this.cancelled) return;
     const position = this.txs.push(tx) - 1;
+    // ConnectBlock reuses its array for the next transaction.
     const spentCopy = spent.slice();
     this.spent.push(spentCopy);
     this.flags.push(flags);
-    const costs = this.costs;
-    costs.length = 0;
+    const n = spentCopy.length;
     let total = 0;
-    for (const o of spentCopy) total += costs[costs.push(inputCost(o)) - 1];
+    for (let i = 0; i < n; i++) total += inputCost(spentCopy[i]);
     const record = worthShipping(total, tx, spentCopy) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
     if (!record) {
-      this.local.push({ record: -1, length: 0, position, first: 0, count: tx.inputs.length });
+      this.local.push({ record: -1, length: 0, position, first: 0, count: n });
       return;
     }
     let range: Range | undefined;
-    for (let i = 0; i < spentCopy.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (range) range.count++;
       else this.open.push((range = { record: record.record, length: record.length, position, first: i, count: 1 }));
-      this.openCost += costs[i];
+      this.openCost += inputCost(spentCopy[i]);
       if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) {
         this.seal();
         range = undefined;
@@ -119,6 +117,8 @@ export class QueueSession implements ScriptChecks {
         await this.maybeYield();
       }
     }
+    // Before reading S_DONE: a batch finishing after that read notifies.
+    Atomics.store(index, S_WAITING, 1);
     for (;;) {
       const done = Atomics.load(index, S_DONE);
       const target = Atomics.load(index, S_ABORT) !== 0 ? Math.min(Atomics.load(index, S_CLAIMED), this.writer.batches) : this.writer.batches;
