@@ -10,7 +10,7 @@
  *   data    (one per session, bytes) := records, each u32 flags ‖ tx (with witness)
  *                                       ‖ compactSize nSpent ‖ nSpent × (i64 value ‖ varBytes script)
  *   ranges  (Int32) := per range: record offset ‖ record length ‖ position ‖ first input ‖ input count
- *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ caller waiting ‖ per batch (BATCH_WORDS): first range ‖ range
+ *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ done count the caller waits for ‖ per batch (BATCH_WORDS): first range ‖ range
  *                      count ‖ status ‖ claimer ‖ failed position ‖ failed input ‖ ScriptError
  *
  * A worker parses a transaction and computes its precomputed data (BIP143/BIP341 midstates) once for the
@@ -46,7 +46,7 @@ export const S_PUBLISHED = 0;
 export const S_CLAIMED = 1;
 export const S_DONE = 2;
 export const S_ABORT = 3;
-/** The caller waits on S_DONE: a finished batch notifies only then. */
+/** The caller waits until S_DONE reaches this (0: it does not wait): only that batch, or an abort, notifies. */
 export const S_WAITING = 4;
 const S_HEADER = 5;
 
@@ -265,8 +265,10 @@ export function finishBatch(index: Int32Array, i: number, failed?: { position: n
     Atomics.store(index, S_ABORT, 1);
   }
   Atomics.store(index, word(i, B_STATUS), failed ? STATUS_FAILED : STATUS_OK);
-  Atomics.add(index, S_DONE, 1);
-  if (Atomics.load(index, S_WAITING) !== 0) Atomics.notify(index, S_DONE);
+  const done = Atomics.add(index, S_DONE, 1) + 1;
+  // Waking the caller costs its thread a task (~50 µs): only for the batch it waits for, or an abort.
+  const waitFor = Atomics.load(index, S_WAITING);
+  if (waitFor !== 0 && (done >= waitFor || Atomics.load(index, S_ABORT) !== 0)) Atomics.notify(index, S_DONE);
 }
 
 /** The ranges of batch `i`, as the calling thread wrote them. */

@@ -18,6 +18,8 @@ const BATCH_COST = 16 * SIGNATURE_COST;
 const CALLER = -1;
 /** The caller lets the event loop run at least this often while it checks (ms). */
 const YIELD_EVERY_MS = 20;
+/** The longest the caller blocks its thread on the last batches other threads hold (about a batch's work). */
+const BLOCKING_WAIT_MS = 4;
 
 type Found = { position: number; failure: InputFailure };
 
@@ -117,12 +119,20 @@ export class QueueSession implements ScriptChecks {
         await this.maybeYield();
       }
     }
-    // Before reading S_DONE: a batch finishing after that read notifies.
-    Atomics.store(index, S_WAITING, 1);
+    // Before reading S_DONE: the batch that completes the count after that read notifies (so does an abort).
+    Atomics.store(index, S_WAITING, this.writer.batches);
+    const blockUntil = performance.now() + BLOCKING_WAIT_MS;
     for (;;) {
       const done = Atomics.load(index, S_DONE);
       const target = Atomics.load(index, S_ABORT) !== 0 ? Math.min(Atomics.load(index, S_CLAIMED), this.writer.batches) : this.writer.batches;
       if (done >= target || this.error) break;
+      // Only batches other threads hold are left: wait for them on this thread, as Core's master thread does,
+      // rather than through the event loop (a wake-up later). Bounded, as a dead worker is seen by the loop.
+      const left = blockUntil - performance.now();
+      if (left > 0 && Atomics.load(index, S_CLAIMED) >= this.writer.batches) {
+        Atomics.wait(index, S_DONE, done, left);
+        continue;
+      }
       const w = waitAsync(index, S_DONE, done, 1000);
       if (w.async) await w.value;
     }
