@@ -6,11 +6,11 @@
  * threads take work from one queue under its lock. Results go back into the same memory.
  *
  *   control (one per queue, Int32) := wake counter ‖ closed ‖ active workers ‖ SESSION_SLOTS × session id (0: free)
- *                                     ‖ MAX_WORKER_RANKS × tag of the buffers that worker is inside (0: none)
+ *                                     ‖ MAX_WORKER_RANKS × tag of the buffers that worker is inside (0: none) ‖ sleeping workers
  *   data    (one per session, bytes) := records, each u32 flags ‖ tx (with witness)
  *                                       ‖ compactSize nSpent ‖ nSpent × (i64 value ‖ varBytes script)
  *   ranges  (Int32) := per range: record offset ‖ record length ‖ position ‖ first input ‖ input count
- *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ per batch (BATCH_WORDS): first range ‖ range
+ *   index   (Int32) := published ‖ claimed ‖ done ‖ abort ‖ done count the caller waits for ‖ per batch (BATCH_WORDS): first range ‖ range
  *                      count ‖ status ‖ claimer ‖ failed position ‖ failed input ‖ ScriptError
  *
  * A worker parses a transaction and computes its precomputed data (BIP143/BIP341 midstates) once for the
@@ -36,7 +36,9 @@ export const SESSION_SLOTS = 8;
 export const Q_INSIDE = Q_SLOTS + SESSION_SLOTS;
 /** Ranks with a Q_INSIDE word (at least Core's MAX_SCRIPTCHECK_THREADS). */
 export const MAX_WORKER_RANKS = 16;
-export const CONTROL_WORDS = Q_INSIDE + MAX_WORKER_RANKS;
+/** Workers asleep on the wake counter: a publish notifies (a futex call, ~10 µs) only when one is. */
+export const Q_SLEEPING = Q_INSIDE + MAX_WORKER_RANKS;
+export const CONTROL_WORDS = Q_SLEEPING + 1;
 /** Session buffers kept for reuse per queue. */
 const POOLED_BUFFERS = 4;
 
@@ -44,7 +46,9 @@ export const S_PUBLISHED = 0;
 export const S_CLAIMED = 1;
 export const S_DONE = 2;
 export const S_ABORT = 3;
-const S_HEADER = 4;
+/** The caller waits until S_DONE reaches this (0: it does not wait): only that batch, or an abort, notifies. */
+export const S_WAITING = 4;
+const S_HEADER = 5;
 
 const B_RANGE_START = 0;
 const B_RANGE_COUNT = 1;
@@ -182,7 +186,8 @@ export class SessionWriter {
     for (const o of spent) w.writeI64LE(o.value).writeVarBytes(o.script);
     const record = this.dataLength;
     if (!ensure(this.data, record + w.length)) return undefined;
-    this.bytes.set(w.toBytes(), record);
+    // In place (view, not a copy): the scratch writer is rewritten only by the next record.
+    this.bytes.set(w.view(), record);
     this.dataLength += w.length;
     return { record, length: w.length };
   }
@@ -260,8 +265,10 @@ export function finishBatch(index: Int32Array, i: number, failed?: { position: n
     Atomics.store(index, S_ABORT, 1);
   }
   Atomics.store(index, word(i, B_STATUS), failed ? STATUS_FAILED : STATUS_OK);
-  Atomics.add(index, S_DONE, 1);
-  Atomics.notify(index, S_DONE);
+  const done = Atomics.add(index, S_DONE, 1) + 1;
+  // Waking the caller costs its thread a task (~50 µs): only for the batch it waits for, or an abort.
+  const waitFor = Atomics.load(index, S_WAITING);
+  if (waitFor !== 0 && (done >= waitFor || Atomics.load(index, S_ABORT) !== 0)) Atomics.notify(index, S_DONE);
 }
 
 /** The ranges of batch `i`, as the calling thread wrote them. */

@@ -5,7 +5,7 @@
  * session in a slot (the caller posts them before it fills the slot).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, Q_WAKE, SESSION_SLOTS, WorkerSession, type SessionMemory } from './check-batch.js';
+import { Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLEEPING, Q_SLOTS, Q_WAKE, SESSION_SLOTS, WorkerSession, type SessionMemory } from './check-batch.js';
 
 export interface CheckWorkerData {
   control: SharedArrayBuffer;
@@ -59,5 +59,7 @@ for (;;) {
   // not met yet stay, but only the newest few (a session can end before this thread ever looks).
   sessions = live;
   if (pending.size > MAX_PENDING) pending = new Map([...pending].sort((a, b) => b[0] - a[0]).slice(0, MAX_PENDING));
+  Atomics.add(ctl, Q_SLEEPING, 1);
   Atomics.wait(ctl, Q_WAKE, wake);
+  Atomics.sub(ctl, Q_SLEEPING, 1);
 }

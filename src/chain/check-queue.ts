@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
-import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
+import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLEEPING, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
 import type { CheckWorkerData } from './check-queue-worker.js';
 import { checkScriptsInline } from './input-checks.js';
 import { QueueSession } from './check-queue-session.js';
@@ -147,7 +147,8 @@ export class CheckQueue {
   /** @internal New batches are claimable. */
   wakeWorkers(): void {
     Atomics.add(this.control, Q_WAKE, 1);
-    Atomics.notify(this.control, Q_WAKE);
+    // A worker going to sleep counts itself before it waits, and its wait sees the new wake count if this missed it.
+    if (Atomics.load(this.control, Q_SLEEPING) !== 0) Atomics.notify(this.control, Q_WAKE);
   }
 
   private freeSlot(): number {

@@ -2,11 +2,13 @@
  * The check queue on its own: Core's -par arithmetic, and the same verdicts inline and on workers for a
  * real mainnet block's inputs (all pass) and for the same block with one amount changed (which breaks the
  * BIP143/BIP341 signature hashes of that input): Core's reason, whatever the thread count or batch size;
- * and -par's threads shared with a background chainstate, then given back.
+ * -par's threads shared with a background chainstate, then given back; and the wake-ups between a sleeping
+ * worker and a waiting caller.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { Q_SLEEPING } from '../../src/chain/check-batch.js';
 import { CheckQueue, scriptCheckWorkers } from '../../src/chain/check-queue.js';
 import { blockScriptFlags } from '../../src/chain/connect-block.js';
 import { getChainParams } from '../../src/consensus/params.js';
@@ -117,5 +119,22 @@ test('session buffers reused block after block: a failed, a cancelled and an ove
     const [good, worse] = await Promise.all([verdict(q, b), verdict(q, bad)]);
     assert.equal(good, undefined);
     assert.equal(worse, expected);
+  }
+});
+
+test('a worker asleep between blocks is woken by the next block, and the caller by its last batch or a failure (every batch on the worker)', { skip, timeout: 120_000 }, async () => {
+  const b = load();
+  let t = b.spent.length - 1;
+  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
+  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
+  // The caller takes no batch: a wake-up lost on either side would leave the block waiting for ever.
+  const q = new CheckQueue({ workers: 1, callerChecks: false });
+  queues.push(q);
+  for (let round = 0; round < 3; round++) {
+    for (const [block, answer] of [[b, undefined], [bad, expected]] as const) {
+      if (round > 0) while (Atomics.load(q.control, Q_SLEEPING) === 0) await new Promise((r) => setTimeout(r, 1));
+      assert.equal(await verdict(q, block), answer);
+    }
   }
 });
