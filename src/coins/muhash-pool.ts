@@ -61,6 +61,8 @@ export class MuHashPool {
   private closed = false;
   /** ArrayBuffers returned by the workers, ready for the next copy. */
   private readonly spare: ArrayBuffer[] = [];
+  /** Whether any batch was copied: a producer that only transfers its own memory has no use for spares. */
+  private copying = false;
 
   constructor(threads: number = availableParallelism(), opts: MuHashPoolOptions = {}) {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
@@ -163,6 +165,7 @@ export class MuHashPool {
 
   /** `batch` in memory of the pool's own (a spare buffer when one is large enough), to be transferred. */
   private copy(batch: Uint8Array): Uint8Array {
+    this.copying = true;
     let buffer = this.spare.pop();
     if (!buffer || buffer.byteLength < batch.length) buffer = new ArrayBuffer(Math.ceil(Math.max(batch.length, 1) / SPARE_ROUNDING) * SPARE_ROUNDING);
     const own = new Uint8Array(buffer, 0, batch.length);
@@ -185,7 +188,7 @@ export class MuHashPool {
     if (msg instanceof ArrayBuffer) {
       slot.inFlight--;
       // Enough spares for every slot; more would only hold memory.
-      if (msg.byteLength > 0 && this.spare.length < this.slots.length * MAX_IN_FLIGHT) this.spare.push(msg);
+      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * MAX_IN_FLIGHT) this.spare.push(msg);
       while (this.waiters.length > 0) {
         const w = this.waiters[0]!;
         if (!this.dispatch(w.batch)) break;
