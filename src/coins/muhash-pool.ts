@@ -55,6 +55,12 @@ export class MuHashPool {
   private readonly local: RecordProduct | undefined;
   /** Batches hashed on the calling thread although workers exist (callerHashes). */
   private readonly callerHashes: boolean;
+  /**
+   * Batches a worker may hold: one more with callerHashes, so that a worker still has work queued when
+   * the calling thread has spent a batch's time hashing one itself (a scheduler that favours it makes
+   * that longer).
+   */
+  private readonly maxInFlight: number;
   /** Records' batches hashed on the calling thread because every worker was full (for tests and benches). */
   callerBatches = 0;
   private failure: Error | undefined;
@@ -68,6 +74,7 @@ export class MuHashPool {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
     this.threads = threads;
     this.callerHashes = threads > 0 && !!opts.callerHashes;
+    this.maxInFlight = this.callerHashes ? MAX_IN_FLIGHT + 1 : MAX_IN_FLIGHT;
     this.local = threads === 0 || this.callerHashes ? new RecordProduct() : undefined;
     const url = new URL('./muhash-worker.js', import.meta.url);
     // Compiled once here and shared: each worker would otherwise assemble and compile its own.
@@ -89,7 +96,7 @@ export class MuHashPool {
 
   /**
    * Queues a batch of whole coin records. Resolves once the batch has been handed to a worker, so a
-   * producer that awaits each call holds at most MAX_IN_FLIGHT batches per worker in memory. The bytes
+   * producer that awaits each call holds at most MAX_IN_FLIGHT (+1 with callerHashes) batches per worker in memory. The bytes
    * are copied unless `transfer` is set, in which case a batch spanning its whole ArrayBuffer is moved
    * to the worker and is detached afterwards.
    */
@@ -159,7 +166,7 @@ export class MuHashPool {
   }
 
   private hasRoom(): boolean {
-    for (const s of this.slots) if (s.inFlight < MAX_IN_FLIGHT) return true;
+    for (const s of this.slots) if (s.inFlight < this.maxInFlight) return true;
     return false;
   }
 
@@ -176,7 +183,7 @@ export class MuHashPool {
   /** Posts to the least-busy worker with a free slot; false if every worker is full. */
   private dispatch(batch: Uint8Array): boolean {
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.inFlight < MAX_IN_FLIGHT && (!best || s.inFlight < best.inFlight)) best = s;
+    for (const s of this.slots) if (s.inFlight < this.maxInFlight && (!best || s.inFlight < best.inFlight)) best = s;
     if (!best) return false;
     best.inFlight++;
     best.worker.ref();
@@ -188,7 +195,7 @@ export class MuHashPool {
     if (msg instanceof ArrayBuffer) {
       slot.inFlight--;
       // Enough spares for every slot; more would only hold memory.
-      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * MAX_IN_FLIGHT) this.spare.push(msg);
+      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * this.maxInFlight) this.spare.push(msg);
       while (this.waiters.length > 0) {
         const w = this.waiters[0]!;
         if (!this.dispatch(w.batch)) break;

@@ -245,9 +245,10 @@ describe('coin record batches', () => {
     const bad = batches[0]!.subarray(0, batches[0]!.length - 1);
     const pool = new MuHashPool(1, { callerHashes: true });
     try {
-      // The first two fill the worker's slots; the third is hashed here and fails here.
+      // The first three fill the worker's slots; the fourth is hashed here and fails here.
       await pool.add(batches[1]!);
       await pool.add(batches[2]!);
+      await pool.add(batches[3]!);
       await assert.rejects(pool.add(bad), RangeError);
       await assert.rejects(pool.finalize(), /truncated coin record/);
     } finally {
