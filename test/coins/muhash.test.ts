@@ -256,6 +256,20 @@ describe('coin record batches', () => {
     }
   });
 
+  it('a worker that dies mid-run fails the pool cleanly: finalize and later adds reject, close still works', async () => {
+    const pool = new MuHashPool(2);
+    try {
+      for (const b of batches.slice(0, 6)) await pool.add(b);
+      // The real worker thread, ended from outside as a crash would end it (the pool's slots are private).
+      const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+      await slots[0]!.worker.terminate();
+      await assert.rejects(pool.finalize(), /muhash worker exited unexpectedly/);
+      await assert.rejects(pool.add(batches[6]!), /muhash worker exited unexpectedly/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a pool keeps accumulating after finalize; empty pool gives the empty-set hash', async () => {
     const pool = new MuHashPool(2);
     try {
