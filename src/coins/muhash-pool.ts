@@ -11,12 +11,28 @@ import { elementModule } from './wasm-element.js';
 
 /** Batches a worker may hold (one being hashed, one queued) before `add` makes the producer wait. */
 const MAX_IN_FLIGHT = 2;
+/**
+ * Buffers come back from the workers with their acks and are reused for the next copies: a fresh 1 MiB
+ * ArrayBuffer per batch cost ~0.6 ms of page faults and zeroing here, and its free in the worker more.
+ * Capacities are rounded up so that batches of slightly different sizes share buffers.
+ */
+const SPARE_ROUNDING = 256 << 10;
 
 interface Slot {
   worker: Worker;
   inFlight: number;
   /** Resolvers for 'flush' requests, answered in order. */
   flushes: Array<(product: bigint) => void>;
+}
+
+export interface MuHashPoolOptions {
+  /**
+   * When every worker is full, `add` hashes the batch on the calling thread instead of waiting (default
+   * false). For a producer that spends most of its time waiting on the pool (the chainstate scan costs
+   * ~0.4 µs a coin against ~3 µs for the product), so that one worker fewer keeps every core busy: the
+   * calling thread takes as much of the product as its own work leaves room for.
+   */
+  callerHashes?: boolean;
 }
 
 interface Waiter {
@@ -32,15 +48,34 @@ export class MuHashPool {
   private drained: Array<() => void> = [];
   /** Everything already collected from workers (or hashed in-process). */
   private readonly total = new MuHash3072();
-  /** With no workers: the running product of this thread (kept in the wasm kernel, not as a BigInt). */
+  /**
+   * With no workers, or with callerHashes: the running product of this thread (kept in the wasm kernel,
+   * not as a BigInt).
+   */
   private readonly local: RecordProduct | undefined;
+  /** Batches hashed on the calling thread although workers exist (callerHashes). */
+  private readonly callerHashes: boolean;
+  /**
+   * Batches a worker may hold: one more with callerHashes, so that a worker still has work queued when
+   * the calling thread has spent a batch's time hashing one itself (a scheduler that favours it makes
+   * that longer).
+   */
+  private readonly maxInFlight: number;
+  /** Records' batches hashed on the calling thread because every worker was full (for tests and benches). */
+  callerBatches = 0;
   private failure: Error | undefined;
   private closed = false;
+  /** ArrayBuffers returned by the workers, ready for the next copy. */
+  private readonly spare: ArrayBuffer[] = [];
+  /** Whether any batch was copied: a producer that only transfers its own memory has no use for spares. */
+  private copying = false;
 
-  constructor(threads: number = availableParallelism()) {
+  constructor(threads: number = availableParallelism(), opts: MuHashPoolOptions = {}) {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
     this.threads = threads;
-    this.local = threads === 0 ? new RecordProduct() : undefined;
+    this.callerHashes = threads > 0 && !!opts.callerHashes;
+    this.maxInFlight = this.callerHashes ? MAX_IN_FLIGHT + 1 : MAX_IN_FLIGHT;
+    this.local = threads === 0 || this.callerHashes ? new RecordProduct() : undefined;
     const url = new URL('./muhash-worker.js', import.meta.url);
     // Compiled once here and shared: each worker would otherwise assemble and compile its own.
     const module = threads > 0 ? elementModule() : undefined;
@@ -48,7 +83,7 @@ export class MuHashPool {
       // A small young generation: the workers allocate only short-lived BigInts, and the default lets
       // each worker's heap grow by tens of MB, which made verify --muhash exceed its memory goal.
       const slot: Slot = { worker: new Worker(url, { workerData: { module }, resourceLimits: { maxYoungGenerationSizeMb: 4 } }), inFlight: 0, flushes: [] };
-      slot.worker.on('message', (msg: number | Uint8Array | string) => this.onMessage(slot, msg));
+      slot.worker.on('message', (msg: ArrayBuffer | Uint8Array | string) => this.onMessage(slot, msg));
       slot.worker.on('error', (err) => this.fail(err));
       slot.worker.on('exit', (code) => {
         if (!this.closed) this.fail(new Error(`muhash worker exited unexpectedly (code ${code})`));
@@ -61,25 +96,25 @@ export class MuHashPool {
 
   /**
    * Queues a batch of whole coin records. Resolves once the batch has been handed to a worker, so a
-   * producer that awaits each call holds at most MAX_IN_FLIGHT batches per worker in memory. The bytes
+   * producer that awaits each call holds at most MAX_IN_FLIGHT (+1 with callerHashes) batches per worker in memory. The bytes
    * are copied unless `transfer` is set, in which case a batch spanning its whole ArrayBuffer is moved
    * to the worker and is detached afterwards.
    */
   add(batch: Uint8Array, transfer = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('MuHashPool is closed'));
-    if (this.local) {
-      try {
-        this.local.add(batch);
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    if (this.threads === 0) return this.addHere(batch);
+    if (this.callerHashes && this.waiters.length === 0 && !this.hasRoom()) {
+      this.callerBatches++;
+      const done = this.addHere(batch);
+      // The caller's product is now undefined, as a worker's would be: the pool fails, as it does then.
+      done.catch((err: Error) => this.fail(err));
+      return done;
     }
     const own =
       transfer && batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength && batch.buffer instanceof ArrayBuffer
         ? batch
-        : new Uint8Array(batch); // a copy: Buffer.prototype.slice is a view, possibly into Node's shared pool
+        : this.copy(batch); // Buffer.prototype.slice is a view, possibly into Node's shared pool
     if (this.waiters.length === 0 && this.dispatch(own)) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ batch: own, resolve, reject }));
   }
@@ -121,10 +156,34 @@ export class MuHashPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
+  private addHere(batch: Uint8Array): Promise<void> {
+    try {
+      this.local!.add(batch);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private hasRoom(): boolean {
+    for (const s of this.slots) if (s.inFlight < this.maxInFlight) return true;
+    return false;
+  }
+
+  /** `batch` in memory of the pool's own (a spare buffer when one is large enough), to be transferred. */
+  private copy(batch: Uint8Array): Uint8Array {
+    this.copying = true;
+    let buffer = this.spare.pop();
+    if (!buffer || buffer.byteLength < batch.length) buffer = new ArrayBuffer(Math.ceil(Math.max(batch.length, 1) / SPARE_ROUNDING) * SPARE_ROUNDING);
+    const own = new Uint8Array(buffer, 0, batch.length);
+    own.set(batch);
+    return own;
+  }
+
   /** Posts to the least-busy worker with a free slot; false if every worker is full. */
   private dispatch(batch: Uint8Array): boolean {
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.inFlight < MAX_IN_FLIGHT && (!best || s.inFlight < best.inFlight)) best = s;
+    for (const s of this.slots) if (s.inFlight < this.maxInFlight && (!best || s.inFlight < best.inFlight)) best = s;
     if (!best) return false;
     best.inFlight++;
     best.worker.ref();
@@ -132,9 +191,11 @@ export class MuHashPool {
     return true;
   }
 
-  private onMessage(slot: Slot, msg: number | Uint8Array | string): void {
-    if (typeof msg === 'number') {
+  private onMessage(slot: Slot, msg: ArrayBuffer | Uint8Array | string): void {
+    if (msg instanceof ArrayBuffer) {
       slot.inFlight--;
+      // Enough spares for every slot; more would only hold memory.
+      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * this.maxInFlight) this.spare.push(msg);
       while (this.waiters.length > 0) {
         const w = this.waiters[0]!;
         if (!this.dispatch(w.batch)) break;

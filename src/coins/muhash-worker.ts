@@ -1,8 +1,9 @@
 /**
  * Worker side of MuHashPool: multiplies the coin records of every batch it receives into one running
- * product. Protocol (raw values only): in — a Uint8Array batch, or the string 'flush'; out — a number
- * (bytes consumed, the ack that frees a slot), a 384-byte Uint8Array (the product since the last flush, in
- * Core's Num3072 encoding) or a string starting with 'error:'. workerData may carry `module`, the compiled
+ * product. Protocol (raw values only): in — a Uint8Array batch, or the string 'flush'; out — the batch's
+ * ArrayBuffer, transferred back (the ack that frees a slot, and memory for the pool to reuse), a 384-byte
+ * Uint8Array (the product since the last flush, in Core's Num3072 encoding) or a string starting with
+ * 'error:'. workerData may carry `module`, the compiled
  * kernel module.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -26,10 +27,11 @@ port.on('message', (msg: Uint8Array | string) => {
     return;
   }
   // After a bad batch the product is meaningless; the pool has already been told and will reject.
-  if (failed) return port.postMessage(msg.length);
+  const buffer = msg.buffer as ArrayBuffer;
+  if (failed) return port.postMessage(buffer, [buffer]);
   try {
     product.add(msg);
-    port.postMessage(msg.length);
+    port.postMessage(buffer, [buffer]);
   } catch (err) {
     failed = true;
     port.postMessage(`error:${err instanceof Error ? err.message : String(err)}`);

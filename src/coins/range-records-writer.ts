@@ -106,10 +106,18 @@ export class RecordWriter {
     this.runs = 1;
     if (this.pos >= this.batchBytes) {
       const flushed = this.flush();
-      // The sink may read the buffer until its promise settles; the entry's bytes stay valid meanwhile.
-      if (flushed) return flushed.then(() => this.append(vout, value, valueOff, valueLen, key, keyLen));
+      if (flushed) return this.appendAfter(flushed, vout, value, valueOff, valueLen, key, keyLen);
     }
     this.append(vout, value, valueOff, valueLen, key, keyLen);
+  }
+
+  /**
+   * The sink may read the buffer until its promise settles; the entry's bytes stay valid meanwhile. Apart
+   * from `entry` because a closure there made V8 allocate its context on every call (~90 bytes a coin, a
+   * scavenge every ~40,000 coins), not only when a batch goes out.
+   */
+  private appendAfter(flushed: Promise<void>, vout: number, value: Uint8Array, valueOff: number, valueLen: number, key: Uint8Array, keyLen: number): Promise<void> {
+    return flushed.then(() => this.append(vout, value, valueOff, valueLen, key, keyLen));
   }
 
   /** Hands over the last batch. */

@@ -208,6 +208,68 @@ describe('coin record batches', () => {
     });
   }
 
+  it('MuHashPool reuses the buffers its workers hand back, for batches of any size and any view', async () => {
+    // One stream cut into batches of very different sizes, each a view into a larger buffer (so always
+    // copied): a spare buffer holds bytes of an earlier, longer batch past the current one's end.
+    const all = Buffer.concat(batches);
+    const pool = new MuHashPool(2);
+    try {
+      for (let off = 0, i = 0; off < all.length; i++) {
+        let end = off;
+        const want = i % 3 === 0 ? 1 : i % 3 === 1 ? 200 : 7;
+        for (let n = 0; n < want && end < all.length; n++) end += coinRecordLength(all, end);
+        await pool.add(all.subarray(off, end));
+        off = end;
+      }
+      assert.equal(hex(await pool.finalize()), reference);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  for (const threads of [1, 2]) {
+    it(`MuHashPool(${threads}, callerHashes) hashes on the calling thread when the workers are full, same result`, async () => {
+      const pool = new MuHashPool(threads, { callerHashes: true });
+      try {
+        // Added in one turn, so no worker can have answered: all past the workers' slots are hashed here.
+        await Promise.all(batches.map((b) => pool.add(b)));
+        assert.ok(pool.callerBatches > 0 && pool.callerBatches < batches.length, `${pool.callerBatches} of ${batches.length} here`);
+        assert.equal(hex(await pool.finalize()), reference);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('a truncated record fails a callerHashes pool whichever thread meets it', async () => {
+    const bad = batches[0]!.subarray(0, batches[0]!.length - 1);
+    const pool = new MuHashPool(1, { callerHashes: true });
+    try {
+      // The first three fill the worker's slots; the fourth is hashed here and fails here.
+      await pool.add(batches[1]!);
+      await pool.add(batches[2]!);
+      await pool.add(batches[3]!);
+      await assert.rejects(pool.add(bad), RangeError);
+      await assert.rejects(pool.finalize(), /truncated coin record/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker that dies mid-run fails the pool cleanly: finalize and later adds reject, close still works', async () => {
+    const pool = new MuHashPool(2);
+    try {
+      for (const b of batches.slice(0, 6)) await pool.add(b);
+      // The real worker thread, ended from outside as a crash would end it (the pool's slots are private).
+      const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+      await slots[0]!.worker.terminate();
+      await assert.rejects(pool.finalize(), /muhash worker exited unexpectedly/);
+      await assert.rejects(pool.add(batches[6]!), /muhash worker exited unexpectedly/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a pool keeps accumulating after finalize; empty pool gives the empty-set hash', async () => {
     const pool = new MuHashPool(2);
     try {
