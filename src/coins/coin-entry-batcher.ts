@@ -123,11 +123,19 @@ export class CoinEntryBatcher {
         const flushed = this.flush();
         // The sink may still read the buffer until its promise settles; the record waits for that (the
         // entry's bytes stay valid: the caller awaits before moving on).
-        if (flushed) return flushed.then(() => this.append(key, keyLen, valueLen));
+        if (flushed) return this.appendAfter(flushed, key, keyLen, valueLen);
       }
       this.groupStart = this.pos;
     }
     this.append(key, keyLen, valueLen);
+  }
+
+  /**
+   * The record once the sink is done with the buffer. A method, not a closure in entry(): a closure there
+   * made V8 allocate its context on every entry, batch or not (~90 bytes per coin).
+   */
+  private appendAfter(flushed: Promise<void>, key: Buffer, keyLen: number, valueLen: number): Promise<void> {
+    return flushed.then(() => this.append(key, keyLen, valueLen));
   }
 
   private append(key: Buffer, keyLen: number, valueLen: number): void {

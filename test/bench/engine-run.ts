@@ -75,7 +75,7 @@ export async function benchEngine(coins = Number(process.env.BENCH_COINS ?? 5_00
     const h = child('chainstate-stats.bench.js', csDir);
     row('hash from the chainstate', `${fmt(h.coinsPerSec)} coins/s`, ratio(h.coinsPerSec, core.hash), `${fmt(h.seconds, 2)} s (CPU ${fmt(h.cpuSeconds, 2)} s, main thread ${fmt(h.mainThreadCpuSeconds, 2)} s); hash ${h.hash === f.hashSerialized3 ? 'matches' : 'MISMATCH'}`);
     const mu = child('chainstate-stats.bench.js', csDir, 'muhash');
-    row('muhash from the chainstate', `${fmt(mu.coinsPerSec)} coins/s`, ratio(mu.coinsPerSec, core.muhash), `${fmt(mu.seconds, 2)} s (CPU ${fmt(mu.cpuSeconds, 2)} s)`);
+    row('muhash from the chainstate', `${fmt(mu.coinsPerSec)} coins/s`, ratio(mu.coinsPerSec, core.muhash), `${fmt(mu.seconds, 2)} s (CPU ${fmt(mu.cpuSeconds, 2)} s, main thread ${fmt(mu.mainThreadCpuSeconds, 2)} s)`);
     rmSync(datadir, { recursive: true, force: true });
   }
 
