@@ -1,7 +1,7 @@
 /**
  * Script checks on real mainnet blocks through the check queue: inputs/s for blocks 866342 (7,972 mixed
  * inputs) and 367891 (20,817 legacy inputs) with 1 thread (inline, -par=1) and 2 threads (one worker plus
- * the calling thread, -par=2), measured in the same run. Run alone: `node dist/test/bench/script-checks.js`.
+ * the calling thread, -par=2), measured in the same run, one block each in turn. Run alone: `node dist/test/bench/script-checks.js`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ export interface ScriptCheckFigure {
   height: number;
   inputs: number;
   threads: number;
+  /** Timed blocks, taking turns with the other thread counts. */
+  rounds: number;
   /** Best of the rounds. */
   seconds: number;
   inputsPerSec: number;
@@ -78,38 +80,67 @@ async function checkBlock(queue: CheckQueue, b: BenchBlock): Promise<void> {
   await session.complete();
 }
 
-/** inputs/s per block and thread count; empty when the vectors are absent. */
+/** Timed rounds per configuration: at least this many, and enough for about ROUND_SECONDS of a block each. */
+const MIN_ROUNDS = 5;
+const MAX_ROUNDS = 25;
+const ROUND_SECONDS = 2;
+
+interface Tally {
+  best: number;
+  processCpu: number;
+  caller: number;
+  worker: number;
+}
+
+/**
+ * inputs/s per block and thread count; empty when the vectors are absent. The thread counts take turns, one
+ * block each, so that a slow spell of this (virtual) machine falls on all of them alike rather than on
+ * whichever ran second; each figure is the best of its rounds, CPU figures their mean.
+ */
 export async function benchScriptChecks(opts: { rounds?: number; threads?: number[]; heights?: number[] } = {}): Promise<ScriptCheckFigure[]> {
-  const rounds = opts.rounds ?? 5;
   const figures: ScriptCheckFigure[] = [];
   for (const height of opts.heights ?? [866342, 367891]) {
     const b = loadBlock(height);
     if (!b) continue;
     const inputs = b.spent.reduce((n, s) => n + s.length, 0);
-    for (const threads of opts.threads ?? [1, 2]) {
-      const queue = new CheckQueue({ workers: threads - 1 });
-      try {
-        for (let w = 0; w < WARM_UP_BLOCKS; w++) await checkBlock(queue, b);
-        let best = Infinity;
-        const before = threadCpu();
-        const c0 = process.cpuUsage();
-        for (let r = 0; r < rounds; r++) {
+    const counts = opts.threads ?? [1, 2];
+    const queues = counts.map((threads) => new CheckQueue({ workers: threads - 1 }));
+    try {
+      let warmSeconds = Infinity;
+      for (const queue of queues) {
+        for (let w = 0; w < WARM_UP_BLOCKS; w++) {
           const t0 = performance.now();
           await checkBlock(queue, b);
-          best = Math.min(best, (performance.now() - t0) / 1000);
+          warmSeconds = Math.min(warmSeconds, (performance.now() - t0) / 1000);
         }
-        const c = process.cpuUsage(c0);
-        let caller = 0;
-        let worker = 0;
-        for (const [tid, ns] of threadCpu()) {
-          const seconds = (ns - (before.get(tid) ?? 0)) / 1e9 / rounds;
-          if (tid === process.pid) caller = seconds;
-          else worker = Math.max(worker, seconds);
-        }
-        figures.push({ height, inputs, threads, seconds: best, inputsPerSec: inputs / best, cpuSeconds: (c.user + c.system) / 1e6 / rounds, callerCpuSeconds: caller, workerCpuSeconds: threads > 1 ? worker : 0 });
-      } finally {
-        await queue.close();
       }
+      const rounds = opts.rounds ?? Math.min(MAX_ROUNDS, Math.max(MIN_ROUNDS, Math.ceil(ROUND_SECONDS / warmSeconds)));
+      const tallies: Tally[] = counts.map(() => ({ best: Infinity, processCpu: 0, caller: 0, worker: 0 }));
+      for (let r = 0; r < rounds; r++) {
+        for (let q = 0; q < queues.length; q++) {
+          const t = tallies[q]!;
+          const before = threadCpu();
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          await checkBlock(queues[q]!, b);
+          t.best = Math.min(t.best, (performance.now() - t0) / 1000);
+          const c = process.cpuUsage(c0);
+          t.processCpu += (c.user + c.system) / 1e6;
+          let worker = 0;
+          for (const [tid, ns] of threadCpu()) {
+            const seconds = (ns - (before.get(tid) ?? 0)) / 1e9;
+            if (tid === process.pid) t.caller += seconds;
+            else worker = Math.max(worker, seconds);
+          }
+          t.worker += worker;
+        }
+      }
+      counts.forEach((threads, q) => {
+        const t = tallies[q]!;
+        figures.push({ height, inputs, threads, rounds, seconds: t.best, inputsPerSec: inputs / t.best, cpuSeconds: t.processCpu / rounds, callerCpuSeconds: t.caller / rounds, workerCpuSeconds: threads > 1 ? t.worker / rounds : 0 });
+      });
+    } finally {
+      for (const queue of queues) await queue.close();
     }
   }
   return figures;
@@ -120,7 +151,7 @@ const ms = (seconds: number) => (seconds * 1000).toFixed(1);
 export function formatScriptCheckFigures(figures: ScriptCheckFigure[]): string[] {
   const lines = figures.map(
     (f) =>
-      `script checks  block ${f.height}: ${Math.round(f.inputsPerSec).toLocaleString('en-US')} inputs/s with ${f.threads} thread${f.threads > 1 ? 's' : ''} (${f.inputs.toLocaleString('en-US')} inputs in ${(f.seconds * 1000).toFixed(0)} ms, best of the rounds; CPU per block ${ms(f.cpuSeconds)} ms: caller ${ms(f.callerCpuSeconds)}${f.threads > 1 ? `, worker ${ms(f.workerCpuSeconds)}` : ''})`,
+      `script checks  block ${f.height}: ${Math.round(f.inputsPerSec).toLocaleString('en-US')} inputs/s with ${f.threads} thread${f.threads > 1 ? 's' : ''} (${f.inputs.toLocaleString('en-US')} inputs in ${(f.seconds * 1000).toFixed(1)} ms, best of ${f.rounds} rounds taking turns with the other thread count; CPU per block ${ms(f.cpuSeconds)} ms: caller ${ms(f.callerCpuSeconds)}${f.threads > 1 ? `, worker ${ms(f.workerCpuSeconds)}` : ''})`,
   );
   for (const f of figures) {
     const one = figures.find((g) => g.height === f.height && g.threads === 1);
