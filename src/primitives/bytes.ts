@@ -29,8 +29,14 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
 }
 
+/** Up to this length a JavaScript loop beats Buffer.compare, whose binding call costs more than the bytes. */
+const SHORT_COMPARE = 64;
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  if (a.length !== b.length) return false;
+  if (a.length > SHORT_COMPARE) return Buffer.compare(a, b) === 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Bytewise comparison (LevelDB's default order and the snapshot's txid order). */

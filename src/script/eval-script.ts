@@ -3,6 +3,7 @@
  * limit (201 ops, 1,000 stack items, 520-byte pushes, 10,000-byte scripts outside tapscript), disabled
  * opcodes, conditionals, and the lock-time opcodes. Signature opcodes live in eval-checksig.ts.
  */
+import { equalBytes } from '../primitives/bytes.js';
 import { hash160, ripemd160, sha1, sha256, sha256d } from './digest.js';
 import { checkMinimalPush, MAX_OPS_PER_SCRIPT, MAX_SCRIPT_ELEMENT_SIZE, MAX_SCRIPT_SIZE, MAX_STACK_SIZE, Op, skipOp } from './opcodes.js';
 import { ScriptError } from './script-error.js';
@@ -342,7 +343,7 @@ function run(
         case Op.OP_EQUAL:
         case Op.OP_EQUALVERIFY: {
           if (stack.length < 2) return ScriptError.INVALID_STACK_OPERATION;
-          const equal = bytesEqual(top(stack, -2), top(stack, -1));
+          const equal = equalBytes(top(stack, -2), top(stack, -1));
           stack.pop();
           stack.pop();
           stack.push(equal ? TRUE : FALSE);
@@ -453,13 +454,6 @@ function run(
   }
   if (vfExec.length !== 0) return ScriptError.UNBALANCED_CONDITIONAL;
   return ScriptError.OK;
-}
-
-/** Byte equality in JavaScript: stack items are short, and Buffer.compare's binding call costs more than the loop. */
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function top(stack: Uint8Array[], i: number): Uint8Array {

@@ -50,7 +50,7 @@ const SEQUENCE_LOCKTIME_DISABLE_FLAG = 0x80000000;
 const SEQUENCE_LOCKTIME_TYPE_FLAG = 1 << 22;
 const SEQUENCE_LOCKTIME_MASK = 0x0000ffff;
 
-/** Where verifyEcdsaCore parses signatures: ecdsaVerify copies what it is given, so one buffer serves all. */
+/** Where verifyEcdsaCore parses signatures: verification is synchronous (and its recorder copies), so one buffer serves all. */
 const compactSig = new Uint8Array(64);
 
 /** Core's CPubKey::Verify: lax DER, low-S normalisation, then the curve. */
