@@ -13,7 +13,6 @@
  */
 import { elementAtJs, sha256 } from './muhash-element-js.js';
 import { createElementKernel, elementModule, INPUT_BYTES, MAX_RECORDS, type ElementKernel, type ElementModule } from './wasm-element.js';
-import { limbsToNum, numToLimbs } from './wasm-mul.js';
 
 /** Bytes in a serialized Num3072. */
 export const NUM3072_BYTES = 384;
@@ -214,9 +213,9 @@ function productOfRecordsJs(batch: Uint8Array, start: bigint): bigint {
 export function productOfRecords(batch: Uint8Array, start = 1n, engine: ElementEngine = elementEngine()): bigint {
   const k = engine === 'wasm' ? getKernel() : null;
   if (!k) return productOfRecordsJs(batch, start);
-  numToLimbs(reduce(start), k.acc);
+  k.toLimbs(reduce(start));
   multiplyRecordsWasm(k, batch);
-  return reduce(limbsToNum(k.acc));
+  return reduce(k.fromLimbs());
 }
 
 /**
@@ -230,7 +229,7 @@ export class RecordProduct {
   private acc = 1n;
 
   constructor() {
-    if (this.limbs) numToLimbs(1n, this.limbs);
+    if (this.limbs) this.kernel!.toLimbs(1n, this.limbs);
   }
 
   /** Multiplies in every record of `batch`; RangeError on a truncated record (the product is then undefined). */
@@ -252,8 +251,8 @@ export class RecordProduct {
       this.acc = 1n;
       return x;
     }
-    const x = reduce(limbsToNum(this.limbs));
-    numToLimbs(1n, this.limbs);
+    const x = reduce(this.kernel!.fromLimbs(this.limbs));
+    this.kernel!.toLimbs(1n, this.limbs);
     return x;
   }
 }

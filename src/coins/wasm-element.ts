@@ -26,7 +26,7 @@
 import v8 from 'node:v8';
 import { chacha4Function } from './wasm-chacha.js';
 import { emitModule, FunctionBuilder, I32 } from './wasm-emit.js';
-import { fmaLoadElementFunction, fmaMulAccFunction, FMA_ACC_BYTES, FMA_SCRATCH_BYTES } from './wasm-mul-fma.js';
+import { fmaLimbsToNum, fmaLoadElementFunction, fmaMulAccFunction, fmaNumToLimbs, FMA_ACC_BYTES, FMA_SCRATCH_BYTES } from './wasm-mul-fma.js';
 import { limbsToNum, loadElementFunction, mulAccFunction, MUL_ACC_BYTES, MUL_SCRATCH_BYTES, numToLimbs } from './wasm-mul.js';
 import { sha256x4BlockFunction, sha256x4KeysFunction, sha256x4LaneFunction } from './wasm-sha256.js';
 
@@ -61,12 +61,12 @@ const ACC = (itemDigits(MAX_RECORDS) + 15) & ~15;
 /**
  * The two multipliers: 'fma' (wasm-mul-fma.ts, f64 FMA of relaxed SIMD, ~2x faster) where the runtime has
  * relaxed SIMD and the CPU fuses the multiply-add, else 'extmul' (wasm-mul.ts, i64x2.extmul). Each has its own
- * limb format; numToLimbs/limbsToNum (wasm-mul.ts) tell them apart by the length of the acc view.
+ * limb format, which a kernel's toLimbs/fromLimbs use.
  */
 export type MultiplierName = 'fma' | 'extmul';
 const MULTIPLIERS = {
-  extmul: { code: 0, accBytes: MUL_ACC_BYTES, scratchBytes: MUL_SCRATCH_BYTES, load: loadElementFunction, mulAcc: mulAccFunction },
-  fma: { code: 1, accBytes: FMA_ACC_BYTES, scratchBytes: FMA_SCRATCH_BYTES, load: fmaLoadElementFunction, mulAcc: fmaMulAccFunction },
+  extmul: { code: 0, accBytes: MUL_ACC_BYTES, scratchBytes: MUL_SCRATCH_BYTES, load: loadElementFunction, mulAcc: mulAccFunction, toLimbs: numToLimbs, fromLimbs: limbsToNum },
+  fma: { code: 1, accBytes: FMA_ACC_BYTES, scratchBytes: FMA_SCRATCH_BYTES, load: fmaLoadElementFunction, mulAcc: fmaMulAccFunction, toLimbs: fmaNumToLimbs, fromLimbs: fmaLimbsToNum },
 } as const;
 
 function layoutOf(name: MultiplierName) {
@@ -159,11 +159,14 @@ export interface ElementKernel {
   /** The elements of table entries 0..n−1 (n ≤ MAX_RECORDS), as numbers below 2^3072. */
   run(n: number): bigint[];
   /**
-   * The running product kept in wasm memory in the multiplier's limbs (set and read with wasm-mul.ts's
-   * numToLimbs and limbsToNum, which tell the formats apart by this view's length); set it to 1 (or any
-   * start) before multiplying.
+   * The running product kept in wasm memory in the multiplier's limbs (set and read with toLimbs and
+   * fromLimbs); set it to 1 (or any start) before multiplying.
    */
   readonly acc: Uint32Array;
+  /** `x` (below 2^3080; the fma limbs take it mod p) as this kernel's limbs, into `acc` or an array of its length. */
+  toLimbs(x: bigint, into?: Uint32Array): void;
+  /** The number this kernel's limbs (`acc` or a copy) stand for, not fully reduced. */
+  fromLimbs(limbs?: Uint32Array): bigint;
   /** acc ← acc · the elements of table entries 0..n−1 (n ≤ MAX_RECORDS), with no BigInt in between. */
   multiply(n: number): void;
   /** acc ← acc · x, for x given as 384 little-endian bytes (tests, and numbers from elsewhere). */
@@ -195,7 +198,7 @@ function multipliesCorrectly(module: ElementModule): boolean {
   const k = createElementKernel(module);
   if (!k) return false;
   let want = P - 1n;
-  numToLimbs(want, k.acc);
+  k.toLimbs(want);
   let seed = 0x9e3779b9;
   for (let i = 0; i < 4; i++) {
     // Three fixed pseudo-random numbers below 2^3072, then the all-ones one.
@@ -203,7 +206,7 @@ function multipliesCorrectly(module: ElementModule): boolean {
     k.multiplyBytes(bytes);
     want = (want * BigInt('0x' + Buffer.from(bytes).reverse().toString('hex'))) % P;
   }
-  return limbsToNum(k.acc) % P === want;
+  return k.fromLimbs() % P === want;
 }
 
 /**
@@ -266,7 +269,8 @@ export function createElementKernel(module: ElementModule | undefined = elementM
   } catch {
     return undefined;
   }
-  const layout = layoutOf((exports.multiplier as () => number)() === MULTIPLIERS.fma.code ? 'fma' : 'extmul');
+  const multiplier = MULTIPLIERS[(exports.multiplier as () => number)() === MULTIPLIERS.fma.code ? 'fma' : 'extmul'];
+  const layout = layoutOf(multiplier === MULTIPLIERS.fma ? 'fma' : 'extmul');
   const OPERAND = layout.operand;
   const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
   const memory = new Uint8Array(buffer);
@@ -283,10 +287,13 @@ export function createElementKernel(module: ElementModule | undefined = elementM
     for (let i = n; i < padded; i++) table[2 * i] = table[2 * i + 1] = 0;
     return padded;
   };
+  const acc = new Uint32Array(buffer, layout.acc, (layout.scratch - layout.acc) / 4);
   return {
     input: new Uint8Array(buffer, INPUT, INPUT_BYTES),
     table,
-    acc: new Uint32Array(buffer, layout.acc, (layout.scratch - layout.acc) / 4),
+    acc,
+    toLimbs: (x, into = acc) => multiplier.toLimbs(x, into),
+    fromLimbs: (limbs = acc) => multiplier.fromLimbs(limbs),
     multiply(n: number): void {
       runWasm(pad(n));
       mulItemsWasm(n);

@@ -2,7 +2,7 @@
  * Multiplication mod p = 2^3072 − 1103717 in WebAssembly, for the MuHash kernel (wasm-element.ts): the
  * running product stays in wasm memory and each element is multiplied in where the element kernel wrote it,
  * so no number becomes a BigInt per coin. This is the fallback multiplier, for runtimes without relaxed SIMD
- * or CPUs without FMA (wasm-mul-fma.ts is ~1.7x faster); numToLimbs and limbsToNum serve both.
+ * or CPUs without FMA (wasm-mul-fma.ts is ~2x faster), which has limbs of its own.
  *
  * Numbers are 110 limbs of 28 bits (3080 bits). Wasm has no 64×64→128 multiply, so limb products are
  * u32×u32→u64 (i64x2.extmul, two per instruction); 28-bit limbs keep a whole column of 110 products below
@@ -21,7 +21,6 @@
  * to two lane unpacks and one multiply, and the unpacks are what bounds the loop.
  */
 import { FunctionBuilder, I32, I64, V128 } from './wasm-emit.js';
-import { FMA_ACC_BYTES, fmaLimbsToNum, fmaNumToLimbs } from './wasm-mul-fma.js';
 
 export const LIMBS = 110;
 export const LIMB_BITS = 28;
@@ -226,23 +225,15 @@ export function mulAccFunction(layout: MulLayout): FunctionBuilder {
   return f;
 }
 
-/** An fma kernel's acc view (wasm-mul-fma.ts) is longer than this multiplier's. */
-const isFma = (acc: Uint32Array) => acc.length === FMA_ACC_BYTES / 4;
-
-/**
- * A number below 2^3080 as 110 limbs in the layout of `acc` (accSlot); for an fma kernel's acc (told apart
- * by its length), as its 64 f64 limbs, reduced mod p first if not below 2^3072.
- */
+/** A number below 2^3080 as 110 limbs in the layout of `acc` (accSlot). */
 export function numToLimbs(x: bigint, acc: Uint32Array): void {
-  if (isFma(acc)) return fmaNumToLimbs(x, acc);
   if (x < 0n || x >> BigInt(LIMBS * LIMB_BITS)) throw new RangeError('number does not fit 110 limbs');
   acc.fill(0);
   for (let j = 0; j < LIMBS; j++) acc[accSlot(j)] = Number(BigInt.asUintN(LIMB_BITS, x >> BigInt(LIMB_BITS * j)));
 }
 
-/** The number the limbs in `acc` stand for (limb 109 may exceed 28 bits; or an fma kernel's limbs). */
+/** The number the limbs in `acc` stand for (limb 109 may exceed 28 bits). */
 export function limbsToNum(acc: Uint32Array): bigint {
-  if (isFma(acc)) return fmaLimbsToNum(acc);
   let x = 0n;
   for (let j = LIMBS - 1; j >= 0; j--) x = (x << BigInt(LIMB_BITS)) + BigInt(acc[accSlot(j)]!);
   return x;

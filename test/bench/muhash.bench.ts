@@ -7,7 +7,6 @@ import { pathToFileURL } from 'node:url';
 import { MuHashPool } from '../../src/coins/muhash-pool.js';
 import { elementEngine, type ElementEngine } from '../../src/coins/muhash.js';
 import { createElementKernel, elementModule, elementModuleFor, MAX_RECORDS, multiplierOf, type ElementModule, type MultiplierName } from '../../src/coins/wasm-element.js';
-import { numToLimbs } from '../../src/coins/wasm-mul.js';
 
 export interface MuhashBenchResult {
   coins: number;
@@ -43,7 +42,7 @@ function kernelSplit(module: ElementModule | undefined): { productCpuUs: number;
     k.table[2 * i + 1] = 60;
   }
   randomFillSync(k.input);
-  numToLimbs(1n, k.acc);
+  k.toLimbs(1n);
   const x = new Uint8Array(384).fill(0xa5);
   const cpu = (fn: () => void) => {
     const c = process.cpuUsage();
