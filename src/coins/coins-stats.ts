@@ -13,8 +13,6 @@ export interface ChainstateStatsOptions {
   muhash?: boolean;
   /** MuHash worker threads (default: one per core; 0 = on this thread). */
   threads?: number;
-  /** This thread takes a share of the MuHash product whenever every worker is busy (MuHashPoolOptions). */
-  callerHashes?: boolean;
   /** Bytes of records per batch (when read on this thread). */
   batchBytes?: number;
   /**
@@ -41,7 +39,7 @@ export interface ChainstateStats {
 
 export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions = {}): Promise<ChainstateStats> {
   const acc = new UtxoStatsAccumulator();
-  const pool = opts.muhash ? new MuHashPool(opts.threads, { callerHashes: opts.callerHashes ?? false }) : undefined;
+  const pool = opts.muhash ? new MuHashPool(opts.threads) : undefined;
   try {
     // The files read directly (here, or on worker threads while this one only hashes), counted as they
     // are read; when they cannot be, through LevelDB's iterator.

@@ -25,16 +25,6 @@ interface Slot {
   flushes: Array<(product: bigint) => void>;
 }
 
-export interface MuHashPoolOptions {
-  /**
-   * When every worker is full, `add` hashes the batch on the calling thread instead of waiting (default
-   * false). For a producer that spends most of its time waiting on the pool (the chainstate scan costs
-   * ~0.4 µs a coin against ~3 µs for the product), so that one worker fewer keeps every core busy: the
-   * calling thread takes as much of the product as its own work leaves room for.
-   */
-  callerHashes?: boolean;
-}
-
 interface Waiter {
   batch: Uint8Array;
   resolve: () => void;
@@ -48,21 +38,8 @@ export class MuHashPool {
   private drained: Array<() => void> = [];
   /** Everything already collected from workers (or hashed in-process). */
   private readonly total = new MuHash3072();
-  /**
-   * With no workers, or with callerHashes: the running product of this thread (kept in the wasm kernel,
-   * not as a BigInt).
-   */
+  /** With no workers: the running product of this thread (kept in the wasm kernel, not as a BigInt). */
   private readonly local: RecordProduct | undefined;
-  /** Batches hashed on the calling thread although workers exist (callerHashes). */
-  private readonly callerHashes: boolean;
-  /**
-   * Batches a worker may hold: one more with callerHashes, so that a worker still has work queued when
-   * the calling thread has spent a batch's time hashing one itself (a scheduler that favours it makes
-   * that longer).
-   */
-  private readonly maxInFlight: number;
-  /** Records' batches hashed on the calling thread because every worker was full (for tests and benches). */
-  callerBatches = 0;
   private failure: Error | undefined;
   private closed = false;
   /** ArrayBuffers returned by the workers, ready for the next copy. */
@@ -70,12 +47,10 @@ export class MuHashPool {
   /** Whether any batch was copied: a producer that only transfers its own memory has no use for spares. */
   private copying = false;
 
-  constructor(threads: number = availableParallelism(), opts: MuHashPoolOptions = {}) {
+  constructor(threads: number = availableParallelism()) {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
     this.threads = threads;
-    this.callerHashes = threads > 0 && !!opts.callerHashes;
-    this.maxInFlight = this.callerHashes ? MAX_IN_FLIGHT + 1 : MAX_IN_FLIGHT;
-    this.local = threads === 0 || this.callerHashes ? new RecordProduct() : undefined;
+    this.local = threads === 0 ? new RecordProduct() : undefined;
     const url = new URL('./muhash-worker.js', import.meta.url);
     // Compiled once here and shared: each worker would otherwise assemble and compile its own.
     const module = threads > 0 ? elementModule() : undefined;
@@ -96,20 +71,20 @@ export class MuHashPool {
 
   /**
    * Queues a batch of whole coin records. Resolves once the batch has been handed to a worker, so a
-   * producer that awaits each call holds at most MAX_IN_FLIGHT (+1 with callerHashes) batches per worker in memory. The bytes
+   * producer that awaits each call holds at most MAX_IN_FLIGHT batches per worker in memory. The bytes
    * are copied unless `transfer` is set, in which case a batch spanning its whole ArrayBuffer is moved
    * to the worker and is detached afterwards.
    */
   add(batch: Uint8Array, transfer = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('MuHashPool is closed'));
-    if (this.threads === 0) return this.addHere(batch);
-    if (this.callerHashes && this.waiters.length === 0 && !this.hasRoom()) {
-      this.callerBatches++;
-      const done = this.addHere(batch);
-      // The caller's product is now undefined, as a worker's would be: the pool fails, as it does then.
-      done.catch((err: Error) => this.fail(err));
-      return done;
+    if (this.local) {
+      try {
+        this.local.add(batch);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     const own =
       transfer && batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength && batch.buffer instanceof ArrayBuffer
@@ -156,20 +131,6 @@ export class MuHashPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private addHere(batch: Uint8Array): Promise<void> {
-    try {
-      this.local!.add(batch);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  private hasRoom(): boolean {
-    for (const s of this.slots) if (s.inFlight < this.maxInFlight) return true;
-    return false;
-  }
-
   /** `batch` in memory of the pool's own (a spare buffer when one is large enough), to be transferred. */
   private copy(batch: Uint8Array): Uint8Array {
     this.copying = true;
@@ -183,7 +144,7 @@ export class MuHashPool {
   /** Posts to the least-busy worker with a free slot; false if every worker is full. */
   private dispatch(batch: Uint8Array): boolean {
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.inFlight < this.maxInFlight && (!best || s.inFlight < best.inFlight)) best = s;
+    for (const s of this.slots) if (s.inFlight < MAX_IN_FLIGHT && (!best || s.inFlight < best.inFlight)) best = s;
     if (!best) return false;
     best.inFlight++;
     best.worker.ref();
@@ -195,7 +156,7 @@ export class MuHashPool {
     if (msg instanceof ArrayBuffer) {
       slot.inFlight--;
       // Enough spares for every slot; more would only hold memory.
-      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * this.maxInFlight) this.spare.push(msg);
+      if (this.copying && msg.byteLength > 0 && this.spare.length < this.slots.length * MAX_IN_FLIGHT) this.spare.push(msg);
       while (this.waiters.length > 0) {
         const w = this.waiters[0]!;
         if (!this.dispatch(w.batch)) break;

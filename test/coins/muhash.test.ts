@@ -227,35 +227,6 @@ describe('coin record batches', () => {
     }
   });
 
-  for (const threads of [1, 2]) {
-    it(`MuHashPool(${threads}, callerHashes) hashes on the calling thread when the workers are full, same result`, async () => {
-      const pool = new MuHashPool(threads, { callerHashes: true });
-      try {
-        // Added in one turn, so no worker can have answered: all past the workers' slots are hashed here.
-        await Promise.all(batches.map((b) => pool.add(b)));
-        assert.ok(pool.callerBatches > 0 && pool.callerBatches < batches.length, `${pool.callerBatches} of ${batches.length} here`);
-        assert.equal(hex(await pool.finalize()), reference);
-      } finally {
-        await pool.close();
-      }
-    });
-  }
-
-  it('a truncated record fails a callerHashes pool whichever thread meets it', async () => {
-    const bad = batches[0]!.subarray(0, batches[0]!.length - 1);
-    const pool = new MuHashPool(1, { callerHashes: true });
-    try {
-      // The first three fill the worker's slots; the fourth is hashed here and fails here.
-      await pool.add(batches[1]!);
-      await pool.add(batches[2]!);
-      await pool.add(batches[3]!);
-      await assert.rejects(pool.add(bad), RangeError);
-      await assert.rejects(pool.finalize(), /truncated coin record/);
-    } finally {
-      await pool.close();
-    }
-  });
-
   it('a worker that dies mid-run fails the pool cleanly: finalize and later adds reject, close still works', async () => {
     const pool = new MuHashPool(2);
     try {
