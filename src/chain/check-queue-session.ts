@@ -12,6 +12,13 @@ import { inputCost, SIGNATURE_COST, worthShipping } from './check-queue-cost.js'
 import type { CheckQueue, CheckQueueError, ScriptChecks } from './check-queue.js';
 import { scriptCheckFailure, type InputFailure } from './input-checks.js';
 
+/**
+ * An empty array whose elements are already objects, for `local` to start from: a fresh `[]` starts as small
+ * integers, and its first Range (one push per block, for the transaction kept here) deoptimized add() on every block.
+ */
+const NO_RANGES: Range[] = [{ record: 0, length: 0, position: 0, first: 0, count: 0 }];
+NO_RANGES.pop();
+
 /** Estimated work per batch: small enough to balance the threads at the end of a block, large enough that claiming is free. */
 const BATCH_COST = 16 * SIGNATURE_COST;
 /** The caller's claim mark in a batch (workers count from 1). */
@@ -37,7 +44,7 @@ export class QueueSession implements ScriptChecks {
   /** The precomputed data of the transaction this thread checked last (its position). */
   private txData: { position: number; data: PrecomputedTxData } | undefined;
   /** Checks only this thread runs. */
-  private readonly local: Range[] = [];
+  private readonly local: Range[] = NO_RANGES.slice();
   /** Per written batch, its ranges (so this thread runs them on its own objects). */
   private readonly batches: Range[][] = [];
   private open: Range[] = [];
@@ -77,7 +84,7 @@ export class QueueSession implements ScriptChecks {
     if (tx.inputs.length >= this.queue.batchSize) this.seal();
     const position = this.txs.push(tx) - 1;
     // ConnectBlock reuses its array for the next transaction.
-    const spentCopy = spent.slice();
+    const spentCopy = this.queue.copySpent(spent);
     this.spent.push(spentCopy);
     this.flags.push(flags);
     const n = spentCopy.length;
@@ -155,6 +162,7 @@ export class QueueSession implements ScriptChecks {
     if (this.over) return;
     this.over = true;
     this.queue.ended(this);
+    for (const s of this.spent) this.queue.returnSpent(s);
   }
 
   /** @internal Whether the worker thread `claimer` died holding some of this session's checks. */

@@ -22,6 +22,17 @@ import { QueueSession } from './check-queue-session.js';
 export const MAX_SCRIPTCHECK_THREADS = 15;
 /** Core's DEFAULT_SCRIPTCHECK_THREADS: -par=0, one script thread per core. */
 export const DEFAULT_SCRIPTCHECK_THREADS = 0;
+/**
+ * Spent-output copies this long are V8 large objects (over 128 KiB of pointers), which a fresh allocation pays
+ * for in page faults: ~0.7 ms for block 367891's 20,000-input transaction, against ~0.04 ms to refill a kept one.
+ */
+const LARGE_SPENT = 16_384 - 64;
+/** What a kept copy holds between blocks, so that it does not keep a block's coins alive. */
+const NO_OUTPUT: TxOut = Object.freeze({ value: 0, script: new Uint8Array(0) });
+
+/** Large spent-output arrays kept (a block rarely has more than one transaction that large). */
+const SPARE_SPENT_ARRAYS = 2;
+
 /** Core's batch_size: the most inputs a thread takes at once. */
 export const CHECK_BATCH_SIZE = 128;
 
@@ -73,6 +84,8 @@ export class CheckQueue {
   private readonly slots: Slot[] = [];
   private readonly pool = new BufferPool(this.control);
   private readonly sessions = new Set<QueueSession>();
+  /** Large spent-output arrays kept for the next session (see LARGE_SPENT). */
+  private readonly spareSpent: TxOut[][] = [];
   private nextSession = 1;
   private nextClaimer = 1;
   private active: number;
@@ -142,6 +155,23 @@ export class CheckQueue {
       if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
     }
     this.pool.give(session.buffers);
+  }
+
+  /** @internal A session's own copy of a transaction's spent outputs (ConnectBlock reuses its array). */
+  copySpent(spent: readonly TxOut[]): TxOut[] {
+    const n = spent.length;
+    const kept = n >= LARGE_SPENT ? this.spareSpent.pop() : undefined;
+    if (!kept) return spent.slice();
+    for (let i = 0; i < n; i++) kept[i] = spent[i];
+    kept.length = n;
+    return kept;
+  }
+
+  /** @internal A session is done with a copy from copySpent. */
+  returnSpent(copy: TxOut[]): void {
+    if (copy.length < LARGE_SPENT || this.spareSpent.length >= SPARE_SPENT_ARRAYS) return;
+    copy.fill(NO_OUTPUT);
+    this.spareSpent.push(copy);
   }
 
   /** @internal New batches are claimable. */

@@ -40,13 +40,13 @@ after(async () => {
   for (const q of queues) await q.close();
 });
 
-function load() {
-  const block = parseBlock(readFileSync(RAW));
-  const coins = (JSON.parse(readFileSync(SPENT, 'utf8')) as { txout: { value: number; script_pubkey: string } }[]).map((c) => ({ value: c.txout.value, script: fromHex(c.txout.script_pubkey) }));
+function load(raw = RAW, spentJson = SPENT, height = HEIGHT) {
+  const block = parseBlock(readFileSync(raw));
+  const coins = (JSON.parse(readFileSync(spentJson, 'utf8')) as { txout: { value: number; script_pubkey: string } }[]).map((c) => ({ value: c.txout.value, script: fromHex(c.txout.script_pubkey) }));
   const spent: TxOut[][] = [];
   let k = 0;
   for (const tx of block.txs.slice(1)) spent.push(coins.slice(k, (k += tx.inputs.length)));
-  return { block, spent, flags: blockScriptFlags(HEIGHT, blockHash(block.header), getChainParams('main')) };
+  return { block, spent, flags: blockScriptFlags(height, blockHash(block.header), getChainParams('main')) };
 }
 
 async function verdict(queue: CheckQueue, b: ReturnType<typeof load>): Promise<string | undefined> {
@@ -136,5 +136,40 @@ test('a worker asleep between blocks is woken by the next block, and the caller 
       if (round > 0) while (Atomics.load(q.control, Q_SLEEPING) === 0) await new Promise((r) => setTimeout(r, 1));
       assert.equal(await verdict(q, block), answer);
     }
+  }
+});
+
+const BIG = 367891;
+const BIG_RAW = vector('mainnet', `block-${BIG}.raw`);
+const BIG_SPENT = vector('mainnet', `block-${BIG}-spent.json`);
+const skipBig = existsSync(BIG_RAW) && existsSync(BIG_SPENT) ? false : `mainnet block ${BIG} and its spent outputs not found`;
+
+test(`a transaction too large for a fresh copy of its spent outputs (block ${BIG}, 20,000 inputs): the copy kept between blocks never carries one block's outputs into another`, { skip: skipBig, timeout: 120_000 }, async () => {
+  const b = load(BIG_RAW, BIG_SPENT, BIG);
+  const t = b.block.txs.slice(1).findIndex((tx) => tx.inputs.length === 20_000);
+  assert.ok(t >= 0, 'the block has its 20,000-input transaction');
+  // Input 12,345 of it spends OP_RETURN instead of its empty script.
+  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 12_345 ? { ...o, script: Uint8Array.of(0x6a) } : o)) : s)) };
+  const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
+  assert.match(expected!, /^block-script-verify-flag-failed \(OP_RETURN was encountered\) \| input 12345 of /);
+  const q = new CheckQueue({ workers: 1 });
+  queues.push(q);
+  for (let round = 0; round < 3; round++) {
+    assert.equal(await verdict(q, bad), expected);
+    assert.equal(await verdict(q, b), undefined);
+    // ConnectBlock reuses its array: the session's copy must not follow it.
+    const s = q.session();
+    b.block.txs.slice(1).forEach((tx, i) => {
+      const reused = [...(i === t ? bad.spent[i] : b.spent[i])];
+      s.add(tx, reused, b.flags);
+      reused.fill(b.spent[i][0]);
+    });
+    await assert.rejects(s.complete(), (e: Error) => e instanceof ValidationError && `${e.reason} | ${e.debug}` === expected);
+    // Two blocks at once (two chainstates), both added before either is checked: each its own copy.
+    const [s1, s2] = [q.session(), q.session()];
+    b.block.txs.slice(1).forEach((tx, i) => s1.add(tx, b.spent[i], b.flags));
+    bad.block.txs.slice(1).forEach((tx, i) => s2.add(tx, bad.spent[i], bad.flags));
+    await s1.complete();
+    await assert.rejects(s2.complete(), (e: Error) => e instanceof ValidationError && `${e.reason} | ${e.debug}` === expected);
   }
 });
