@@ -27,7 +27,7 @@ const seconds = (performance.now() - t) / 1000;
 const used = process.cpuUsage(cpu);
 const mainCpu = mainThreadCpuSeconds();
 process.stdout.write(
-  `${JSON.stringify({ coins: s.txouts, seconds, coinsPerSec: s.txouts / seconds, cpuSeconds: (used.user + used.system) / 1e6, ...(mainCpu === undefined ? {} : { mainThreadCpuSeconds: mainCpu }), hash: hashToHex(s.hashSerialized3), peakRssMB: rssMB() })}\n`,
+  `${JSON.stringify({ coins: s.txouts, seconds, coinsPerSec: s.txouts / seconds, cpuSeconds: (used.user + used.system) / 1e6, ...(mainCpu === undefined ? {} : { mainThreadCpuSeconds: mainCpu }), hash: hashToHex(s.hashSerialized3), ...(s.muhash ? { muhash: hashToHex(s.muhash) } : {}), peakRssMB: rssMB() })}\n`,
 );
 
 /** This thread's CPU time since the process started (Linux; clock ticks of 10 ms), apart from LevelDB's and V8's threads. */

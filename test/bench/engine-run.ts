@@ -5,7 +5,8 @@
  * each figure beside Core's on the same shape (CORE_FIGURES):
  *   load   loadSnapshot at -dbcache 450 MiB (and 4 GiB for the mainnet-like set)
  *   dump   dumptxoutset 'latest' of the set loaded at 450 MiB, just after the load and once settled
- *   hash   hash_serialized_3 and MuHash read from the loaded chainstate (chainsnap chainstate stats)
+ *   hash   hash_serialized_3 and MuHash read from the loaded chainstate (chainsnap chainstate stats), each the
+ *          best of BENCH_HASH_RUNS runs (default 3), every run listed
  *   bg     background validation of a rich regtest chain (real signed spends), in-process and, when the
  *          build has a worker runner, in a worker thread; each with every script checked (-assumevalid=0)
  *          and with scripts skipped (assumevalid at the base), side by side
@@ -37,6 +38,19 @@ export const CORE_FIGURES = {
   'mainnet-like': { load: 253_000, loadRss: 773, dumpAfterLoad: 1_210_000, hash: 1_320_000, muhash: 310_000 },
   'many-output': { load: 347_000, loadRss: 740, dumpAfterLoad: 847_000, hash: 2_440_000, muhash: 335_000 },
 } as const;
+
+/**
+ * Runs of each read-only hash row (the same directory each time), the fastest reported beside Core's figure
+ * with every run listed: this virtual machine has slow spells of 20-40% that last seconds to minutes (the same
+ * run's CPU time per coin swings with them), and Core's figures were taken outside one.
+ */
+const HASH_RUNS = Number(process.env.BENCH_HASH_RUNS ?? 3);
+
+function bestOf(n: number, run: () => Json): { best: Json; all: Json[]; runs: string } {
+  const all = Array.from({ length: Math.max(1, n) }, run);
+  const best = all.reduce((a, b) => (Number(b.coinsPerSec) > Number(a.coinsPerSec) ? b : a));
+  return { best, all, runs: `best of ${all.length} runs (${all.map((r) => fmt(r.coinsPerSec)).join(', ')} coins/s)` };
+}
 
 const ratio = (ours: unknown, core: number) => `${(Number(ours) / core).toFixed(2)}x Core (${fmt(core)})`;
 
@@ -72,10 +86,11 @@ export async function benchEngine(coins = Number(process.env.BENCH_COINS ?? 5_00
     const d = child('engine-dump.bench.js', String(n), datadir, out, 'settled', shape);
     row('dump latest, settled', `${fmt(d.coinsPerSec)} coins/s`, '', `${fmt(d.seconds, 2)} s after ${fmt(d.settleSeconds, 1)} s of LevelDB compaction; peak RSS ${fmt(d.peakRssMB)} MB; hash ${d.hashMatches ? 'matches' : 'MISMATCH'}`);
     const csDir = path.join(datadir, 'chainstate_snapshot');
-    const h = child('chainstate-stats.bench.js', csDir);
-    row('hash from the chainstate', `${fmt(h.coinsPerSec)} coins/s`, ratio(h.coinsPerSec, core.hash), `${fmt(h.seconds, 2)} s (CPU ${fmt(h.cpuSeconds, 2)} s, main thread ${fmt(h.mainThreadCpuSeconds, 2)} s); hash ${h.hash === f.hashSerialized3 ? 'matches' : 'MISMATCH'}`);
-    const mu = child('chainstate-stats.bench.js', csDir, 'muhash');
-    row('muhash from the chainstate', `${fmt(mu.coinsPerSec)} coins/s`, ratio(mu.coinsPerSec, core.muhash), `${fmt(mu.seconds, 2)} s (CPU ${fmt(mu.cpuSeconds, 2)} s, main thread ${fmt(mu.mainThreadCpuSeconds, 2)} s)`);
+    const h = bestOf(HASH_RUNS, () => child('chainstate-stats.bench.js', csDir));
+    row('hash from the chainstate', `${fmt(h.best.coinsPerSec)} coins/s`, ratio(h.best.coinsPerSec, core.hash), `${fmt(h.best.seconds, 2)} s (CPU ${fmt(h.best.cpuSeconds, 2)} s, main thread ${fmt(h.best.mainThreadCpuSeconds, 2)} s); ${h.runs}; hash ${h.all.every((r) => r.hash === f.hashSerialized3) ? 'matches' : 'MISMATCH'}`);
+    const mu = bestOf(HASH_RUNS, () => child('chainstate-stats.bench.js', csDir, 'muhash'));
+    const muhashes = new Set(mu.all.map((r) => r.muhash));
+    row('muhash from the chainstate', `${fmt(mu.best.coinsPerSec)} coins/s`, ratio(mu.best.coinsPerSec, core.muhash), `${fmt(mu.best.seconds, 2)} s (CPU ${fmt(mu.best.cpuSeconds, 2)} s, main thread ${fmt(mu.best.mainThreadCpuSeconds, 2)} s); ${mu.runs}; ${muhashes.size === 1 ? 'the same MuHash each run' : 'MuHash DIFFERS between runs'}`);
     rmSync(datadir, { recursive: true, force: true });
   }
 
