@@ -6,16 +6,20 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { CoinsDB, CoinsDBError } from '../coins/coins-db.js';
-import { computeChainstateStats, type ChainstateStats } from '../coins/coins-stats.js';
+import { computeChainstateStats, type ChainstateStatsWithout } from '../coins/coins-stats.js';
 import { formatBtc } from '../coins/utxo-stats.js';
 import { DeserializeError } from '../primitives/errors.js';
 import { hashToHex } from '../primitives/hash.js';
 import { runCommand, UserError } from './errors.js';
 import { parseThreads } from './options.js';
 
+/** Core's gettxoutsetinfo hash_type values. */
+const HASH_TYPES = ['hash_serialized_3', 'muhash', 'none'] as const;
+
 interface StatsArgs {
   dir: string;
   muhash?: boolean;
+  hashType: (typeof HASH_TYPES)[number];
   threads?: string;
   json?: boolean;
 }
@@ -28,7 +32,8 @@ export function chainstateCommands(y: Argv): Argv {
       (a) =>
         a
           .positional('dir', { type: 'string', demandOption: true, describe: 'The chainstate directory (e.g. ~/.bitcoin/regtest/chainstate)' })
-          .option('muhash', { type: 'boolean', describe: 'Also compute the MuHash of the set (on worker threads)' })
+          .option('hash-type', { choices: HASH_TYPES, default: 'hash_serialized_3' as const, describe: "Which hash to compute, as gettxoutsetinfo's hash_type: only that one is computed (MuHash on worker threads)" })
+          .option('muhash', { type: 'boolean', describe: 'Also compute the MuHash of the set, beside --hash-type' })
           .option('threads', { type: 'string', describe: 'Worker threads for MuHash (default: one per core)' })
           .option('json', { type: 'boolean', describe: 'Print one JSON object' }),
       (args) => runCommand(() => stats(args as unknown as StatsArgs)),
@@ -41,12 +46,13 @@ async function stats(args: StatsArgs): Promise<number> {
   if (!existsSync(args.dir)) throw new UserError(`${args.dir}: no such directory`);
   if (!statSync(args.dir).isDirectory()) throw new UserError(`${args.dir} is not a directory (give the chainstate directory, e.g. ~/.bitcoin/chainstate)`);
   const started = performance.now();
-  let s: ChainstateStats;
+  let s: ChainstateStatsWithout;
+  const muhash = args.muhash === true || args.hashType === 'muhash';
   try {
     const db = await CoinsDB.open(args.dir, { readOnly: true });
     try {
       refuseNonChainstate(db, args.dir);
-      s = await computeChainstateStats(db, { muhash: args.muhash, threads });
+      s = await computeChainstateStats(db, { muhash, hashSerialized3: args.hashType === 'hash_serialized_3', threads });
     } finally {
       await db.close();
     }
@@ -61,7 +67,7 @@ async function stats(args: StatsArgs): Promise<number> {
     txouts: s.txouts,
     transactions: s.transactions,
     bogosize: s.bogosize,
-    hash_serialized_3: hashToHex(s.hashSerialized3),
+    ...(s.hashSerialized3 ? { hash_serialized_3: hashToHex(s.hashSerialized3) } : {}),
     ...(s.muhash ? { muhash: hashToHex(s.muhash) } : {}),
     disk_size: s.diskSize,
     total_amount: s.totalAmount === null ? null : Number(formatBtc(s.totalAmount)),
@@ -76,8 +82,8 @@ async function stats(args: StatsArgs): Promise<number> {
     ['txouts', s.txouts.toLocaleString('en-US')],
     ['transactions', s.transactions.toLocaleString('en-US')],
     ['bogosize', s.bogosize.toLocaleString('en-US')],
-    ['hash_serialized_3', out.hash_serialized_3],
   ];
+  if (out.hash_serialized_3) rows.push(['hash_serialized_3', out.hash_serialized_3]);
   if (out.muhash) rows.push(['muhash', out.muhash]);
   rows.push(['disk_size', s.diskSize.toLocaleString('en-US')]);
   rows.push(['total_amount', s.totalAmount === null ? 'overflow' : `${formatBtc(s.totalAmount)} BTC`]);

@@ -109,6 +109,7 @@ const SINGLE_VALUE = [
   ['--conf'],
   ['--datadir'],
   ['--threads'],
+  ['--hash-type'],
   ['--format'],
   ['--output', '-o'],
 ];

@@ -17,7 +17,7 @@ export const OFFLINE_COMMANDS: Record<string, Record<string, { positional: strin
     verify: { positional: '<file>', options: [...PARAMS, ...STATS] },
     export: { positional: '<file>', options: [...PARAMS, '--format', '--output', '-o'] },
   },
-  chainstate: { stats: { positional: '<dir>', options: STATS } },
+  chainstate: { stats: { positional: '<dir>', options: ['--hash-type', ...STATS] } },
 };
 const ALWAYS = ['--help', '-h', '--version'];
 

@@ -11,6 +11,11 @@ import { UtxoStatsAccumulator } from './utxo-stats.js';
 
 export interface ChainstateStatsOptions {
   muhash?: boolean;
+  /**
+   * false leaves hash_serialized_3 out (its field is then undefined), as Core's gettxoutsetinfo computes only
+   * the hash_type asked for: MuHash alone, or no hash at all, costs no SHA-256 of the records.
+   */
+  hashSerialized3?: boolean;
   /** MuHash worker threads (default: one per core; 0 = on this thread). */
   threads?: number;
   /** Bytes of records per batch (when read on this thread). */
@@ -37,8 +42,15 @@ export interface ChainstateStats {
   diskSize: number;
 }
 
-export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions = {}): Promise<ChainstateStats> {
-  const acc = new UtxoStatsAccumulator();
+/** ChainstateStats where hash_serialized_3 may have been left out (ChainstateStatsOptions.hashSerialized3). */
+export type ChainstateStatsWithout = Omit<ChainstateStats, 'hashSerialized3'> & { hashSerialized3?: Uint8Array };
+
+export function computeChainstateStats(db: CoinsDB, opts?: ChainstateStatsOptions & { hashSerialized3?: true }): Promise<ChainstateStats>;
+export function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions): Promise<ChainstateStatsWithout>;
+export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions = {}): Promise<ChainstateStatsWithout> {
+  const withHash = opts.hashSerialized3 ?? true;
+  const acc = new UtxoStatsAccumulator(withHash);
+  const stats = (s: ReturnType<UtxoStatsAccumulator['finalize']>) => ({ ...s, hashSerialized3: withHash ? s.hashSerialized3 : undefined });
   const pool = opts.muhash ? new MuHashPool(opts.threads) : undefined;
   try {
     // The files read directly (here, or on worker threads while this one only hashes), counted as they
@@ -64,7 +76,7 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
     if (parallel) {
       acc.counts.addCounts(parallel.counts);
       const muhash = pool ? await pool.finalize() : undefined;
-      return { bestBlock: parallel.bestBlock, ...acc.finalize(), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
+      return { bestBlock: parallel.bestBlock, ...stats(acc.finalize()), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
     }
     const { bestBlock } = await db.iterateRecords(async (batch, length) => {
       acc.addRecords(batch, length);
@@ -73,8 +85,7 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
       if (pool) await pool.add(new Uint8Array(batch.subarray(0, length)), true);
     }, opts.batchBytes);
     const muhash = pool ? await pool.finalize() : undefined;
-    const s = acc.finalize();
-    return { bestBlock, ...s, ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
+    return { bestBlock, ...stats(acc.finalize()), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
   } finally {
     await pool?.close();
   }

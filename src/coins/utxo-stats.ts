@@ -103,21 +103,27 @@ export class UtxoCounts {
 }
 
 export class UtxoStatsAccumulator {
-  private readonly sha: Hash = createHash('sha256');
+  /** Undefined when hash_serialized_3 is not wanted (the counts only). */
+  private readonly sha: Hash | undefined;
   readonly counts = new UtxoCounts();
+
+  constructor(hashSerialized3 = true) {
+    this.sha = hashSerialized3 ? createHash('sha256') : undefined;
+  }
 
   /** Adds `length` bytes of whole records from `batch`. */
   addRecords(batch: Uint8Array, length: number): void {
     if (length === 0) return;
-    this.sha.update(batch.subarray(0, length));
+    this.sha?.update(batch.subarray(0, length));
     this.counts.addRecords(batch, length);
   }
 
   /** Hashes records counted elsewhere (see UtxoCounts.addCounts). */
   hashRecords(batch: Uint8Array, length: number): void {
-    if (length > 0) this.sha.update(batch.subarray(0, length));
+    if (length > 0) this.sha?.update(batch.subarray(0, length));
   }
 
+  /** The statistics; hashSerialized3 is empty (zero bytes) when the accumulator was made without it. */
   finalize(): UtxoStats {
     const c = this.counts;
     return {
@@ -125,7 +131,7 @@ export class UtxoStatsAccumulator {
       transactions: c.transactions,
       bogosize: c.bogosize,
       totalAmount: checkedTotal(c.totalAmount),
-      hashSerialized3: finishHashSerialized3(this.sha),
+      hashSerialized3: this.sha ? finishHashSerialized3(this.sha) : new Uint8Array(0),
     };
   }
 }

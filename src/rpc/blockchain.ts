@@ -298,7 +298,8 @@ const gettxoutsetinfo: RpcMethod = {
     });
     let stats;
     try {
-      stats = await computeChainstateStats(db, { muhash: hashType === 'muhash' });
+      // Only the hash asked for, as Core computes it.
+      stats = await computeChainstateStats(db, { muhash: hashType === 'muhash', hashSerialized3: hashType === 'hash_serialized_3' });
     } catch (e) {
       ctx.log.error({ err: e }, 'gettxoutsetinfo: reading the UTXO set failed');
       throw new RpcError(RPC.INTERNAL_ERROR, 'Unable to read UTXO set');
@@ -306,7 +307,7 @@ const gettxoutsetinfo: RpcMethod = {
     const at = stats.bestBlock && ctx.manager.storage.index.get(stats.bestBlock);
     if (!at) throw new RpcError(RPC.INTERNAL_ERROR, 'Unable to read UTXO set');
     const out: Record<string, unknown> = { height: at.height, bestblock: at.key, txouts: stats.txouts, bogosize: stats.bogosize };
-    if (hashType === 'hash_serialized_3') out.hash_serialized_3 = hashToHex(stats.hashSerialized3);
+    if (hashType === 'hash_serialized_3') out.hash_serialized_3 = hashToHex(stats.hashSerialized3!);
     if (hashType === 'muhash') out.muhash = hashToHex(stats.muhash!);
     // Core asserts the sum fits an amount; a set whose total overflows int64 cannot exist on a real chain.
     if (stats.totalAmount !== null) out.total_amount = valueFromAmount(stats.totalAmount);

@@ -40,6 +40,18 @@ test("chainstate stats --json on Core's chainstate gives Core's gettxoutsetinfo 
   assert.equal(j.total_amount, core.total_amount);
   assert.ok(Number.isInteger(j.disk_size) && j.disk_size > 0);
 
+  // --hash-type as gettxoutsetinfo's hash_type: only that hash, the same counts.
+  const counts = { txouts: j.txouts, transactions: j.transactions, bogosize: j.bogosize, total_amount: j.total_amount };
+  for (const [hashType, hashes] of [['muhash', { muhash: core.muhash }], ['none', {}], ['hash_serialized_3', { hash_serialized_3: core.hash_serialized_3 }]] as const) {
+    const o = run('chainstate', 'stats', chainstate, '--json', '--hash-type', hashType, '--threads', '1');
+    assert.equal(o.status, 0, o.stderr);
+    const { bestblock, txouts, transactions, bogosize, total_amount, disk_size, ...rest } = JSON.parse(o.stdout);
+    assert.equal(bestblock, core.hash);
+    assert.deepEqual({ txouts, transactions, bogosize, total_amount }, counts, hashType);
+    assert.ok(Number.isInteger(disk_size));
+    assert.deepEqual(rest, hashes, hashType);
+  }
+
   const text = run('chainstate', 'stats', chainstate);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`hash_serialized_3\\s+${core.hash_serialized_3}`));
