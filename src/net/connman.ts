@@ -376,6 +376,11 @@ export class Connman implements PeerHost {
     }
   }
 
+  /** Core's MaybeSendPing for one peer now (the tick does it for every peer). */
+  sendPingIfDue(peer: Peer): void {
+    maybeSendPing(peer, this.nowMicros(), this.opts.peerTimeout, this.log);
+  }
+
   /** setnetworkactive: off disconnects everyone and stops new connections; on resumes them. */
   setNetworkActive(active: boolean): void {
     this.log.info(`SetNetworkActive: ${active}`);

@@ -196,6 +196,9 @@ function onVerack(net: Connman, peer: Peer): void {
   if (peer.inbound) peer.log.debug(line);
   else peer.log.info(line);
   peer.successfullyConnected = true;
+  // Core runs SendMessages for a peer right after each of its messages: the first ping follows the handshake
+  // at once (p2p_ping.py checks for it without waiting), not at the next 100 ms tick.
+  net.sendPingIfDue(peer);
   if (peer.commonVersion >= SENDHEADERS_VERSION) peer.sendRaw('sendheaders');
   if (peer.connType !== 'feeler' && peer.connType !== 'addr-fetch') net.peerReady(peer);
 }
