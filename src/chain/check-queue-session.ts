@@ -43,6 +43,8 @@ export class QueueSession implements ScriptChecks {
   private readonly flags: number[] = [];
   /** The precomputed data of the transaction this thread checked last (its position). */
   private txData: { position: number; data: PrecomputedTxData } | undefined;
+  /** Positions of large transactions not yet sorted into batches or local checks. */
+  private readonly deferred: number[] = [];
   /** Checks only this thread runs. */
   private readonly local: Range[] = NO_RANGES.slice();
   /** Per written batch, its ranges (so this thread runs them on its own objects). */
@@ -79,18 +81,25 @@ export class QueueSession implements ScriptChecks {
 
   add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
     if (this.cancelled) return;
-    // A transaction this large takes a while to copy and cost (~1 ms at 20,000 inputs): the workers get what is
-    // open first, rather than wait for it (block 367891's second transaction, with its first).
-    if (tx.inputs.length >= this.queue.batchSize) this.seal();
     const position = this.txs.push(tx) - 1;
     // ConnectBlock reuses its array for the next transaction.
-    const spentCopy = this.queue.copySpent(spent);
-    this.spent.push(spentCopy);
+    this.spent.push(this.queue.copySpent(spent));
     this.flags.push(flags);
-    const n = spentCopy.length;
+    // Costing many inputs takes a while: it waits until the workers have the next batch (see DEFER_INPUTS).
+    if (tx.inputs.length >= this.queue.deferInputs) this.deferred.push(position);
+    else this.sort(position);
+  }
+
+  /** Ships a transaction's inputs in batches, or keeps them for this thread when shipping would cost more. */
+  private sort(position: number): void {
+    const tx = this.txs[position];
+    const spent = this.spent[position];
+    const n = spent.length;
+    // A large transaction's records take a while to write: what is open goes out first.
+    if (n >= this.queue.batchSize) this.seal();
     let total = 0;
-    for (let i = 0; i < n; i++) total += inputCost(spentCopy[i]);
-    const record = worthShipping(total, tx, spentCopy) ? this.writer.writeTx(tx, spentCopy, flags) : undefined;
+    for (let i = 0; i < n; i++) total += inputCost(spent[i]);
+    const record = worthShipping(total, tx, spent) ? this.writer.writeTx(tx, spent, this.flags[position]) : undefined;
     if (!record) {
       this.local.push({ record: -1, length: 0, position, first: 0, count: n });
       return;
@@ -99,7 +108,7 @@ export class QueueSession implements ScriptChecks {
     for (let i = 0; i < n; i++) {
       if (range) range.count++;
       else this.open.push((range = { record: record.record, length: record.length, position, first: i, count: 1 }));
-      this.openCost += inputCost(spentCopy[i]);
+      this.openCost += inputCost(spent[i]);
       if (++this.openInputs >= this.queue.batchSize || this.openCost >= BATCH_COST) {
         this.seal();
         range = undefined;
@@ -107,7 +116,14 @@ export class QueueSession implements ScriptChecks {
     }
   }
 
+  /** The transactions add() set aside (see CheckQueue's DEFER_INPUTS), sorted now. */
+  private sortDeferred(): void {
+    if (this.deferred.length === 0) return;
+    for (const position of this.deferred.splice(0)) this.sort(position);
+  }
+
   async complete(): Promise<void> {
+    if (!this.cancelled) this.sortDeferred();
     // A block too small to fill one batch is checked here alone: waking a worker would cost more.
     if (!this.opened && this.openCost < BATCH_COST / 2) this.local.push(...this.open.splice(0));
     this.seal();
@@ -199,6 +215,8 @@ export class QueueSession implements ScriptChecks {
     if (!this.opened && !this.cancelled) this.opened = this.queue.open(this);
     this.writer.publish();
     if (this.opened) this.queue.wakeWorkers();
+    // The workers have this batch to go on with.
+    this.sortDeferred();
   }
 
   private async maybeYield(): Promise<void> {

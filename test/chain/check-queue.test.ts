@@ -69,8 +69,9 @@ test(`mainnet block ${HEIGHT}: the same verdicts inline and on workers`, { skip 
   const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
   assert.ok(b.block.txs[t + 1].inputs[0].witness.length > 0, 'the changed input spends a segwit output');
   const answers: (string | undefined)[][] = [];
-  for (const [workers, batchSize] of [[0, 128], [1, 128], [2, 16]]) {
-    const q = new CheckQueue({ workers, batchSize });
+  // deferInputs 2: every transaction of two inputs or more is sorted into batches late, inside later ones' batches.
+  for (const [workers, batchSize, deferInputs] of [[0, 128, 4096], [1, 128, 4096], [2, 16, 4096], [1, 16, 2]]) {
+    const q = new CheckQueue({ workers, batchSize, deferInputs });
     queues.push(q);
     answers.push([await verdict(q, b), await verdict(q, bad)]);
   }
