@@ -50,7 +50,7 @@ export function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions
 export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsOptions = {}): Promise<ChainstateStatsWithout> {
   const withHash = opts.hashSerialized3 ?? true;
   const acc = new UtxoStatsAccumulator(withHash);
-  const stats = (s: ReturnType<UtxoStatsAccumulator['finalize']>) => ({ ...s, hashSerialized3: withHash ? s.hashSerialized3 : undefined });
+  const stats = () => (withHash ? acc.finalize() : acc.finalizeCounts());
   const pool = opts.muhash ? new MuHashPool(opts.threads) : undefined;
   try {
     // The files read directly (here, or on worker threads while this one only hashes), counted as they
@@ -76,7 +76,7 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
     if (parallel) {
       acc.counts.addCounts(parallel.counts);
       const muhash = pool ? await pool.finalize() : undefined;
-      return { bestBlock: parallel.bestBlock, ...stats(acc.finalize()), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
+      return { bestBlock: parallel.bestBlock, ...stats(), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
     }
     const { bestBlock } = await db.iterateRecords(async (batch, length) => {
       acc.addRecords(batch, length);
@@ -85,7 +85,7 @@ export async function computeChainstateStats(db: CoinsDB, opts: ChainstateStatsO
       if (pool) await pool.add(new Uint8Array(batch.subarray(0, length)), true);
     }, opts.batchBytes);
     const muhash = pool ? await pool.finalize() : undefined;
-    return { bestBlock, ...stats(acc.finalize()), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
+    return { bestBlock, ...stats(), ...(muhash ? { muhash } : {}), diskSize: await db.estimateSize() };
   } finally {
     await pool?.close();
   }

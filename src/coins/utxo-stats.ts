@@ -123,16 +123,15 @@ export class UtxoStatsAccumulator {
     if (length > 0) this.sha?.update(batch.subarray(0, length));
   }
 
-  /** The statistics; hashSerialized3 is empty (zero bytes) when the accumulator was made without it. */
-  finalize(): UtxoStats {
+  /** The counts, without hash_serialized_3 (all an accumulator made without it can give). */
+  finalizeCounts(): Omit<UtxoStats, 'hashSerialized3'> {
     const c = this.counts;
-    return {
-      txouts: c.txouts,
-      transactions: c.transactions,
-      bogosize: c.bogosize,
-      totalAmount: checkedTotal(c.totalAmount),
-      hashSerialized3: this.sha ? finishHashSerialized3(this.sha) : new Uint8Array(0),
-    };
+    return { txouts: c.txouts, transactions: c.transactions, bogosize: c.bogosize, totalAmount: checkedTotal(c.totalAmount) };
+  }
+
+  finalize(): UtxoStats {
+    if (!this.sha) throw new Error('UtxoStatsAccumulator: made without hash_serialized_3');
+    return { ...this.finalizeCounts(), hashSerialized3: finishHashSerialized3(this.sha) };
   }
 }
 
