@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const source = new WorkerBlockSource(index, store);
   // Its own script-check threads; the main thread decides assumevalid (it has the best header) as a height.
   let assumedValidHeight = init.assumedValidHeight;
-  const scripts = new BlockScripts(new CheckQueue({ workers: init.scriptWorkers }), (e) => (e.height <= assumedValidHeight ? undefined : 'above the assumed-valid height'));
+  const scripts = new BlockScripts(new CheckQueue({ workers: init.scriptWorkers, control: init.scriptControl }), (e) => (e.height <= assumedValidHeight ? undefined : 'above the assumed-valid height'));
   const cs = await Chainstate.open({
     role: 'background',
     dir: init.dir,

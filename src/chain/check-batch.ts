@@ -39,6 +39,22 @@ export const MAX_WORKER_RANKS = 16;
 /** Workers asleep on the wake counter: a publish notifies (a futex call, ~10 µs) only when one is. */
 export const Q_SLEEPING = Q_INSIDE + MAX_WORKER_RANKS;
 export const CONTROL_WORDS = Q_SLEEPING + 1;
+/**
+ * Lets the workers ranked below `n` take work (the rest finish the batch they hold, then sleep), and wakes
+ * them: the calling thread's queue does this, and so does a queue lending its threads to another's.
+ */
+export function setActiveRanks(control: Int32Array, n: number): void {
+  Atomics.store(control, Q_ACTIVE, n);
+  wakeWorkers(control);
+}
+
+/** Tells a queue's workers to look for work (new batches, or a change in who is active). */
+export function wakeWorkers(control: Int32Array): void {
+  Atomics.add(control, Q_WAKE, 1);
+  // A worker going to sleep counts itself before it waits, and its wait sees the new wake count if this missed it.
+  if (Atomics.load(control, Q_SLEEPING) !== 0) Atomics.notify(control, Q_WAKE);
+}
+
 /** Session buffers kept for reuse per queue. */
 const POOLED_BUFFERS = 4;
 
@@ -309,9 +325,12 @@ export class WorkerSession {
     this.index = new Int32Array(memory.index);
   }
 
-  /** Runs batches until none is left to claim; `beforeRun` is a test hook (a worker that dies holding one). */
-  work(claimer: number, beforeRun?: () => void): void {
-    for (let i = claimBatch(this.index, claimer); i >= 0; i = claimBatch(this.index, claimer)) {
+  /**
+   * Runs batches until none is left to claim, or until `active` says this thread should stop taking work
+   * (its queue lent the thread away mid-block); `beforeRun` is a test hook (a worker that dies holding one).
+   */
+  work(claimer: number, active: () => boolean, beforeRun?: () => void): void {
+    for (let i = active() ? claimBatch(this.index, claimer) : -1; i >= 0; i = active() ? claimBatch(this.index, claimer) : -1) {
       beforeRun?.();
       finishBatch(this.index, i, this.run(i));
     }

@@ -26,6 +26,9 @@ let runs = 0;
 const MAX_PENDING = 4 * SESSION_SLOTS;
 const beforeRun = exitOnBatch === undefined ? undefined : () => void (++runs === exitOnBatch && process.exit(70));
 
+/** Whether this thread may take work now (checked between batches: the queue may lend it away mid-block). */
+const stillActive = () => rank < Atomics.load(ctl, Q_ACTIVE);
+
 /** Session buffers that came by message since the last look. */
 function drain(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
@@ -39,7 +42,7 @@ for (;;) {
   if (Atomics.load(ctl, Q_CLOSED) !== 0) break;
   drain();
   const live = new Map<number, WorkerSession>();
-  const active = rank < Atomics.load(ctl, Q_ACTIVE);
+  const active = stillActive();
   for (let s = 0; s < SESSION_SLOTS && active; s++) {
     const id = Atomics.load(ctl, Q_SLOTS + s);
     if (id === 0) continue;
@@ -52,7 +55,7 @@ for (;;) {
     live.set(id, session);
     // Inside these buffers from now on; the session must still hold the slot (else they may be another's).
     Atomics.store(ctl, Q_INSIDE + rank, session.tag);
-    if (Atomics.load(ctl, Q_SLOTS + s) === id) session.work(claimer, beforeRun);
+    if (Atomics.load(ctl, Q_SLOTS + s) === id) session.work(claimer, stillActive, beforeRun);
   }
   Atomics.store(ctl, Q_INSIDE + rank, 0);
   // Sessions no longer in a slot are over: their memory and parsed transactions go. Buffers of sessions

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
-import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLEEPING, Q_SLOTS, Q_WAKE, SESSION_SLOTS } from './check-batch.js';
+import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, SESSION_SLOTS, setActiveRanks, wakeWorkers } from './check-batch.js';
 import type { CheckWorkerData } from './check-queue-worker.js';
 import { checkScriptsInline } from './input-checks.js';
 import { QueueSession } from './check-queue-session.js';
@@ -76,6 +76,21 @@ export interface CheckQueueOptions {
   callerChecks?: boolean;
   /** Transactions with this many inputs are sorted into batches after the next batch goes out (default DEFER_INPUTS). */
   deferInputs?: number;
+  /**
+   * The queue's control words (CONTROL_WORDS Int32s), made by another thread so that it can say how many of
+   * this queue's workers take work (see lendIdleThreads); that thread sets the active count before this
+   * queue exists. Default: made here, with every worker active.
+   */
+  control?: SharedArrayBuffer;
+}
+
+/** A queue on another thread that may use some of this queue's -par share while this one has no block to check. */
+export interface ThreadBorrower {
+  /** Its control words (CheckQueueOptions.control). */
+  control: SharedArrayBuffer;
+  /** Its active workers while this queue checks a block, and while it does not. */
+  whileBusy: number;
+  whileIdle: number;
 }
 
 interface Slot {
@@ -90,9 +105,9 @@ export class CheckQueue {
   readonly callerChecks: boolean;
   readonly deferInputs: number;
   /** @internal Shared with the workers: wake counter, closed flag, active count, session slots. */
-  readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  readonly control: Int32Array;
   private readonly slots: Slot[] = [];
-  private readonly pool = new BufferPool(this.control);
+  private readonly pool: BufferPool;
   private readonly sessions = new Set<QueueSession>();
   /** Large spent-output arrays kept for the next session (see LARGE_SPENT). */
   private readonly spareSpent: TxOut[][] = [];
@@ -100,6 +115,9 @@ export class CheckQueue {
   private nextClaimer = 1;
   private active: number;
   private closed = false;
+  private borrower: { control: Int32Array; whileBusy: number; whileIdle: number } | undefined;
+  /** Blocks being checked now (sessions and inline checks not yet completed or cancelled). */
+  private busy = 0;
 
   constructor(private readonly opts: CheckQueueOptions) {
     this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS, MAX_WORKER_RANKS);
@@ -107,7 +125,10 @@ export class CheckQueue {
     this.callerChecks = opts.callerChecks ?? true;
     this.deferInputs = opts.deferInputs ?? DEFER_INPUTS;
     this.active = this.workers;
-    Atomics.store(this.control, Q_ACTIVE, this.active);
+    this.control = new Int32Array(opts.control ?? new SharedArrayBuffer(CONTROL_WORDS * 4));
+    // Control words from elsewhere come with their active count set (it may already have changed).
+    if (!opts.control) Atomics.store(this.control, Q_ACTIVE, this.active);
+    this.pool = new BufferPool(this.control);
     opts.log?.info(`Script verification uses ${this.workers} additional threads`);
   }
 
@@ -127,13 +148,28 @@ export class CheckQueue {
    */
   setActiveWorkers(n: number): void {
     this.active = Math.min(Math.max(n, 0), this.workers);
-    Atomics.store(this.control, Q_ACTIVE, this.active);
-    this.wakeWorkers();
+    setActiveRanks(this.control, this.active);
+  }
+
+  /**
+   * While this queue has no block to check, `borrower` (a queue on another thread, within the same -par)
+   * runs `whileIdle` workers, else `whileBusy`: Core has one queue for both chainstates, so a background
+   * chainstate gets every thread while the active one waits for blocks. Undefined ends the lending.
+   */
+  lendIdleThreads(borrower: ThreadBorrower | undefined): void {
+    this.borrower = borrower && { control: new Int32Array(borrower.control), whileBusy: borrower.whileBusy, whileIdle: borrower.whileIdle };
+    if (this.borrower) setActiveRanks(this.borrower.control, this.busy > 0 ? this.borrower.whileBusy : this.borrower.whileIdle);
   }
 
   /** The checks of one block. */
   session(): ScriptChecks {
-    return this.hasThreads ? new QueueSession(this, this.nextSession++, this.pool.take()) : new InlineChecks();
+    if (this.busy++ === 0 && this.borrower) setActiveRanks(this.borrower.control, this.borrower.whileBusy);
+    return this.hasThreads ? new QueueSession(this, this.nextSession++, this.pool.take()) : new InlineChecks(this);
+  }
+
+  /** @internal A block's checks completed or were cancelled (once per session()). */
+  settled(): void {
+    if (--this.busy === 0 && this.borrower) setActiveRanks(this.borrower.control, this.borrower.whileIdle);
   }
 
   /** Ends the worker threads; a session still running fails with CheckQueueError. */
@@ -161,6 +197,7 @@ export class CheckQueue {
 
   /** @internal The session is over (called once): the workers let go of it, and its buffers go back to the pool. */
   ended(session: QueueSession): void {
+    this.settled();
     if (this.sessions.delete(session)) {
       for (let s = 0; s < SESSION_SLOTS; s++) Atomics.compareExchange(this.control, Q_SLOTS + s, session.id, 0);
       if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
@@ -187,9 +224,7 @@ export class CheckQueue {
 
   /** @internal New batches are claimable. */
   wakeWorkers(): void {
-    Atomics.add(this.control, Q_WAKE, 1);
-    // A worker going to sleep counts itself before it waits, and its wait sees the new wake count if this missed it.
-    if (Atomics.load(this.control, Q_SLEEPING) !== 0) Atomics.notify(this.control, Q_WAKE);
+    wakeWorkers(this.control);
   }
 
   private freeSlot(): number {
@@ -224,11 +259,29 @@ export class CheckQueue {
 
 /** Checks run at once on this thread (Core without a queue). */
 class InlineChecks implements ScriptChecks {
+  private over = false;
+
+  constructor(private readonly queue: CheckQueue) {}
+
   add(tx: Transaction, spent: readonly TxOut[], flags: number): void {
-    checkScriptsInline(tx, spent, flags);
+    try {
+      checkScriptsInline(tx, spent, flags);
+    } catch (e) {
+      // The block's checks end with its first failure, whether or not the caller cancels.
+      this.end();
+      throw e;
+    }
   }
   complete(): Promise<void> {
+    this.end();
     return Promise.resolve();
   }
-  cancel(): void {}
+  cancel(): void {
+    this.end();
+  }
+  private end(): void {
+    if (this.over) return;
+    this.over = true;
+    this.queue.settled();
+  }
 }

@@ -13,6 +13,7 @@ import { getAncestor, type BlockIndexEntry } from './block-index.js';
 import { encodeEntry } from './block-index-db.js';
 import type { BlockStorage } from './block-storage.js';
 import { RateMeter, type BackgroundEvents, type BackgroundRunner } from './background-validation.js';
+import { CONTROL_WORDS } from './check-batch.js';
 import type { CheckQueue } from './check-queue.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
 
@@ -24,15 +25,18 @@ export interface BackgroundScripts {
   assumedValidHeight: () => number;
   /**
    * The active chainstate's queue: given, the two chainstates share -par's threads while the background
-   * runs (splitScriptThreads), and the queue gets them all back when it ends.
+   * runs (splitScriptThreads), the background takes the active one's share too while that one has no block
+   * to check, and the queue gets them all back when the background ends.
    */
   queue?: CheckQueue;
 }
 
 /**
- * -par's threads (`workers` + 1, the calling threads included) split between the chainstates while a
- * background one runs: the active one keeps the larger half, the background one (whose own thread checks
- * too) gets the rest. Core has one queue both use; here each chainstate's thread is a caller of its own.
+ * -par's threads (`workers` + 1, the calling threads included) split between the chainstates while both
+ * check blocks: the active one keeps the larger half, the background one (whose own thread checks too)
+ * gets the rest. Core has one queue both use; here each chainstate's thread is a caller of its own, and the
+ * background's queue has a worker for each thread of the active one's share, which take work only while
+ * the active chainstate has no block to check (CheckQueue.lendIdleThreads).
  */
 export function splitScriptThreads(workers: number): { active: number; background: number } {
   const threads = workers + 1;
@@ -63,6 +67,7 @@ export class WorkerBackground implements BackgroundRunner {
     private readonly log?: Logger,
   ) {
     this.tipEntry = tip;
+    const scriptControl = scripts.queue ? new SharedArrayBuffer(CONTROL_WORDS * 4) : undefined;
     const builtIn = new Set(getChainParams(params.name, params.isCustomSignet ? { signetChallenge: toHex(params.signetChallenge) } : {}).assumeutxo.map(formatAssumeutxoSpec));
     const init: WorkerInit = {
       network: params.name,
@@ -73,10 +78,16 @@ export class WorkerBackground implements BackgroundRunner {
       cacheBytes,
       entries: storage.index.chainTo(base).slice(1).map((e) => encodeEntry(e)),
       baseHash: base.key,
-      scriptWorkers: scripts.queue ? splitScriptThreads(scripts.workers).background : scripts.workers,
+      scriptWorkers: scripts.workers,
+      ...(scriptControl ? { scriptControl } : {}),
       assumedValidHeight: scripts.assumedValidHeight(),
     };
-    if (scripts.queue) scripts.queue.setActiveWorkers(splitScriptThreads(scripts.workers).active);
+    if (scripts.queue && scriptControl) {
+      const split = splitScriptThreads(scripts.workers);
+      scripts.queue.setActiveWorkers(split.active);
+      // Sets the background queue's active count now, before its worker makes the queue.
+      scripts.queue.lendIdleThreads({ control: scriptControl, whileBusy: split.background, whileIdle: scripts.workers });
+    }
     this.worker = new Worker(new URL('./background-worker.js', import.meta.url), { workerData: init });
     this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
     this.worker.on('error', (e) => {
@@ -86,6 +97,7 @@ export class WorkerBackground implements BackgroundRunner {
     this.worker.on('exit', (code) => {
       this.exited = true;
       // The background's share of -par goes back to the active chainstate.
+      scripts.queue?.lendIdleThreads(undefined);
       scripts.queue?.setActiveWorkers(scripts.queue.workers);
       // Never silent: a worker that dies without saying why (out of memory, a crash) is an error too.
       if (!this.ended && !this.stopping) this.events.onError(new Error(`background validation worker exited unexpectedly (exit code ${code})`));

@@ -16,6 +16,11 @@ export interface WorkerInit {
   baseHash: string;
   /** Script-check worker threads the worker starts for itself (Core's -par less the calling thread). */
   scriptWorkers: number;
+  /**
+   * Control words for the worker's check queue, made on the main thread, which sets how many of those
+   * threads take work (the active chainstate lends its share while it has no block to check).
+   */
+  scriptControl?: SharedArrayBuffer;
   /** The base's ancestors at or below this height have their scripts assumed valid (-1: none), see script-validation.ts. */
   assumedValidHeight: number;
 }

@@ -2,13 +2,13 @@
  * The check queue on its own: Core's -par arithmetic, and the same verdicts inline and on workers for a
  * real mainnet block's inputs (all pass) and for the same block with one amount changed (which breaks the
  * BIP143/BIP341 signature hashes of that input): Core's reason, whatever the thread count or batch size;
- * -par's threads shared with a background chainstate, then given back; and the wake-ups between a sleeping
- * worker and a waiting caller.
+ * -par's threads shared with a background chainstate, lent to it while the active one has no block, then
+ * given back; and the wake-ups between a sleeping worker and a waiting caller.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { Q_SLEEPING } from '../../src/chain/check-batch.js';
+import { CONTROL_WORDS, Q_ACTIVE, Q_SLEEPING } from '../../src/chain/check-batch.js';
 import { CheckQueue, scriptCheckWorkers } from '../../src/chain/check-queue.js';
 import { blockScriptFlags } from '../../src/chain/connect-block.js';
 import { getChainParams } from '../../src/consensus/params.js';
@@ -121,6 +121,56 @@ test('session buffers reused block after block: a failed, a cancelled and an ove
     assert.equal(good, undefined);
     assert.equal(worse, expected);
   }
+});
+
+test('the active queue lends its idle share to a background queue, and takes it back while it checks a block: the same verdicts lent, taken back, and taken back mid-block', { skip, timeout: 120_000 }, async () => {
+  const b = load();
+  let t = b.spent.length - 1;
+  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
+  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
+  // -par=2 while a background chainstate runs: each chainstate's own thread, and the background's one worker
+  // takes work only while the active chainstate has no block to check.
+  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  const lent = new Int32Array(control);
+  const active = new CheckQueue({ workers: 0 });
+  active.lendIdleThreads({ control, whileBusy: 0, whileIdle: 1 });
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1, 'set before the background queue exists');
+  const background = new CheckQueue({ workers: 1, control });
+  queues.push(active, background);
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1, 'a queue on control words from elsewhere leaves their active count alone');
+
+  // The active chainstate's blocks: its share comes back while each is checked, and goes out again after.
+  const one = active.session();
+  const two = active.session();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 0);
+  b.block.txs.slice(1).forEach((tx, i) => one.add(tx, b.spent[i], b.flags));
+  await one.complete();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 0, 'another block is still being checked');
+  two.cancel();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1);
+  assert.equal(await verdict(active, bad), expected);
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1, 'a failed block ends its checks too');
+
+  for (let round = 0; round < 3; round++) {
+    // The background's blocks with its worker lent, taken back, and taken back in the middle of a block.
+    for (const [block, answer] of [[b, undefined], [bad, expected]] as const) {
+      assert.equal(await verdict(background, block), answer);
+      const busy = active.session();
+      assert.equal(await verdict(background, block), answer, 'the worker lent away: the calling thread checks everything');
+      busy.cancel();
+      const pending = verdict(background, block);
+      const midway = active.session();
+      assert.equal(Atomics.load(lent, Q_ACTIVE), 0);
+      assert.equal(await pending, answer, 'taken back mid-block');
+      midway.cancel();
+    }
+  }
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1);
+  active.lendIdleThreads(undefined);
+  const after = active.session();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1, 'lending ended: the active queue no longer sets it');
+  after.cancel();
 });
 
 test('a worker asleep between blocks is woken by the next block, and the caller by its last batch or a failure (every batch on the worker)', { skip, timeout: 120_000 }, async () => {
