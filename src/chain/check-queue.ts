@@ -154,11 +154,16 @@ export class CheckQueue {
   /**
    * While this queue has no block to check, `borrower` (a queue on another thread, within the same -par)
    * runs `whileIdle` workers, else `whileBusy`: Core has one queue for both chainstates, so a background
-   * chainstate gets every thread while the active one waits for blocks. Undefined ends the lending.
+   * chainstate gets every thread while the active one waits for blocks.
    */
-  lendIdleThreads(borrower: ThreadBorrower | undefined): void {
-    this.borrower = borrower && { control: new Int32Array(borrower.control), whileBusy: borrower.whileBusy, whileIdle: borrower.whileIdle };
-    if (this.borrower) setActiveRanks(this.borrower.control, this.busy > 0 ? this.borrower.whileBusy : this.borrower.whileIdle);
+  lendIdleThreads(borrower: ThreadBorrower): void {
+    this.borrower = { control: new Int32Array(borrower.control), whileBusy: borrower.whileBusy, whileIdle: borrower.whileIdle };
+    setActiveRanks(this.borrower.control, this.busy > 0 ? borrower.whileBusy : borrower.whileIdle);
+  }
+
+  /** Ends lendIdleThreads for the queue with control words `control` (not for a borrower that came after it). */
+  stopLending(control: SharedArrayBuffer): void {
+    if (this.borrower?.control.buffer === control) this.borrower = undefined;
   }
 
   /** The checks of one block. */

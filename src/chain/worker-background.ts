@@ -97,7 +97,7 @@ export class WorkerBackground implements BackgroundRunner {
     this.worker.on('exit', (code) => {
       this.exited = true;
       // The background's share of -par goes back to the active chainstate.
-      scripts.queue?.lendIdleThreads(undefined);
+      if (scriptControl) scripts.queue?.stopLending(scriptControl);
       scripts.queue?.setActiveWorkers(scripts.queue.workers);
       // Never silent: a worker that dies without saying why (out of memory, a crash) is an error too.
       if (!this.ended && !this.stopping) this.events.onError(new Error(`background validation worker exited unexpectedly (exit code ${code})`));

@@ -167,7 +167,12 @@ test('the active queue lends its idle share to a background queue, and takes it 
     }
   }
   assert.equal(Atomics.load(lent, Q_ACTIVE), 1);
-  active.lendIdleThreads(undefined);
+  active.stopLending(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const still = active.session();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 0, "another queue's lending ended, not this one's");
+  still.cancel();
+  assert.equal(Atomics.load(lent, Q_ACTIVE), 1);
+  active.stopLending(control);
   const after = active.session();
   assert.equal(Atomics.load(lent, Q_ACTIVE), 1, 'lending ended: the active queue no longer sets it');
   after.cancel();
