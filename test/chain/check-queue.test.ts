@@ -49,6 +49,13 @@ function load(raw = RAW, spentJson = SPENT, height = HEIGHT) {
   return { block, spent, flags: blockScriptFlags(height, blockHash(block.header), getChainParams('main')) };
 }
 
+/** The block with a segwit input late in it spending one satoshi more than its output holds (which breaks its BIP143/BIP341 signature hash). */
+function withBadAmount(b: ReturnType<typeof load>): { bad: ReturnType<typeof load>; changed: number } {
+  let t = b.spent.length - 1;
+  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
+  return { bad: { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) }, changed: t };
+}
+
 async function verdict(queue: CheckQueue, b: ReturnType<typeof load>): Promise<string | undefined> {
   const s = queue.session();
   try {
@@ -63,11 +70,8 @@ async function verdict(queue: CheckQueue, b: ReturnType<typeof load>): Promise<s
 
 test(`mainnet block ${HEIGHT}: the same verdicts inline and on workers`, { skip }, async () => {
   const b = load();
-  // A segwit input late in the block, its amount off by one satoshi.
-  let t = b.spent.length - 1;
-  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
-  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
-  assert.ok(b.block.txs[t + 1].inputs[0].witness.length > 0, 'the changed input spends a segwit output');
+  const { bad, changed } = withBadAmount(b);
+  assert.ok(b.block.txs[changed + 1].inputs[0].witness.length > 0, 'the changed input spends a segwit output');
   const answers: (string | undefined)[][] = [];
   // deferInputs 2: every transaction of two inputs or more is sorted into batches late, inside later ones' batches.
   for (const [workers, batchSize, deferInputs] of [[0, 128, 4096], [1, 128, 4096], [2, 16, 4096], [1, 16, 2]]) {
@@ -104,9 +108,7 @@ test("-par shared while a background chainstate runs: the active one keeps the l
 
 test('session buffers reused block after block: a failed, a cancelled and an overlapping session leave no trace in the next verdicts', { skip }, async () => {
   const b = load();
-  let t = b.spent.length - 1;
-  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
-  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const { bad } = withBadAmount(b);
   const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
   const q = new CheckQueue({ workers: 1, batchSize: 16 });
   queues.push(q);
@@ -125,9 +127,7 @@ test('session buffers reused block after block: a failed, a cancelled and an ove
 
 test('the active queue lends its idle share to a background queue, and takes it back while it checks a block: the same verdicts lent, taken back, and taken back mid-block', { skip, timeout: 120_000 }, async () => {
   const b = load();
-  let t = b.spent.length - 1;
-  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
-  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const { bad } = withBadAmount(b);
   const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
   // -par=2 while a background chainstate runs: each chainstate's own thread, and the background's one worker
   // takes work only while the active chainstate has no block to check.
@@ -180,9 +180,7 @@ test('the active queue lends its idle share to a background queue, and takes it 
 
 test('a worker asleep between blocks is woken by the next block, and the caller by its last batch or a failure (every batch on the worker)', { skip, timeout: 120_000 }, async () => {
   const b = load();
-  let t = b.spent.length - 1;
-  while (b.block.txs[t + 1].inputs[0].witness.length === 0) t--;
-  const bad = { ...b, spent: b.spent.map((s, i) => (i === t ? s.map((o, j) => (j === 0 ? { ...o, value: o.value + 1 } : o)) : s)) };
+  const { bad } = withBadAmount(b);
   const expected = await verdict(new CheckQueue({ workers: 0 }), bad);
   // The caller takes no batch: a wake-up lost on either side would leave the block waiting for ever.
   const q = new CheckQueue({ workers: 1, callerChecks: false });
