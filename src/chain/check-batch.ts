@@ -330,7 +330,9 @@ export class WorkerSession {
    * (its queue lent the thread away mid-block); `beforeRun` is a test hook (a worker that dies holding one).
    */
   work(claimer: number, active: () => boolean, beforeRun?: () => void): void {
-    for (let i = active() ? claimBatch(this.index, claimer) : -1; i >= 0; i = active() ? claimBatch(this.index, claimer) : -1) {
+    while (active()) {
+      const i = claimBatch(this.index, claimer);
+      if (i < 0) return;
       beforeRun?.();
       finishBatch(this.index, i, this.run(i));
     }
