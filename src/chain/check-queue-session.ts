@@ -148,9 +148,7 @@ export class QueueSession implements ScriptChecks {
     // Before reading S_DONE: the batch that completes the count after that read notifies (so does an abort).
     Atomics.store(index, S_WAITING, this.writer.batches);
     const blockUntil = performance.now() + BLOCKING_WAIT_MS;
-    // Atomics.waitAsync holds no handle: without one of ours, an event loop with nothing else to do would end
-    // the process under a block still being checked, whatever the workers' ref counts say.
-    let keepAlive: NodeJS.Timeout | undefined;
+    // Atomics.waitAsync holds no handle: the queue holds the event loop open while the workers serve this session.
     for (;;) {
       const done = Atomics.load(index, S_DONE);
       const target = Atomics.load(index, S_ABORT) !== 0 ? Math.min(Atomics.load(index, S_CLAIMED), this.writer.batches) : this.writer.batches;
@@ -162,11 +160,9 @@ export class QueueSession implements ScriptChecks {
         Atomics.wait(index, S_DONE, done, left);
         continue;
       }
-      keepAlive ??= setInterval(() => undefined, 1 << 30);
       const w = waitAsync(index, S_DONE, done, 1000);
       if (w.async) await w.value;
     }
-    if (keepAlive) clearInterval(keepAlive);
     this.end();
     if (this.error) throw this.error;
     found = earlier(found, this.writer.failure());

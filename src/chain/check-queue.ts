@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { KeepAlive } from '../primitives/keep-alive.js';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
 import { BufferPool, CONTROL_WORDS, MAX_WORKER_RANKS, Q_ACTIVE, Q_CLOSED, Q_INSIDE, Q_SLOTS, SESSION_SLOTS, setActiveRanks, wakeWorkers } from './check-batch.js';
 import type { CheckWorkerData } from './check-queue-worker.js';
@@ -118,6 +119,8 @@ export class CheckQueue {
   private borrower: { control: Int32Array; whileBusy: number; whileIdle: number } | undefined;
   /** Blocks being checked now (sessions and inline checks not yet completed or cancelled). */
   private busy = 0;
+  /** Held while the workers serve a session (they stay unref'd: an idle queue keeps no process alive). */
+  private readonly keepAlive = new KeepAlive();
 
   constructor(private readonly opts: CheckQueueOptions) {
     this.workers = Math.min(Math.max(opts.workers, 0), MAX_SCRIPTCHECK_THREADS, MAX_WORKER_RANKS);
@@ -181,6 +184,8 @@ export class CheckQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // terminate() holds each worker until it has exited; a session left running must not hold the process.
+    this.keepAlive.hold(false);
     Atomics.store(this.control, Q_CLOSED, 1);
     this.wakeWorkers();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -196,7 +201,7 @@ export class CheckQueue {
     for (let rank = 0; rank < this.active; rank++) this.slots[rank].worker.postMessage(memory);
     Atomics.store(this.control, Q_SLOTS + free, session.id);
     this.sessions.add(session);
-    for (let rank = 0; rank < this.active; rank++) this.slots[rank].worker.ref();
+    this.keepAlive.hold(true);
     return true;
   }
 
@@ -205,7 +210,7 @@ export class CheckQueue {
     this.settled();
     if (this.sessions.delete(session)) {
       for (let s = 0; s < SESSION_SLOTS; s++) Atomics.compareExchange(this.control, Q_SLOTS + s, session.id, 0);
-      if (this.sessions.size === 0) for (const slot of this.slots) slot.worker.unref();
+      if (this.sessions.size === 0) this.keepAlive.hold(false);
     }
     this.pool.give(session.buffers);
   }
@@ -242,6 +247,7 @@ export class CheckQueue {
     const data: CheckWorkerData = { control: this.control.buffer as SharedArrayBuffer, claimer, rank, exitOnBatch: claimer === 1 ? this.opts.exitOnBatch : undefined };
     const worker = new Worker(new URL('./check-queue-worker.js', import.meta.url), { workerData: data });
     const slot: Slot = { worker, claimer };
+    // Never ref'd (see keepAlive): terminate() refs a worker until it exits, which an unref would undo.
     worker.unref();
     worker.on('error', (e) => (slot.error = e));
     worker.on('exit', (code) => this.onExit(slot, code));
@@ -256,9 +262,8 @@ export class CheckQueue {
     const rank = this.slots.indexOf(slot);
     // It will read no buffers again.
     Atomics.store(this.control, Q_INSIDE + rank, 0);
-    this.slots[rank] = this.spawn(rank);
     // The new thread has not had the buffers of the sessions in progress; they finish without it.
-    if (this.sessions.size > 0) this.slots[rank].worker.ref();
+    this.slots[rank] = this.spawn(rank);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { KeepAlive } from '../primitives/keep-alive.js';
 import { bytesToNum, MuHash3072, RecordProduct } from './muhash.js';
 import { elementModule } from './wasm-element.js';
 
@@ -46,6 +47,8 @@ export class MuHashPool {
   private readonly spare: ArrayBuffer[] = [];
   /** Whether any batch was copied: a producer that only transfers its own memory has no use for spares. */
   private copying = false;
+  /** Held while a batch, a flush or a waiting producer is outstanding (the workers themselves stay unref'd). */
+  private readonly keepAlive = new KeepAlive();
 
   constructor(threads: number = availableParallelism()) {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`invalid thread count: ${threads}`);
@@ -63,7 +66,7 @@ export class MuHashPool {
       slot.worker.on('exit', (code) => {
         if (!this.closed) this.fail(new Error(`muhash worker exited unexpectedly (code ${code})`));
       });
-      // An idle pool must not keep the process alive if the caller forgets close().
+      // An idle pool must not keep the process alive if the caller forgets close(); see keepAlive.
       slot.worker.unref();
       this.slots.push(slot);
     }
@@ -91,6 +94,7 @@ export class MuHashPool {
         ? batch
         : this.copy(batch); // Buffer.prototype.slice is a view, possibly into Node's shared pool
     if (this.waiters.length === 0 && this.dispatch(own)) return Promise.resolve();
+    this.keepAlive.hold(true);
     return new Promise((resolve, reject) => this.waiters.push({ batch: own, resolve, reject }));
   }
 
@@ -112,7 +116,7 @@ export class MuHashPool {
         (slot) =>
           new Promise<bigint>((resolve) => {
             slot.flushes.push(resolve);
-            slot.worker.ref();
+            this.keepAlive.hold(true);
             slot.worker.postMessage('flush');
           }),
       ),
@@ -128,6 +132,8 @@ export class MuHashPool {
     this.closed = true;
     const err = new Error('MuHashPool is closed');
     for (const w of this.waiters.splice(0)) w.reject(err);
+    // terminate() holds each worker until it has exited.
+    this.keepAlive.hold(false);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -147,7 +153,7 @@ export class MuHashPool {
     for (const s of this.slots) if (s.inFlight < MAX_IN_FLIGHT && (!best || s.inFlight < best.inFlight)) best = s;
     if (!best) return false;
     best.inFlight++;
-    best.worker.ref();
+    this.keepAlive.hold(true);
     best.worker.postMessage(batch, [batch.buffer as ArrayBuffer]);
     return true;
   }
@@ -169,7 +175,7 @@ export class MuHashPool {
     } else {
       slot.flushes.shift()?.(bytesToNum(msg));
     }
-    if (slot.inFlight === 0 && slot.flushes.length === 0) slot.worker.unref();
+    this.keepAlive.hold(!this.closed && !this.failure && (this.waiters.length > 0 || this.slots.some((s) => s.inFlight > 0 || s.flushes.length > 0)));
   }
 
   private fail(err: Error): void {
@@ -178,9 +184,7 @@ export class MuHashPool {
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const d of this.drained.splice(0)) d();
     // Pending flushes are answered by the worker anyway unless it died; make sure nobody hangs.
-    for (const s of this.slots) {
-      for (const f of s.flushes.splice(0)) f(1n);
-      s.worker.unref();
-    }
+    for (const s of this.slots) for (const f of s.flushes.splice(0)) f(1n);
+    this.keepAlive.hold(false);
   }
 }
