@@ -386,3 +386,32 @@ export function decodeCompressedCoin(src: Uint8Array, pos: number, end: number, 
   decoded.outEnd = p;
   return pos;
 }
+
+/**
+ * The position after the compressed coin at src[pos..end), without decoding it: what a reader needs to
+ * find where txid groups end, at a fraction of decodeCompressedCoin's cost. On well-formed input it moves
+ * exactly as decodeCompressedCoin does (a script beyond MAX_SCRIPT_SIZE may again take it past `end`);
+ * malformed VARINTs need not fail here, since whoever decodes the coin later reports them.
+ */
+export function skipCompressedCoin(src: Uint8Array, pos: number, end: number, baseOffset = 0): number {
+  // Code and amount: VARINTs end at the first byte below 0x80.
+  for (let varints = 0; varints < 2; varints++) {
+    while (pos < end && src[pos] >= 0x80) pos++;
+    if (pos >= end) decoded.failEnd(pos, baseOffset);
+    pos++;
+  }
+  let size: number;
+  if (pos < end && src[pos] < 0x80) size = src[pos++];
+  else {
+    size = readVarIntU32(src, pos, end, baseOffset);
+    pos = varIntEnd;
+  }
+  if (size < SPECIAL_SCRIPTS) {
+    const n = specialScriptSize(size);
+    if (pos + n > end) decoded.failEnd(end, baseOffset);
+    return pos + n;
+  }
+  const len = size - SPECIAL_SCRIPTS;
+  if (len <= MAX_SCRIPT_SIZE && pos + len > end) decoded.failEnd(end, baseOffset);
+  return pos + len;
+}

@@ -12,7 +12,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readU32LE, writeU32LE } from '../primitives/bytes.js';
 import { DeserializeError, COMPACT_SIZE_TOO_LARGE, END_OF_DATA, NON_CANONICAL_COMPACT_SIZE } from '../primitives/errors.js';
 import { hashToHex } from '../primitives/hash.js';
-import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, sortRecordsByVout } from '../coins/coin-record.js';
+import { decodeCompressedCoin, decoded, MAX_RECORD_SIZE, RECORD_CODE, skipCompressedCoin, sortRecordsByVout } from '../coins/coin-record.js';
 import { moneyRange } from '../coins/compressor.js';
 import { MSG, SnapshotError } from './errors.js';
 import type { NetworkName } from '../consensus/params.js';
@@ -39,6 +39,34 @@ export interface SnapshotReadOptions {
 export type RecordSink = (batch: Buffer, length: number, coins: number) => void | Promise<void>;
 export type ProgressSink = (coinsRead: number, bytesRead: number) => void;
 
+/** Whole txid groups of the file that one reader skips and another decodes. */
+export interface CoinRange {
+  /** File offsets of the range's first txid and just past its last coin. */
+  start: number;
+  end: number;
+  /** Coins before the range (Core's messages count them) and in it. */
+  firstCoin: number;
+  coins: number;
+}
+
+/**
+ * A second reader, on another thread, for readCoins to share the decoding with: readCoins only skips
+ * over the ranges it hands over (finding where groups end costs a fraction of decoding them), and the
+ * delegate's reader decodes each with readRange. The consumer must see the ranges and readCoins' own
+ * batches in file order. Any problem is still reported as the sequential reader would: a range that
+ * fails to skip is decoded here instead, and a problem found here waits for the ranges before it.
+ */
+export interface RangeDelegate {
+  /** Input bytes between decisions to hand over, which is also the least a range holds. */
+  readonly rangeBytes: number;
+  /** True when the other reader is running short of work. */
+  wanted(): boolean;
+  /** Queues a range; readCoins has flushed every record before it. */
+  take(range: CoinRange): void | Promise<void>;
+  /** Waits until every range taken is decoded; throws the error of the first that failed. */
+  settle(): Promise<void>;
+}
+
 /** Core's GetBogoSize without the script: 32 + 4 + 4 + 8 + 2. */
 const BOGO_FIXED = 50;
 /** Move the running value total into a bigint before doubles stop being exact. */
@@ -53,6 +81,8 @@ export class SnapshotReader {
   private inLen = 0;
   private pos = 0;
   private eof = false;
+  /** File offset reads stop at: the end of a range (readRange), else none. */
+  private limit = Infinity;
   private out: Buffer;
   /** DataViews of `out` and `inBuf`, kept with them, for moves of four bytes at a time. */
   private outView: DataView;
@@ -124,9 +154,34 @@ export class SnapshotReader {
 
   /**
    * Reads every coin, passing batches of records to `sink`. Throws SnapshotError ('coins') with Core's
-   * message at the first problem; nothing read so far should be trusted then.
+   * message at the first problem; nothing read so far should be trusted then. With a `delegate`, ranges
+   * of groups are only skipped here and decoded by the delegate's reader instead (see RangeDelegate).
    */
-  async readCoins(sink: RecordSink, progress?: ProgressSink): Promise<number> {
+  async readCoins(sink: RecordSink, progress?: ProgressSink, delegate?: RangeDelegate): Promise<number> {
+    try {
+      await this.readGroups(sink, progress, this.metadata.coinsCount, delegate);
+      this.ensure(1);
+      if (this.pos < this.inLen) throw new SnapshotError('coins', MSG.leftOver(this.metadata.coinsCount), this.inStart + this.pos);
+    } catch (e) {
+      // Every range handed over lies before the point of this error, so a problem in one comes first.
+      if (delegate) await delegate.settle();
+      throw e;
+    }
+    await this.flush(sink, progress);
+    return this.coinsRead;
+  }
+
+  /** Decodes a range another reader skipped (see RangeDelegate), with the checks and messages of readCoins. */
+  async readRange(sink: RecordSink, range: CoinRange): Promise<void> {
+    this.seek(range.start, range.end);
+    this.coinsRead = range.firstCoin;
+    await this.readGroups(sink, undefined, range.coins);
+    // The other reader skipped over exactly these bytes: a different end is a bug, not a bad file.
+    if (this.bytesRead !== range.end) throw new Error(`snapshot range [${range.start}, ${range.end}) was decoded up to ${this.bytesRead}`);
+    await this.flush(sink);
+  }
+
+  private async readGroups(sink: RecordSink, progress: ProgressSink | undefined, coins: number, delegate?: RangeDelegate): Promise<void> {
     const canonical = this.canonical;
     const baseHeight = this.baseHeight ?? Infinity;
     const batchBytes = this.opts.batchBytes ?? 1 << 20;
@@ -135,85 +190,145 @@ export class SnapshotReader {
     const groupWords = new DataView(groupTxid.buffer);
     const prevWords = new DataView(prevTxid.buffer);
     let havePrev = false;
-    let coinsLeft = this.metadata.coinsCount;
-    try {
-      while (coinsLeft > 0) {
-        this.ensure(32 + 9);
-        if (this.inLen - this.pos < 32) this.truncatedAt(this.inLen);
-        const txidPos = this.pos;
-        const inBuf = this.inBuf;
-        if (canonical) {
-          if (havePrev && !ascending(prevTxid, inBuf, txidPos)) this.notCanonical(this.inStart + txidPos, prevTxid);
-          havePrev = true;
-        }
-        // Copies (by hand: Buffer.copy costs more than 32 byte moves): the input buffer's contents move
-        // when it is refilled mid-group.
-        for (let j = 0; j < 32; j += 4) {
-          const word = this.inView.getInt32(txidPos + j, true);
-          groupWords.setInt32(j, word, true);
-          prevWords.setInt32(j, word, true);
-        }
-        this.pos += 32;
-        const perTxid = this.readCompactSize();
-        if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
-        if (perTxid > 0) this.totals.transactions++;
-        let prevVout = -1;
-        let sortFrom = -1;
-        for (let i = 0; i < perTxid; i++) {
-          // The common cases inline (room in the buffer, a one-byte vout): this loop runs per coin.
-          if (this.inLen - this.pos < 9 + MAX_COIN_BYTES && !this.eof) this.ensure(9 + MAX_COIN_BYTES);
-          const coinStart = this.inStart + this.pos;
-          const first = this.pos < this.inLen ? this.inBuf[this.pos] : 253;
-          let vout: number;
-          if (first < 253) {
-            vout = first;
-            this.pos++;
-          } else {
-            vout = this.readCompactSize();
-          }
-          if (this.outLen + MAX_RECORD_SIZE > this.out.length) this.growOut();
-          const out = this.out;
-          const rec = this.outLen;
-          // The txid as eight words through DataViews: a quarter of the moves of a byte loop.
-          const view = this.outView;
-          for (let j = 0; j < 32; j += 4) view.setInt32(rec + j, groupWords.getInt32(j, true), true);
-          writeU32LE(out, rec + 32, vout);
-          this.pos = decodeCompressedCoin(this.inBuf, this.pos, this.inLen, out, rec + RECORD_CODE, this.inStart);
-          if (this.pos > this.inLen) this.skipBeyondBuffer();
-          if (decoded.height > baseHeight || vout >= 0xffffffff) {
-            throw new SnapshotError('coins', MSG.badData(this.coinsRead), coinStart);
-          }
-          if (!moneyRange(decoded.value)) throw new SnapshotError('coins', MSG.badValue(this.coinsRead), coinStart);
-          if (canonical) {
-            if (prevVout >= 0 && (prevVout >= vout || vout >= FIRST_VOUT_OUT_OF_ORDER) && compareVoutKeys(prevVout, vout) >= 0) {
-              this.notCanonical(coinStart, undefined, vout, prevVout);
+    let coinsLeft = coins;
+    // The range being skipped for the delegate (start ≥ 0), and what to go back to if skipping fails.
+    const skip = { start: -1, firstCoin: 0, coinsLeft: 0, havePrev: false, prevTxid: new Uint8Array(32) };
+    let decideAt = delegate ? this.bytesRead : Infinity;
+    for (;;) {
+      try {
+        while (coinsLeft > 0) {
+          if (this.bytesRead >= decideAt) {
+            if (skip.start >= 0) await this.handOver(skip, delegate!);
+            if (delegate!.wanted()) {
+              // Records before the range reach the sink before the delegate sees the range.
+              await this.flush(sink, progress);
+              skip.start = this.bytesRead;
+              skip.firstCoin = this.coinsRead;
+              skip.coinsLeft = coinsLeft;
+              skip.havePrev = havePrev;
+              skip.prevTxid.set(prevTxid);
             }
-            if (vout >= FIRST_VOUT_OUT_OF_ORDER && sortFrom < 0) sortFrom = rec;
-            prevVout = vout;
+            // Asked again soon while decoding here, so the other thread's queue is refilled in time.
+            decideAt = this.bytesRead + (skip.start >= 0 ? delegate!.rangeBytes : delegate!.rangeBytes / 4);
           }
-          const totals = this.totals;
-          totals.bogosize += BOGO_FIXED + decoded.scriptLen;
-          totals.valueLow += decoded.value;
-          if (totals.valueLow > EXACT_LIMIT) {
-            totals.valueHigh += BigInt(totals.valueLow);
-            totals.valueLow = 0;
+          this.ensure(32 + 9);
+          if (this.inLen - this.pos < 32) this.truncatedAt(this.inLen);
+          const txidPos = this.pos;
+          const inBuf = this.inBuf;
+          if (canonical) {
+            if (havePrev && !ascending(prevTxid, inBuf, txidPos)) this.notCanonical(this.inStart + txidPos, prevTxid);
+            havePrev = true;
           }
-          this.outLen = decoded.outEnd;
-          this.coinsRead++;
-          this.batchCoins++;
-          coinsLeft--;
-          if (this.outLen >= batchBytes && sortFrom < 0) await this.flush(sink, progress);
+          // Copies (by hand: Buffer.copy costs more than 32 byte moves): the input buffer's contents move
+          // when it is refilled mid-group.
+          for (let j = 0; j < 32; j += 4) {
+            const word = this.inView.getInt32(txidPos + j, true);
+            groupWords.setInt32(j, word, true);
+            prevWords.setInt32(j, word, true);
+          }
+          this.pos += 32;
+          const perTxid = this.readCompactSize();
+          if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
+          coinsLeft -= perTxid;
+          if (skip.start >= 0) {
+            this.skipCoins(perTxid);
+            continue;
+          }
+          if (perTxid > 0) this.totals.transactions++;
+          let prevVout = -1;
+          let sortFrom = -1;
+          for (let i = 0; i < perTxid; i++) {
+            // The common cases inline (room in the buffer, a one-byte vout): this loop runs per coin.
+            if (this.inLen - this.pos < 9 + MAX_COIN_BYTES && !this.eof) this.ensure(9 + MAX_COIN_BYTES);
+            const coinStart = this.inStart + this.pos;
+            const first = this.pos < this.inLen ? this.inBuf[this.pos] : 253;
+            let vout: number;
+            if (first < 253) {
+              vout = first;
+              this.pos++;
+            } else {
+              vout = this.readCompactSize();
+            }
+            if (this.outLen + MAX_RECORD_SIZE > this.out.length) this.growOut();
+            const out = this.out;
+            const rec = this.outLen;
+            // The txid as eight words through DataViews: a quarter of the moves of a byte loop.
+            const view = this.outView;
+            for (let j = 0; j < 32; j += 4) view.setInt32(rec + j, groupWords.getInt32(j, true), true);
+            writeU32LE(out, rec + 32, vout);
+            this.pos = decodeCompressedCoin(this.inBuf, this.pos, this.inLen, out, rec + RECORD_CODE, this.inStart);
+            if (this.pos > this.inLen) this.skipBeyondBuffer();
+            if (decoded.height > baseHeight || vout >= 0xffffffff) {
+              throw new SnapshotError('coins', MSG.badData(this.coinsRead), coinStart);
+            }
+            if (!moneyRange(decoded.value)) throw new SnapshotError('coins', MSG.badValue(this.coinsRead), coinStart);
+            if (canonical) {
+              if (prevVout >= 0 && (prevVout >= vout || vout >= FIRST_VOUT_OUT_OF_ORDER) && compareVoutKeys(prevVout, vout) >= 0) {
+                this.notCanonical(coinStart, undefined, vout, prevVout);
+              }
+              if (vout >= FIRST_VOUT_OUT_OF_ORDER && sortFrom < 0) sortFrom = rec;
+              prevVout = vout;
+            }
+            const totals = this.totals;
+            totals.bogosize += BOGO_FIXED + decoded.scriptLen;
+            totals.valueLow += decoded.value;
+            if (totals.valueLow > EXACT_LIMIT) {
+              totals.valueHigh += BigInt(totals.valueLow);
+              totals.valueLow = 0;
+            }
+            this.outLen = decoded.outEnd;
+            this.coinsRead++;
+            this.batchCoins++;
+            if (this.outLen >= batchBytes && sortFrom < 0) await this.flush(sink, progress);
+          }
+          if (sortFrom >= 0) sortRecordsByVout(this.out, sortFrom, this.outLen);
         }
-        if (sortFrom >= 0) sortRecordsByVout(this.out, sortFrom, this.outLen);
+        if (skip.start >= 0) await this.handOver(skip, delegate!);
+        return;
+      } catch (e) {
+        if (skip.start < 0) {
+          if (e instanceof DeserializeError) throw new SnapshotError('coins', MSG.truncated(this.coinsRead), e.offset);
+          throw e;
+        }
+        // Skipping met a malformed group: decode from the range's start here instead, which finds the
+        // first problem and reports it as Core would. Nothing more is handed over.
+        coinsLeft = skip.coinsLeft;
+        this.coinsRead = skip.firstCoin;
+        havePrev = skip.havePrev;
+        prevTxid.set(skip.prevTxid);
+        this.seek(skip.start);
+        skip.start = -1;
+        decideAt = Infinity;
       }
-      this.ensure(1);
-      if (this.pos < this.inLen) throw new SnapshotError('coins', MSG.leftOver(this.metadata.coinsCount), this.inStart + this.pos);
-    } catch (e) {
-      if (e instanceof DeserializeError) throw new SnapshotError('coins', MSG.truncated(this.coinsRead), e.offset);
-      throw e;
     }
-    await this.flush(sink, progress);
-    return this.coinsRead;
+  }
+
+  /** Moves over a group's coins without decoding them: only where the next group starts matters here. */
+  private skipCoins(count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (this.inLen - this.pos < 9 + MAX_COIN_BYTES && !this.eof) this.ensure(9 + MAX_COIN_BYTES);
+      if (this.pos < this.inLen && this.inBuf[this.pos] < 253) this.pos++;
+      else this.readCompactSize();
+      this.pos = skipCompressedCoin(this.inBuf, this.pos, this.inLen, this.inStart);
+      if (this.pos > this.inLen) this.skipBeyondBuffer();
+    }
+    this.coinsRead += count;
+  }
+
+  private async handOver(skip: { start: number; firstCoin: number }, delegate: RangeDelegate): Promise<void> {
+    const range = { start: skip.start, end: this.bytesRead, firstCoin: skip.firstCoin, coins: this.coinsRead - skip.firstCoin };
+    // Cleared first: a failure of the delegate itself is not a problem of the range to decode here.
+    skip.start = -1;
+    await delegate.take(range);
+  }
+
+  /** Reads on from file offset `start`, and (for a range) no further than `limit`. */
+  private seek(start: number, limit = Infinity): void {
+    this.inStart = start;
+    this.inLen = 0;
+    this.pos = 0;
+    this.eof = false;
+    this.limit = limit;
   }
 
   /**
@@ -258,7 +373,8 @@ export class SnapshotReader {
     this.inLen -= this.pos;
     this.pos = 0;
     while (this.inLen < this.inBuf.length) {
-      const got = readSync(this.fd, this.inBuf, this.inLen, this.inBuf.length - this.inLen, this.inStart + this.inLen);
+      const want = Math.min(this.inBuf.length - this.inLen, this.limit - this.inStart - this.inLen);
+      const got = want > 0 ? readSync(this.fd, this.inBuf, this.inLen, want, this.inStart + this.inLen) : 0;
       if (got === 0) {
         this.eof = true;
         break;
@@ -270,7 +386,8 @@ export class SnapshotReader {
   /** Core skips the bytes of an oversized script; they may run past what is buffered. */
   private skipBeyondBuffer(): void {
     const target = this.inStart + this.pos;
-    if (target > this.fileSize) this.truncatedAt(this.fileSize);
+    // The file ends inside the script: the offset is the file's end (truncatedAt takes buffer positions).
+    if (target > this.fileSize) throw new DeserializeError(END_OF_DATA, this.fileSize);
     this.inStart = target;
     this.inLen = 0;
     this.pos = 0;

@@ -10,7 +10,8 @@ import { checkedTotal, finishHashSerialized3 } from '../coins/utxo-stats.js';
 import { MuHashPool } from '../coins/muhash-pool.js';
 import { SnapshotError } from './errors.js';
 import { SnapshotReader, type ProgressSink } from './reader.js';
-import { StreamHashingSink, type StreamRingShape } from './hashing-sink-stream.js';
+import { DEFAULT_RING_SHAPE, StreamHashingSink, type StreamRingShape } from './hashing-sink-stream.js';
+import { MAX_RECORD_SIZE } from '../coins/coin-record.js';
 
 export interface VerifyOptions {
   /** The network to check against; default: the one the file's magic names. */
@@ -22,8 +23,14 @@ export interface VerifyOptions {
   muhashThreads?: number;
   /** Run SHA-256 on a worker thread while this one parses (default true); false hashes in-process. */
   hashThread?: boolean;
-  /** Slots of the ring to the hashing worker (default: four of 4 MiB); tests shrink it. */
+  /** Slots of the ring to the hashing worker (default: eight of 4 MiB); tests shrink it. */
   hashRing?: StreamRingShape;
+  /**
+   * Let the hashing worker also decode ranges of the file (default true, without MuHash): parsing is
+   * most of the work, and this shares it between the two threads. Tests shrink `rangeBytes`.
+   */
+  splitParse?: boolean;
+  rangeBytes?: number;
   /** Called with the reader once the header is parsed (to size a progress bar). */
   onOpen?: (reader: SnapshotReader) => void;
   onProgress?: ProgressSink;
@@ -57,7 +64,10 @@ export interface VerifyResult {
 export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const resolve = opts.resolveParams ?? ((n: NetworkName) => getChainParams(n));
   const expected = opts.network ? resolve(opts.network) : undefined;
-  const reader = SnapshotReader.open(path, { expectedMessageStart: expected?.messageStart, expectedNetwork: expected?.name });
+  const shape = opts.hashRing ?? DEFAULT_RING_SHAPE;
+  // Batches as large as the ring's slots, so that they queue behind the worker's ranges without waits.
+  const batchBytes = opts.hashThread === false ? undefined : shape.slotBytes - MAX_RECORD_SIZE;
+  const reader = SnapshotReader.open(path, { expectedMessageStart: expected?.messageStart, expectedNetwork: expected?.name, batchBytes });
   const pool = opts.muhash ? new MuHashPool(opts.muhashThreads) : undefined;
   let ring: StreamHashingSink | undefined;
   try {
@@ -70,9 +80,12 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
     reader.baseHeight = entry?.height;
     opts.onOpen?.(reader);
     // The reader counts as it parses; only the SHA-256 stream is left to do per batch.
-    ring = opts.hashThread === false ? undefined : new StreamHashingSink(opts.hashRing);
+    // MuHash needs every record on this thread, so it keeps the parsing here.
+    const split = opts.hashThread !== false && !pool && opts.splitParse !== false;
+    ring = opts.hashThread === false ? undefined : new StreamHashingSink(shape, split ? { path, baseHeight: entry?.height } : undefined);
     const sha = ring ? undefined : createHash('sha256');
     if (ring) reader.useOutput(await ring.acquire());
+    const delegate = split ? ring!.rangeDelegate(reader, opts.rangeBytes) : undefined;
     const coins = await reader.readCoins(async (batch, length) => {
       const records = batch.subarray(0, length);
       // MuHash's copy is taken first: once published, the slot may be refilled after the next acquire.
@@ -86,14 +99,16 @@ export async function verifySnapshot(path: string, opts: VerifyOptions = {}): Pr
       }
       if (ring) reader.useOutput(await ring.acquire());
       if (pool) await pool.add(muhashBatch!, true);
-    }, opts.onProgress);
+    }, opts.onProgress, delegate);
+    const hash = hashToHex(sha ? finishHashSerialized3(sha) : createHash('sha256').update(await ring!.digest()).digest());
+    // The worker's share of the counts is known with the digest.
+    const t = ring?.rangeTotals;
     const s = {
       txouts: coins,
-      transactions: reader.totals.transactions,
-      bogosize: reader.totals.bogosize,
-      totalAmount: checkedTotal(reader.totalValue),
+      transactions: reader.totals.transactions + (t?.transactions ?? 0),
+      bogosize: reader.totals.bogosize + (t?.bogosize ?? 0),
+      totalAmount: checkedTotal(reader.totalValue + (t ? t.valueHigh + BigInt(t.valueLow) : 0n)),
     };
-    const hash = hashToHex(sha ? finishHashSerialized3(sha) : createHash('sha256').update(await ring!.digest()).digest());
     return {
       path,
       fileSize: reader.fileSize,
