@@ -35,7 +35,8 @@ const verifyLine = (label: string, v: Record<string, number | string>, goal?: nu
   (goal ? `; goal >= ${fmt(goal)} coins/s: ${(Number(v.coinsPerSec) / goal).toFixed(2)}x ${Number(v.coinsPerSec) >= goal ? 'MET' : 'NOT MET'}` : '');
 const verify = child('verify', file);
 console.log(verifyLine('verify', verify, VERIFY_GOAL));
-// A/B in the same run: SHA-256 on the parsing thread, as before the hashing worker.
+// A/B in the same run: parsing on the main thread only, and SHA-256 on it too (before the hashing worker).
+console.log(verifyLine('  1 parser', child('verify', file, 'one-parser')));
 console.log(verifyLine('  inline', child('verify', file, 'inline')));
 // The many-output shape (issue 13), when the engine bench has made its file in BENCH_DIR.
 const manyOutput = readdirSync(dir).find((f) => /^engine-many-output-\d+-h\d+\.dat$/.test(f));

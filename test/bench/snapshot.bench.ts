@@ -1,7 +1,7 @@
 /**
  * Child-process benchmarks of the snapshot reader and writer, so each gets its own peak RSS:
  *   node snapshot.bench.js write FILE COINS   — times SnapshotWriter over pre-generated records
- *   node snapshot.bench.js verify FILE [inline|muhash] — times verifySnapshot (read + parse + hash_serialized_3;
+ *   node snapshot.bench.js verify FILE [one-parser|inline|muhash] — times verifySnapshot (read + parse + hash_serialized_3;
  *     inline: SHA-256 on the main thread, the A/B baseline; muhash: also MuHash)
  *   node snapshot.bench.js limits FILE        — the machine's sequential read and SHA-256 of the coin stream
  * Each prints one JSON line.
@@ -40,13 +40,16 @@ function mainThreadCpuSeconds(): number | undefined {
   }
 }
 
-/** `mode`: '' (hash on a worker), 'inline' (hash in-process, the A/B baseline) or 'muhash'. */
+/**
+ * `mode`: '' (hash on a worker, which also decodes ranges), 'one-parser' (the worker only hashes), 'inline'
+ * (hash in-process, the A/B baseline) or 'muhash'.
+ */
 async function verify(file: string, mode: string) {
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuSeconds();
   const t = performance.now();
   const muhash = mode === 'muhash';
-  const r = await verifySnapshot(file, { network: 'regtest', muhash, muhashThreads: muhash ? 2 : undefined, hashThread: mode !== 'inline' });
+  const r = await verifySnapshot(file, { network: 'regtest', muhash, muhashThreads: muhash ? 2 : undefined, hashThread: mode !== 'inline', splitParse: mode !== 'one-parser' });
   const seconds = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuSeconds();
@@ -94,7 +97,7 @@ async function limits(file: string) {
 const [mode, file, arg] = process.argv.slice(2);
 const result = mode === 'write' ? await write(file, Number(arg)) : mode === 'verify' ? await verify(file, arg ?? '') : mode === 'limits' ? await limits(file) : undefined;
 if (!result) {
-  process.stderr.write('usage: snapshot.bench.js write FILE COINS | verify FILE [inline|muhash] | limits FILE\n');
+  process.stderr.write('usage: snapshot.bench.js write FILE COINS | verify FILE [one-parser|inline|muhash] | limits FILE\n');
   process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);
