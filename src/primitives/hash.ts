@@ -9,7 +9,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
-import { fromHex, toHex } from './bytes.js';
+import { equalBytes, fromHex, toHex } from './bytes.js';
 
 type OneShot = (algorithm: string, data: Uint8Array | string, encoding: 'binary' | 'hex') => string;
 const oneShot: OneShot | undefined = typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as unknown as { hash: OneShot }).hash : undefined;
@@ -60,6 +60,15 @@ export function sha256d(data: Uint8Array): Uint8Array {
 
 export function hash160(data: Uint8Array): Uint8Array {
   return ripemd160(toMiddle(digestString('sha256', data)));
+}
+
+/** Whether HASH160(data) is `expected`: compared on the digest string, so no digest array is made. */
+export function hash160Equals(data: Uint8Array, expected: Uint8Array): boolean {
+  if (!nativeRipemd) return equalBytes(hash160(data), expected);
+  const s = digestString('ripemd160', toMiddle(digestString('sha256', data)));
+  if (expected.length !== s.length) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== expected[i]) return false;
+  return true;
 }
 
 /** Internal-order hash → display hex (reversed). */

@@ -21,20 +21,12 @@ import {
 import { castToBool } from './script-num.js';
 import { SigVersion } from './sig-encoding.js';
 import { sha256 } from './digest.js';
+import { verifyP2wpkh } from './p2wpkh.js';
 import { checkTapTweak } from './secp256k1.js';
 import { tapBranchHash, taggedHash, tapleafHash } from './sighash.js';
 import type { ScriptExecutionData, SignatureChecker } from './tx-checker.js';
 
 const ANNEX_TAG = 0x50;
-/**
- * The P2PKH script a P2WPKH program stands for, OP_DUP OP_HASH160 <program> OP_EQUALVERIFY OP_CHECKSIG, with
- * the program written in per input. One buffer, on an ArrayBuffer of its own: a fresh 25-byte array would
- * live on V8's heap, and the first view of it (the push of the program) costs a move off the heap, more than
- * the rest of the script's run. Nothing keeps it past the run: the witness stack it is pushed onto is local.
- */
-const P2WPKH_SCRIPT = new Uint8Array(new ArrayBuffer(25));
-P2WPKH_SCRIPT.set([0x76, 0xa9, 20], 0);
-P2WPKH_SCRIPT.set([0x88, 0xac], 23);
 const TAPROOT_LEAF_MASK = 0xfe;
 const TAPROOT_LEAF_TAPSCRIPT = 0xc0;
 const TAPROOT_CONTROL_BASE_SIZE = 33;
@@ -103,18 +95,13 @@ function verifyWitnessProgram(
   checker: SignatureChecker,
   isP2sh: boolean,
 ): ScriptError {
+  if (version === 0 && program.length === 20) return verifyP2wpkh(witness, program, flags, checker);
   const stack = witness.slice();
   if (version === 0) {
     if (program.length === 32) {
       if (stack.length === 0) return ScriptError.WITNESS_PROGRAM_WITNESS_EMPTY;
       const script = stack.pop()!;
       if (Buffer.compare(sha256(script), program) !== 0) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
-    }
-    if (program.length === 20) {
-      if (stack.length !== 2) return ScriptError.WITNESS_PROGRAM_MISMATCH;
-      const script = P2WPKH_SCRIPT;
-      script.set(program, 3);
       return executeWitnessScript(stack, script, flags, SigVersion.WITNESS_V0, checker, V0_EXECDATA);
     }
     return ScriptError.WITNESS_PROGRAM_WRONG_LENGTH;
