@@ -330,6 +330,14 @@ export class ByteWriter {
     return this;
   }
 
+  /** A latin1 string's characters as bytes: digests kept as node:crypto's strings (primitives/hash.ts). */
+  writeLatin1(s: string): this {
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.length + i] = s.charCodeAt(i);
+    this.length += s.length;
+    return this;
+  }
+
   writeCompactSize(n: number): this {
     this.ensure(9);
     this.length = writeCompactSizeInto(this.buf, this.length, n);

@@ -62,6 +62,24 @@ export function hash160(data: Uint8Array): Uint8Array {
   return ripemd160(toMiddle(digestString('sha256', data)));
 }
 
+/**
+ * SHA256 as node:crypto's latin1 digest string, one character per byte: for digests that are only ever written
+ * into other messages (signature-hash midstates), where a string costs less than a byte array.
+ */
+export function sha256Latin1(data: Uint8Array): string {
+  return digestString('sha256', data);
+}
+
+/** SHA256 of a 32-byte digest held as a latin1 string: the second half of a SHA256d. */
+export function sha256OfLatin1(digest: string): string {
+  return digestString('sha256', toMiddle(digest));
+}
+
+/** A latin1 digest string's bytes. */
+export function latin1Bytes(s: string): Uint8Array {
+  return fromLatin1(s);
+}
+
 /** Whether HASH160(data) is `expected`: compared on the digest string, so no digest array is made. */
 export function hash160Equals(data: Uint8Array, expected: Uint8Array): boolean {
   if (!nativeRipemd) return equalBytes(hash160(data), expected);

@@ -5,7 +5,7 @@
 import { sha256 } from '../primitives/hash.js';
 
 // The plain digests live in primitives/hash.ts, one-shot there too; script code imports them from here.
-export { hash160, hash160Equals, ripemd160, sha1, sha256, sha256d } from '../primitives/hash.js';
+export { hash160, hash160Equals, latin1Bytes, ripemd160, sha1, sha256, sha256d, sha256Latin1, sha256OfLatin1 } from '../primitives/hash.js';
 
 /** SHA256(tag) twice, per tag: the BIP340 prefix, hashed once per process. */
 const tagPrefixes = new Map<string, Uint8Array>();

@@ -5,7 +5,7 @@
  */
 import { ByteWriter, concatBytes, writeCompactSizeInto } from '../primitives/bytes.js';
 import type { Transaction, TxOut } from '../primitives/transaction.js';
-import { sha256, sha256d, tagPrefix, taggedHash } from './digest.js';
+import { latin1Bytes, sha256, sha256d, sha256Latin1, sha256OfLatin1, tagPrefix, taggedHash } from './digest.js';
 import { skipOp } from './opcodes.js';
 
 export { taggedHash };
@@ -115,18 +115,26 @@ function outputHash(o: TxOut, hash: (b: Uint8Array) => Uint8Array): Uint8Array {
 
 
 /**
+ * hashSequence digests of transactions whose inputs all carry one sequence, by input count and sequence:
+ * nearly every transaction, with a handful of values between them (one input with 0xfffffffd, 0xfffffffe or
+ * 0xffffffff), so a block's segwit transactions hash their sequences a few times rather than once each.
+ */
+const uniformSequences = new Map<number, { single: string; double?: string }>();
+const UNIFORM_SEQUENCES_KEPT = 64;
+
+/**
  * The per-transaction midstate hashes shared by every input (Core's PrecomputedTransactionData), each
- * computed on first use. BIP143 uses them double-SHA256'd, BIP341 single.
+ * computed on first use. BIP143 uses them double-SHA256'd, BIP341 single. Kept as node:crypto's latin1
+ * digest strings: they are only written into signature messages, and a byte array per digest cost more.
  */
 export class PrecomputedTx {
-  private hashPrevouts?: Uint8Array;
-  private hashSequences?: Uint8Array;
-  private hashOutputs?: Uint8Array;
-  private hashAmounts?: Uint8Array;
-  private hashScripts?: Uint8Array;
-  private doubledPrevouts?: Uint8Array;
-  private doubledSequences?: Uint8Array;
-  private doubledOutputs?: Uint8Array;
+  private hashPrevouts?: string;
+  private hashSequences?: { single: string; double?: string };
+  private hashOutputs?: string;
+  private hashAmounts?: string;
+  private hashScripts?: string;
+  private doubledPrevouts?: string;
+  private doubledOutputs?: string;
   private legacy?: { bytes: Uint8Array; scriptAt: Int32Array };
   private legacySignatures = 0;
 
@@ -135,45 +143,77 @@ export class PrecomputedTx {
     readonly spent?: readonly SpentOutput[],
   ) {}
 
+  /** BIP341's sha_prevouts, sha_sequences, sha_outputs, sha_amounts and sha_scriptpubkeys, as bytes (for tests). */
   prevouts(): Uint8Array {
-    if (this.hashPrevouts) return this.hashPrevouts;
-    const w = midstate.reset();
-    for (const i of this.tx.inputs) w.writeBytes(i.prevout.txid).writeU32LE(i.prevout.vout);
-    return (this.hashPrevouts = sha256(w.view()));
+    return latin1Bytes(this.prevoutsDigest());
   }
 
   sequences(): Uint8Array {
-    if (this.hashSequences) return this.hashSequences;
-    const w = midstate.reset();
-    for (const i of this.tx.inputs) w.writeU32LE(i.sequence);
-    return (this.hashSequences = sha256(w.view()));
+    return latin1Bytes(this.sequencesDigest());
   }
 
   outputs(): Uint8Array {
-    if (this.hashOutputs) return this.hashOutputs;
-    const w = midstate.reset();
-    for (const o of this.tx.outputs) writeOutput(w, o);
-    return (this.hashOutputs = sha256(w.view()));
+    return latin1Bytes(this.outputsDigest());
   }
 
   amounts(): Uint8Array {
-    if (this.hashAmounts) return this.hashAmounts;
-    const w = midstate.reset();
-    for (const o of this.spentOutputs()) w.writeI64LE(o.value);
-    return (this.hashAmounts = sha256(w.view()));
+    return latin1Bytes(this.amountsDigest());
   }
 
   scriptPubKeys(): Uint8Array {
-    if (this.hashScripts) return this.hashScripts;
-    const w = midstate.reset();
-    for (const o of this.spentOutputs()) w.writeVarBytes(o.script);
-    return (this.hashScripts = sha256(w.view()));
+    return latin1Bytes(this.scriptPubKeysDigest());
   }
 
-  /**
-   * The transaction as legacy SIGHASH_ALL serialises it, every scriptSig empty, and where each input's empty
-   * script (one 0x00 byte) is: built on the first legacy signature, as a transaction's signatures all share it.
-   */
+  prevoutsDigest(): string {
+    if (this.hashPrevouts !== undefined) return this.hashPrevouts;
+    const w = midstate.reset();
+    for (const i of this.tx.inputs) w.writeBytes(i.prevout.txid).writeU32LE(i.prevout.vout);
+    return (this.hashPrevouts = sha256Latin1(w.view()));
+  }
+
+  sequencesDigest(): string {
+    return this.sequenceHashes().single;
+  }
+
+  private sequenceHashes(): { single: string; double?: string } {
+    if (this.hashSequences) return this.hashSequences;
+    const inputs = this.tx.inputs;
+    let key = inputs.length > 0 && inputs.length < 1 << 20 ? inputs.length * 0x1_0000_0000 + inputs[0].sequence : -1;
+    for (let i = 1; i < inputs.length && key >= 0; i++) if (inputs[i].sequence !== inputs[0].sequence) key = -1;
+    let hashes = key >= 0 ? uniformSequences.get(key) : undefined;
+    if (!hashes) {
+      const w = midstate.reset();
+      for (const i of inputs) w.writeU32LE(i.sequence);
+      hashes = { single: sha256Latin1(w.view()) };
+      if (key >= 0) {
+        if (uniformSequences.size >= UNIFORM_SEQUENCES_KEPT) uniformSequences.clear();
+        uniformSequences.set(key, hashes);
+      }
+    }
+    return (this.hashSequences = hashes);
+  }
+
+  outputsDigest(): string {
+    if (this.hashOutputs !== undefined) return this.hashOutputs;
+    const w = midstate.reset();
+    for (const o of this.tx.outputs) writeOutput(w, o);
+    return (this.hashOutputs = sha256Latin1(w.view()));
+  }
+
+  amountsDigest(): string {
+    if (this.hashAmounts !== undefined) return this.hashAmounts;
+    const w = midstate.reset();
+    for (const o of this.spentOutputs()) w.writeI64LE(o.value);
+    return (this.hashAmounts = sha256Latin1(w.view()));
+  }
+
+  scriptPubKeysDigest(): string {
+    if (this.hashScripts !== undefined) return this.hashScripts;
+    const w = midstate.reset();
+    for (const o of this.spentOutputs()) w.writeVarBytes(o.script);
+    return (this.hashScripts = sha256Latin1(w.view()));
+  }
+
   /**
    * Whether legacyCopy() is worth building: from a transaction's second SIGHASH_ALL signature on, and only for
    * transactions with enough inputs that serialising them per signature costs more than copying the copy.
@@ -182,6 +222,10 @@ export class PrecomputedTx {
     return this.legacy !== undefined || (this.tx.inputs.length >= LEGACY_COPY_MIN_INPUTS && ++this.legacySignatures > 1);
   }
 
+  /**
+   * The transaction as legacy SIGHASH_ALL serialises it, every scriptSig empty, and where each input's empty
+   * script (one 0x00 byte) is: built on the first legacy signature, as a transaction's signatures all share it.
+   */
   legacyCopy(): { bytes: Uint8Array; scriptAt: Int32Array } {
     if (this.legacy) return this.legacy;
     const tx = this.tx;
@@ -200,22 +244,18 @@ export class PrecomputedTx {
     return (this.legacy = { bytes: w.toBytes(), scriptAt });
   }
 
-  /** BIP143's versions: SHA256d = SHA256 of the single hash. */
-  double(name: 'prevouts' | 'sequences' | 'outputs'): Uint8Array {
-    return name === 'prevouts' ? this.doublePrevouts() : name === 'sequences' ? this.doubleSequences() : this.doubleOutputs();
+  // BIP143's versions, SHA256 of the single hash; one method per midstate, as a lookup by name is polymorphic.
+  doublePrevouts(): string {
+    return (this.doubledPrevouts ??= sha256OfLatin1(this.prevoutsDigest()));
   }
 
-  // One method per midstate: a lookup by name is polymorphic, and these run once per segwit transaction.
-  doublePrevouts(): Uint8Array {
-    return (this.doubledPrevouts ??= sha256(this.prevouts()));
+  doubleSequences(): string {
+    const hashes = this.sequenceHashes();
+    return (hashes.double ??= sha256OfLatin1(hashes.single));
   }
 
-  doubleSequences(): Uint8Array {
-    return (this.doubledSequences ??= sha256(this.sequences()));
-  }
-
-  doubleOutputs(): Uint8Array {
-    return (this.doubledOutputs ??= sha256(this.outputs()));
+  doubleOutputs(): string {
+    return (this.doubledOutputs ??= sha256OfLatin1(this.outputsDigest()));
   }
 
   spentOutputs(): readonly SpentOutput[] {
@@ -242,19 +282,31 @@ export function segwitV0Sighash(
 ): Uint8Array {
   const base = hashType & 0x1f;
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
-  const hashPrevouts = anyoneCanPay ? ZERO_32 : pre.doublePrevouts();
-  const hashSequence = anyoneCanPay || base === SIGHASH_SINGLE || base === SIGHASH_NONE ? ZERO_32 : pre.doubleSequences();
-  let hashOutputs = ZERO_32;
-  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = pre.doubleOutputs();
-  else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) hashOutputs = outputHash(tx.outputs[inputIndex], sha256d);
+  const single = base === SIGHASH_SINGLE;
+  const allOutputs = !single && base !== SIGHASH_NONE;
+  // Midstates first: they use the midstate writer, and SIGHASH_SINGLE's output hash is a byte array.
+  const hashPrevouts = anyoneCanPay ? undefined : pre.doublePrevouts();
+  const hashSequence = anyoneCanPay || !allOutputs ? undefined : pre.doubleSequences();
+  const hashOutputs = allOutputs ? pre.doubleOutputs() : undefined;
+  const singleOutput = single && inputIndex < tx.outputs.length ? outputHash(tx.outputs[inputIndex], sha256d) : ZERO_32;
 
   const input = tx.inputs[inputIndex];
   const w = message.reset();
-  w.writeU32LE(tx.version >>> 0).writeBytes(hashPrevouts).writeBytes(hashSequence);
+  w.writeU32LE(tx.version >>> 0);
+  writeDigest(w, hashPrevouts);
+  writeDigest(w, hashSequence);
   w.writeBytes(input.prevout.txid).writeU32LE(input.prevout.vout);
   w.writeVarBytes(scriptCode).writeI64LE(amount).writeU32LE(input.sequence);
-  w.writeBytes(hashOutputs).writeU32LE(tx.lockTime).writeU32LE(hashType >>> 0);
+  if (hashOutputs !== undefined) w.writeLatin1(hashOutputs);
+  else w.writeBytes(singleOutput);
+  w.writeU32LE(tx.lockTime).writeU32LE(hashType >>> 0);
   return sha256d(w.view());
+}
+
+/** A midstate digest, or BIP143's 32 zero bytes where the hash type leaves it out. */
+function writeDigest(w: ByteWriter, digest: string | undefined): void {
+  if (digest === undefined) w.writeBytes(ZERO_32);
+  else w.writeLatin1(digest);
 }
 
 /** BIP341 tapleaf hash (leaf version 0xc0 for tapscript). */
@@ -289,21 +341,18 @@ function writeTaprootSigMsg(w: ByteWriter, pre: PrecomputedTx, inputIndex: numbe
   if (!(hashType <= 0x03 || (hashType >= 0x81 && hashType <= 0x83))) return false;
   if (outputType === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) return false;
   const spent = pre.spentOutputs();
-  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one. The
-  // midstates are kept once computed, so asking for them again below only reads them.
-  if (!anyoneCanPay) {
-    pre.prevouts();
-    pre.amounts();
-    pre.scriptPubKeys();
-    pre.sequences();
-  }
-  const outputs = outputType === SIGHASH_ALL ? pre.outputs() : undefined;
+  // Midstates and the annex hash first: they use the midstate writer, and `w` may be the message one.
+  const prevouts = anyoneCanPay ? undefined : pre.prevoutsDigest();
+  const amounts = anyoneCanPay ? undefined : pre.amountsDigest();
+  const scriptPubKeys = anyoneCanPay ? undefined : pre.scriptPubKeysDigest();
+  const sequences = anyoneCanPay ? undefined : pre.sequencesDigest();
+  const outputs = outputType === SIGHASH_ALL ? pre.outputsDigest() : undefined;
   const annexHash = opts.annexHash ?? (opts.annex ? sha256(concatBytes(compactSize(opts.annex.length), opts.annex)) : undefined);
   const singleOutput = outputType === SIGHASH_SINGLE ? outputHash(tx.outputs[inputIndex], sha256) : undefined;
 
   w.writeU8(0).writeU8(hashType).writeU32LE(tx.version >>> 0).writeU32LE(tx.lockTime);
-  if (!anyoneCanPay) w.writeBytes(pre.prevouts()).writeBytes(pre.amounts()).writeBytes(pre.scriptPubKeys()).writeBytes(pre.sequences());
-  if (outputs) w.writeBytes(outputs);
+  if (!anyoneCanPay) w.writeLatin1(prevouts!).writeLatin1(amounts!).writeLatin1(scriptPubKeys!).writeLatin1(sequences!);
+  if (outputs !== undefined) w.writeLatin1(outputs);
   w.writeU8((opts.tapscript ? 2 : 0) + (annexHash ? 1 : 0));
   if (anyoneCanPay) {
     const input = tx.inputs[inputIndex];
