@@ -80,10 +80,34 @@ export function latin1Bytes(s: string): Uint8Array {
   return fromLatin1(s);
 }
 
+/**
+ * The last key hash160Equals hashed, and its digest: consecutive inputs often spend one address (a
+ * consolidation's inputs, a wallet's chain of payments), and comparing 33 bytes costs far less than two hashes.
+ */
+const lastKey = new Uint8Array(65);
+let lastKeyLength = -1;
+let lastKeyDigest = '';
+
+function isLastKey(data: Uint8Array): boolean {
+  if (data.length !== lastKeyLength) return false;
+  for (let i = 0; i < data.length; i++) if (data[i] !== lastKey[i]) return false;
+  return true;
+}
+
 /** Whether HASH160(data) is `expected`: compared on the digest string, so no digest array is made. */
 export function hash160Equals(data: Uint8Array, expected: Uint8Array): boolean {
   if (!nativeRipemd) return equalBytes(hash160(data), expected);
-  const s = digestString('ripemd160', toMiddle(digestString('sha256', data)));
+  let s: string;
+  if (isLastKey(data)) {
+    s = lastKeyDigest;
+  } else {
+    s = digestString('ripemd160', toMiddle(digestString('sha256', data)));
+    if (data.length <= lastKey.length) {
+      lastKey.set(data);
+      lastKeyLength = data.length;
+      lastKeyDigest = s;
+    }
+  }
   if (expected.length !== s.length) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== expected[i]) return false;
   return true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { hash160, ripemd160, sha1, sha256, sha256d } from '../../src/primitives/hash.js';
+import { hash160, hash160Equals, ripemd160, sha1, sha256, sha256d } from '../../src/primitives/hash.js';
 import { toHex } from '../../src/primitives/bytes.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -42,4 +42,20 @@ test('hash160 agrees with createHash on 2,000 random messages', () => {
   }
   // The published RIPEMD-160 vector, through HASH160's padding: RIPEMD-160 of SHA-256('abc').
   assert.equal(toHex(hash160(enc('abc'))), toHex(ref('ripemd160', ref('sha256', enc('abc')))));
+});
+
+test('hash160Equals answers as hash160 does, for repeated, alternating, same-length and oversized keys', () => {
+  const keys = [33, 33, 65, 20, 0, 100].map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + k * 7) & 0xff));
+  const order = [0, 0, 1, 0, 1, 1, 2, 2, 3, 4, 4, 5, 5, 0, 5];
+  for (const k of order) {
+    for (const other of keys) assert.equal(hash160Equals(keys[k], hash160(other)), toHex(hash160(keys[k])) === toHex(hash160(other)), `key ${k}`);
+    // The key's bytes changed in place after it was hashed: the memory of the last key must not answer.
+    const changed = Uint8Array.from(keys[k]);
+    if (changed.length > 0) {
+      assert.ok(hash160Equals(changed, hash160(keys[k])));
+      changed[changed.length - 1] ^= 1;
+      assert.ok(!hash160Equals(changed, hash160(keys[k])));
+      assert.ok(hash160Equals(changed, hash160(changed)));
+    }
+  }
 });
