@@ -140,6 +140,17 @@ function verifyWitnessProgram(
 }
 
 /**
+ * verifyScript for a witness program spent with an empty scriptSig, what most inputs are. The scriptPubKey
+ * would push its version and program, and nothing in that can fail (pushes of 2 to 40 bytes are minimal);
+ * only a false program (all zeros, or a negative zero) leaves a false stack. After the witness program the
+ * stack holds one item, so CLEANSTACK holds, and the witness was expected.
+ */
+function verifyNativeWitness(version: number, program: Uint8Array, witness: readonly Uint8Array[], flags: number, checker: SignatureChecker): ScriptError {
+  if (!castToBool(program)) return ScriptError.EVAL_FALSE;
+  return verifyWitnessProgram(witness, version, program, flags, checker, false);
+}
+
+/**
  * The stack scriptSig and scriptPubKey run on, emptied per call (scripts never verify inside scripts): a
  * fresh array and the backing store of its first push were most of the garbage of inputs that spend an
  * empty script (mainnet 367891 has 20,000).
@@ -155,6 +166,10 @@ export function verifyScript(
   checker: SignatureChecker,
 ): ScriptError {
   if (flags & SCRIPT_VERIFY_SIGPUSHONLY && !isPushOnly(scriptSig)) return ScriptError.SIG_PUSHONLY;
+  if (scriptSig.length === 0 && flags & SCRIPT_VERIFY_WITNESS) {
+    const wp = witnessProgram(scriptPubKey);
+    if (wp) return verifyNativeWitness(wp.version, wp.program, witness, flags, checker);
+  }
   let stack = mainStack;
   // pop(), not `length = 0`: the length setter is a runtime call, and drops the backing store.
   while (stack.length > 0) stack.pop();
