@@ -178,7 +178,8 @@ export class PrecomputedTx {
   private sequenceHashes(): { single: string; double?: string } {
     if (this.hashSequences) return this.hashSequences;
     const inputs = this.tx.inputs;
-    let key = inputs.length > 0 && inputs.length < 1 << 20 ? inputs.length * 0x1_0000_0000 + inputs[0].sequence : -1;
+    // The sequence as the uint32 it is serialised as: a negative one built by hand must not reach another count's key.
+    let key = inputs.length > 0 && inputs.length < 1 << 20 ? inputs.length * 0x1_0000_0000 + (inputs[0].sequence >>> 0) : -1;
     for (let i = 1; i < inputs.length && key >= 0; i++) if (inputs[i].sequence !== inputs[0].sequence) key = -1;
     let hashes = key >= 0 ? uniformSequences.get(key) : undefined;
     if (!hashes) {

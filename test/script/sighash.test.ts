@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/primitives/bytes.js';
-import { hashToHex } from '../../src/primitives/hash.js';
-import { transactionFromHex } from '../../src/primitives/transaction.js';
+import { hashToHex, sha256 } from '../../src/primitives/hash.js';
+import { transactionFromHex, type Transaction } from '../../src/primitives/transaction.js';
 import { legacySighash, PrecomputedTx, segwitV0Sighash, taggedHash, tapBranchHash, tapleafHash, taprootSigMsg, taprootSighash } from '../../src/script/sighash.js';
 import { signEcdsa, signTaprootKeyPath, tapTweak, tweakPrivateKey, tweakPublicKey, verifyEcdsa, verifySchnorr, xOnlyPublicKey } from '../../src/script/sign.js';
 import { NO_VECTORS, vector } from '../helpers.js';
@@ -44,6 +44,27 @@ interface KeyPathInput {
   intermediary: { internalPubkey: string; tweak: string; tweakedPrivkey: string; sigMsg: string; sigHash: string };
   expected: { witness: string[] };
 }
+
+describe('hashSequence shared between transactions', () => {
+  it('is the hash of each transaction\'s own sequences, whatever was hashed before it', () => {
+    const tx = (sequences: number[]): Transaction => ({
+      version: 2,
+      inputs: sequences.map((sequence, i) => ({ prevout: { txid: new Uint8Array(32).fill(i), vout: i }, scriptSig: new Uint8Array(0), sequence, witness: [] })),
+      outputs: [],
+      lockTime: 0,
+    });
+    const expected = (sequences: number[]) => {
+      const b = Buffer.alloc(4 * sequences.length);
+      sequences.forEach((q, i) => b.writeUInt32LE(q >>> 0, 4 * i));
+      return toHex(sha256(b));
+    };
+    // Counts and values whose keys a careless sum would confuse (2 x 0 against 1 x 2^32, -1 against 0xffffffff).
+    const cases = [[0xffffffff], [-1], [0, 0], [0xfffffffd], [0xffffffff, 0xffffffff], [-1, -1], [0], [0xfffffffd, 0xffffffff], [0xffffffff], [0, 0]];
+    for (const sequences of [...cases, ...cases.reverse()]) {
+      assert.equal(toHex(new PrecomputedTx(tx(sequences)).sequences()), expected(sequences), `sequences ${sequences}`);
+    }
+  });
+});
 
 describe('BIP341 wallet vectors', { skip: skipFor(BIP341_JSON) }, () => {
   const load = () => JSON.parse(readFileSync(BIP341_JSON, 'utf8'));
