@@ -76,9 +76,7 @@ export function sha256OfLatin1(digest: string): string {
 }
 
 /** A latin1 digest string's bytes. */
-export function latin1Bytes(s: string): Uint8Array {
-  return fromLatin1(s);
-}
+export { fromLatin1 as latin1Bytes };
 
 /**
  * The last key hash160Equals hashed, and its digest: consecutive inputs often spend one address (a

@@ -125,7 +125,7 @@ export class StreamHashingSink {
     if (this.failure) throw this.failure;
     if (this.open >= 0) throw new Error('StreamHashingSink: the previous slot is not published');
     if (this.published - Atomics.load(this.ctrl, CONSUMED) < this.shape.slots) return this.take();
-    return this.waitForSlot().then(() => this.take());
+    return this.waitUntilHeld(this.shape.slots - 1).then(() => this.take());
   }
 
   /** Hands the acquired slot's first `length` bytes to the worker. */
@@ -158,13 +158,8 @@ export class StreamHashingSink {
   }
 
   /** Waits until the worker has consumed every published slot; throws its failure, if any. */
-  async settle(): Promise<void> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const consumed = Atomics.load(this.ctrl, CONSUMED);
-      if (consumed >= this.published) return;
-      await this.waitConsumed(consumed);
-    }
+  settle(): Promise<void> {
+    return this.waitUntilHeld(0);
   }
 
   /** True when `buf` is the slot acquire() handed out (the producer may have moved to a bigger buffer). */
@@ -213,11 +208,12 @@ export class StreamHashingSink {
     return Buffer.from(this.data, this.open * this.shape.slotBytes, this.shape.slotBytes);
   }
 
-  private async waitForSlot(): Promise<void> {
+  /** Waits until the worker holds at most `slots` published slots; throws its failure, if any. */
+  private async waitUntilHeld(slots: number): Promise<void> {
     for (;;) {
       if (this.failure) throw this.failure;
       const consumed = Atomics.load(this.ctrl, CONSUMED);
-      if (this.published - consumed < this.shape.slots) return;
+      if (this.published - consumed <= slots) return;
       await this.waitConsumed(consumed);
     }
   }

@@ -185,14 +185,13 @@ export class SnapshotReader {
     const canonical = this.canonical;
     const baseHeight = this.baseHeight ?? Infinity;
     const batchBytes = this.opts.batchBytes ?? 1 << 20;
-    const prevTxid = new Uint8Array(32);
+    // The current group's txid, which the next group's must follow.
     const groupTxid = new Uint8Array(32);
     const groupWords = new DataView(groupTxid.buffer);
-    const prevWords = new DataView(prevTxid.buffer);
     let havePrev = false;
     let coinsLeft = coins;
     // The range being skipped for the delegate (start ≥ 0), and what to go back to if skipping fails.
-    const skip = { start: -1, firstCoin: 0, coinsLeft: 0, havePrev: false, prevTxid: new Uint8Array(32) };
+    const skip = { start: -1, firstCoin: 0, coinsLeft: 0, havePrev: false, groupTxid: new Uint8Array(32) };
     let decideAt = delegate ? this.bytesRead : Infinity;
     for (;;) {
       try {
@@ -206,7 +205,7 @@ export class SnapshotReader {
               skip.firstCoin = this.coinsRead;
               skip.coinsLeft = coinsLeft;
               skip.havePrev = havePrev;
-              skip.prevTxid.set(prevTxid);
+              skip.groupTxid.set(groupTxid);
             }
             // Asked again soon while decoding here, so the other thread's queue is refilled in time.
             decideAt = this.bytesRead + (skip.start >= 0 ? delegate!.rangeBytes : delegate!.rangeBytes / 4);
@@ -216,16 +215,12 @@ export class SnapshotReader {
           const txidPos = this.pos;
           const inBuf = this.inBuf;
           if (canonical) {
-            if (havePrev && !ascending(prevTxid, inBuf, txidPos)) this.notCanonical(this.inStart + txidPos, prevTxid);
+            if (havePrev && !ascending(groupTxid, inBuf, txidPos)) this.notCanonical(this.inStart + txidPos, groupTxid);
             havePrev = true;
           }
           // Copies (by hand: Buffer.copy costs more than 32 byte moves): the input buffer's contents move
           // when it is refilled mid-group.
-          for (let j = 0; j < 32; j += 4) {
-            const word = this.inView.getInt32(txidPos + j, true);
-            groupWords.setInt32(j, word, true);
-            prevWords.setInt32(j, word, true);
-          }
+          for (let j = 0; j < 32; j += 4) groupWords.setInt32(j, this.inView.getInt32(txidPos + j, true), true);
           this.pos += 32;
           const perTxid = this.readCompactSize();
           if (perTxid > coinsLeft) throw new SnapshotError('coins', MSG.countMismatch, this.inStart + txidPos + 32);
@@ -295,7 +290,7 @@ export class SnapshotReader {
         coinsLeft = skip.coinsLeft;
         this.coinsRead = skip.firstCoin;
         havePrev = skip.havePrev;
-        prevTxid.set(skip.prevTxid);
+        groupTxid.set(skip.groupTxid);
         this.seek(skip.start);
         skip.start = -1;
         decideAt = Infinity;
