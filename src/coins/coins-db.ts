@@ -23,6 +23,7 @@ import { LevelFormatError } from '../leveldb/coding.js';
 import { CoinsDBError } from './coins-db-error.js';
 import { inOriginal, privateCopy } from './private-copy.js';
 import { openScanView, scanLevelDB, type EntryVisitor, type ScanView } from '../leveldb/scan.js';
+import { setLogsAside, type LogsAside } from '../leveldb/logs-aside.js';
 import { readRecordsInRanges, type OwnedBatchSink, type RangeRecordsOptions, type RangeRecordsResult } from './range-records.js';
 import { TableCorruption } from '../leveldb/table-cursor.js';
 import { CoinEntryBatcher, StoredEntryReader, type RecordSink, type StoredCoinVisitor } from './coin-entry-batcher.js';
@@ -40,7 +41,8 @@ const COIN_END = Buffer.from('D');
  */
 const ITERATE_CHUNK_BYTES = 1 << 20;
 const ITERATE_CHUNK_ENTRIES = 5_000;
-const ENC = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
+/** Core's options: no compression (coins are high-entropy), 32 MiB tables. */
+const LEVEL_OPTIONS = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false, maxFileSize: 32 << 20 } as const;
 /** Log bytes above which a full scan first has LevelDB move its memtable into a table. */
 const FLUSH_LOGS_ABOVE = 4 << 20;
 /** A key below every key of the layout (the obfuscation key starts 0e). */
@@ -53,7 +55,9 @@ export interface CoinsDBOptions {
    * Never write to `dir`. LevelDB cannot open read-only (it takes LOCK, writes LOG and replays an
    * unflushed .log into new tables), so the database is opened on a private copy in the temp directory:
    * the immutable .ldb/.sst tables are hard-linked (copied across file systems), the small rest copied.
-   * The copy is removed on close. The directory must belong to a stopped node.
+   * The copy is removed on close. The directory must belong to a stopped node. With rawScan, logs of up
+   * to 4 MiB are kept from LevelDB and read here (leveldb/logs-aside), so the open writes no table and
+   * starts no compaction.
    */
   readOnly?: boolean;
   /**
@@ -78,25 +82,31 @@ export class CoinsDB implements CoinsView {
   lastFlushBatches = 0;
 
   private constructor(
-    private readonly db: ClassicLevel<Buffer, Buffer>,
+    private db: ClassicLevel<Buffer, Buffer>,
     /** The directory asked for (not the private copy of a read-only open). */
     readonly dir: string,
     readonly obfuscationKey: Uint8Array,
     readonly readOnly: boolean,
-    private readonly copy: TempDir | undefined,
+    private copy: TempDir | undefined,
     private readonly rawScan: boolean,
+    /** A read-only copy's logs, kept from LevelDB (see open). */
+    private aside: LogsAside | undefined,
   ) {}
 
   static async open(dir: string, opts: CoinsDBOptions = {}): Promise<CoinsDB> {
     const exists = existsSync(path.join(dir, 'CURRENT'));
     if (!exists && (opts.readOnly || !opts.create)) throw new CoinsDBError(`no chainstate database at ${dir}`);
+    const rawScan = (opts.rawScan ?? true) && process.env.CHAINSNAP_RAW_SCAN !== '0';
     const copy = opts.readOnly ? privateCopy(dir) : undefined;
-    // Core's options: no compression (coins are high-entropy), 32 MiB tables.
-    const db = new ClassicLevel<Buffer, Buffer>(copy?.path ?? dir, { ...ENC, compression: false, maxFileSize: 32 << 20 });
+    // A copy read directly need not have LevelDB replay its logs into a table, which can set off a
+    // compaction of the whole copy (see leveldb/logs-aside); LevelDB's iterator needs them back.
+    let aside: LogsAside | undefined;
+    const db = new ClassicLevel<Buffer, Buffer>(copy?.path ?? dir, LEVEL_OPTIONS);
     try {
+      if (copy && rawScan) aside = setLogsAside(copy.path, FLUSH_LOGS_ABOVE);
       await db.open({ createIfMissing: !!opts.create && !opts.readOnly });
       let key = new Uint8Array(8);
-      const stored = db.getSync(OBFUSCATION_KEY_KEY);
+      const stored = getWithLogs(db, aside, OBFUSCATION_KEY_KEY);
       if (stored) {
         if (stored.length !== 9 || stored[0] !== 8) throw new CoinsDBError(`${dir}: obfuscation key should be exactly 8 bytes long`);
         key = new Uint8Array(stored.subarray(1));
@@ -105,7 +115,7 @@ export class CoinsDB implements CoinsView {
         key = new Uint8Array(randomBytes(8));
         await db.put(OBFUSCATION_KEY_KEY, Buffer.concat([Buffer.from([8]), key]));
       }
-      const coins = new CoinsDB(db, dir, key, !!opts.readOnly, copy, (opts.rawScan ?? true) && process.env.CHAINSNAP_RAW_SCAN !== '0');
+      const coins = new CoinsDB(db, dir, key, !!opts.readOnly, copy, rawScan, aside);
       Object.assign(coins.writeOptions, opts.write);
       return coins;
     } catch (e) {
@@ -118,7 +128,7 @@ export class CoinsDB implements CoinsView {
   }
 
   getCoin(key: OutpointKey): Coin | undefined {
-    const v = this.db.getSync(Buffer.from('C' + key, 'latin1'), { fillCache: true });
+    const v = getWithLogs(this.db, this.aside, Buffer.from('C' + key, 'latin1'));
     return v === undefined ? undefined : this.decodeCoin(v, key);
   }
 
@@ -127,7 +137,7 @@ export class CoinsDB implements CoinsView {
   }
 
   bestBlock(): Uint8Array | undefined {
-    const v = this.db.getSync(KEY_BEST);
+    const v = getWithLogs(this.db, this.aside, KEY_BEST);
     if (v === undefined) return undefined;
     const hash = this.deobfuscate(v);
     if (hash.length !== 32) throw new CoinsDBError(`${this.dir}: best block record has ${hash.length} bytes`);
@@ -137,7 +147,7 @@ export class CoinsDB implements CoinsView {
 
   /** The head blocks [new, old] of a flush that was interrupted; empty when the database is consistent. */
   headBlocks(): Uint8Array[] {
-    const v = this.db.getSync(KEY_HEADS);
+    const v = getWithLogs(this.db, this.aside, KEY_HEADS);
     if (v === undefined) return [];
     const raw = this.deobfuscate(v);
     const n = raw[0];
@@ -252,7 +262,7 @@ export class CoinsDB implements CoinsView {
     const dir = await this.rawScanDir();
     let view: ScanView;
     try {
-      view = openScanView(dir);
+      view = openScanView(dir, { logsAside: this.aside?.batches });
     } catch (e) {
       if (e instanceof LevelFormatError) return undefined;
       throw e;
@@ -305,11 +315,15 @@ export class CoinsDB implements CoinsView {
     if (this.rawScan) {
       let visited = false;
       try {
-        await scanLevelDB(await this.rawScanDir(), (k, kl, v, vo, vl) => {
-          if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
-          visited = true;
-          return visit(k, kl, v, vo, vl);
-        });
+        await scanLevelDB(
+          await this.rawScanDir(),
+          (k, kl, v, vo, vl) => {
+            if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
+            visited = true;
+            return visit(k, kl, v, vo, vl);
+          },
+          { logsAside: this.aside?.batches },
+        );
         return;
       } catch (e) {
         if (!(e instanceof TableCorruption || e instanceof LevelFormatError)) throw e;
@@ -318,6 +332,7 @@ export class CoinsDB implements CoinsView {
         if (visited) throw new CoinsDBError(`${this.dir}: ${why}`);
       }
     }
+    await this.restoreLogs();
     // Starting at 'B' reads the best block in the iterator's implicit snapshot.
     const it = this.db.iterator({ gte: KEY_BEST, lt: COIN_END, fillCache: false, highWaterMarkBytes: ITERATE_CHUNK_BYTES });
     try {
@@ -341,6 +356,20 @@ export class CoinsDB implements CoinsView {
   /** LevelDB's estimate of the bytes the coins take on disk (gettxoutsetinfo's disk_size). */
   estimateSize(): Promise<number> {
     return this.db.approximateSize(COIN_START, COIN_END);
+  }
+
+  /**
+   * Reopens LevelDB on a fresh private copy, logs included, when the logs were set aside at open: its
+   * iterator must see every write, and the first copy's LevelDB has moved past those logs for good.
+   */
+  private async restoreLogs(): Promise<void> {
+    if (!this.aside || !this.copy) return;
+    await this.db.close();
+    this.copy.remove();
+    this.aside = undefined;
+    this.copy = privateCopy(this.dir);
+    this.db = new ClassicLevel<Buffer, Buffer>(this.copy.path, LEVEL_OPTIONS);
+    await this.db.open({ createIfMissing: false });
   }
 
   async close(): Promise<void> {
@@ -369,6 +398,13 @@ export class CoinsDB implements CoinsView {
   private obfuscate(v: Buffer): Buffer {
     return this.deobfuscate(v);
   }
+}
+
+/** LevelDB's read of `key`, with the writes of logs set aside on top, as its memtable would be. */
+function getWithLogs(db: ClassicLevel<Buffer, Buffer>, aside: LogsAside | undefined, key: Buffer): Buffer | undefined {
+  const logged = aside?.get(key);
+  if (logged !== undefined) return logged === null ? undefined : Buffer.from(logged);
+  return db.getSync(key, { fillCache: true });
 }
 
 function logBytes(dir: string): number {

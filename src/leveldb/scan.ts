@@ -34,8 +34,8 @@ export interface ScanOptions {
 const ATTEMPTS = 10;
 
 /** Visits every live entry of the database in `dir`, in key order; returns how many. */
-export async function scanLevelDB(dir: string, visit: EntryVisitor, opts: ScanOptions = {}): Promise<number> {
-  const view = openScanView(dir);
+export async function scanLevelDB(dir: string, visit: EntryVisitor, opts: ScanOptions & ViewOptions = {}): Promise<number> {
+  const view = openScanView(dir, opts);
   try {
     return await scanRange(view, visit, opts);
   } finally {
@@ -59,6 +59,11 @@ export interface ScanPlan {
 export interface ScanView extends ScanPlan {
   /** Removes the links; every scan of the view must be over. */
   close(): void;
+}
+
+export interface ViewOptions {
+  /** Write batches of logs moved out of `dir` (leveldb/logs-aside) that are still the database's. */
+  logsAside?: readonly Uint8Array<ArrayBuffer>[];
 }
 
 /** Bounds of a scan by user key: lower inclusive, upper exclusive; each may be absent. */
@@ -116,7 +121,7 @@ export const MAX_LOG_BYTES = 64 << 20;
  * directories), the live logs are read, and all of it is taken again if the MANIFEST changed meanwhile.
  * Cursors then open one table at a time. Throws LevelFormatError when the files cannot be read here.
  */
-export function openScanView(dir: string): ScanView {
+export function openScanView(dir: string, opts: ViewOptions = {}): ScanView {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let linkDir: TempDir | undefined;
     const close = () => linkDir?.remove();
@@ -135,6 +140,7 @@ export function openScanView(dir: string): ScanView {
       if (logBytes > MAX_LOG_BYTES) throw new LevelFormatError(`${dir}: ${logBytes} bytes of logs not yet in tables`);
       // Own copies, not views of the log file: a view would carry the whole file to a worker.
       const logBatches = logs.flatMap((f) => readLogRecords(readFileSync(path.join(dir, f))).map((r) => new Uint8Array(r)));
+      if (opts.logsAside) logBatches.push(...opts.logsAside);
       // Parsed once here, so a malformed log falls back before any entry is visited.
       new MemtableCursor(logBatches.map(asBuffer));
       if (manifestState(dir) === before) return { level0, levels, logBatches, close };
@@ -173,7 +179,7 @@ function linkTable(dir: string, linkDir: string, n: number): string {
 }
 
 /** Logs LevelDB would replay at recovery, oldest first. */
-function liveLogs(dir: string, logNumber: number, prevLogNumber: number): string[] {
+export function liveLogs(dir: string, logNumber: number, prevLogNumber: number): string[] {
   return readdirSync(dir)
     .map((name) => ({ name, n: /^\d+\.log$/.test(name) ? Number(name.slice(0, -4)) : -1 }))
     .filter(({ n }) => n >= 0 && (n >= logNumber || n === prevLogNumber))
