@@ -15,6 +15,8 @@ let resume: (() => void) | undefined;
 let queue = Promise.resolve();
 /** Batch memory the caller gave back. */
 const free: ArrayBuffer[] = [];
+/** The last range's writer memory, grown to the largest transaction so far. */
+let writerMemory: Uint8Array | undefined;
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
@@ -48,9 +50,11 @@ async function scanOne(r: RangeMessage): Promise<void> {
     batchBytes,
     obfuscationKey,
     dir,
+    writerMemory,
   );
   await scanRange(plan, (k, kl, v, vo, vl) => writer.entry(k, kl, v, vo, vl), { lower: r.lower, upper: r.upper });
   await writer.finish();
+  writerMemory = writer.memory;
   const counts = writer.counts;
   post({
     type: 'done',
@@ -64,11 +68,12 @@ async function scanOne(r: RangeMessage): Promise<void> {
   });
 }
 
-/** `length` bytes of memory given back earlier, or fresh memory when none is large enough. */
+/**
+ * `length` bytes of memory given back earlier, or fresh memory when none is large enough. Smaller ones
+ * are kept for smaller batches: one many-output transaction's batch must not cost the rest their memory.
+ */
 function batchMemory(length: number, batchBytes: number): Uint8Array {
-  while (free.length > 0) {
-    const b = free.pop()!;
-    if (b.byteLength >= length) return new Uint8Array(b, 0, length);
-  }
+  const i = free.findIndex((b) => b.byteLength >= length);
+  if (i >= 0) return new Uint8Array(free.splice(i, 1)[0]!, 0, length);
   return new Uint8Array(new ArrayBuffer(Math.max(length, 2 * batchBytes)), 0, length);
 }

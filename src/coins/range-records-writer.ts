@@ -56,8 +56,10 @@ export class RecordWriter {
     private readonly obfuscationKey: Uint8Array,
     /** Names the database in errors. */
     private readonly dir: string,
+    /** Memory to write into (a previous writer's `memory`), when it is large enough. */
+    memory?: Uint8Array,
   ) {
-    this.buf = new Uint8Array(batchBytes + MAX_RECORD_SIZE);
+    this.buf = memory && memory.length >= batchBytes + MAX_RECORD_SIZE ? memory : new Uint8Array(batchBytes + MAX_RECORD_SIZE);
     this.out = new DataView(this.buf.buffer);
     const kv = new DataView(obfuscationKey.buffer, obfuscationKey.byteOffset, 8);
     this.k0 = kv.getInt32(0, true);
@@ -211,6 +213,14 @@ export class RecordWriter {
     const r = this.sink(this.buf, n);
     if (!r) return this.renew();
     return r.then(() => this.renew());
+  }
+
+  /**
+   * The memory written into, grown to the largest transaction seen, for the next writer on this thread
+   * once this one is finished: a range of many-output transactions would grow a new writer's again.
+   */
+  get memory(): Uint8Array {
+    return this.buf;
   }
 
   /** Fresh memory when the sink transferred the batch's to another thread. */

@@ -83,10 +83,10 @@ export async function scanRange(plan: ScanPlan, visit: EntryVisitor, opts: ScanO
     (!lower || compareBytes(userKey(t.file.largest), lower) >= 0) && (!upper || compareBytes(userKey(t.file.smallest), upper) < 0);
   const cursors: EntryCursor[] = [];
   try {
-    for (const t of plan.level0) if (inRange(t)) cursors.push(new TableCursor([t], lower));
+    for (const t of plan.level0) if (inRange(t)) cursors.push(new TableCursor([t], lower, upper));
     for (const files of plan.levels) {
       const wanted = files.filter(inRange);
-      if (wanted.length > 0) cursors.push(new TableCursor(wanted, lower));
+      if (wanted.length > 0) cursors.push(new TableCursor(wanted, lower, upper));
     }
     if (plan.logBatches.length > 0) {
       const memtable = new MemtableCursor(plan.logBatches.map(asBuffer));

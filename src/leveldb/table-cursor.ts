@@ -40,7 +40,10 @@ export class TableCursor implements EntryCursor {
   private blockOffsets: number[] = [];
   private blockSizes: number[] = [];
   private blockIdx = 0;
-  private dataEnd = 0;
+  /** The table's blocks up to this index are read; past it every key sorts at or above `upper`. */
+  private blockEnd = 0;
+  /** Where the blocks this cursor reads end in the file: read-ahead stops there. */
+  private readEnd = 0;
   private win: Buffer;
   private winStart = 0;
   private winLen = 0;
@@ -53,12 +56,16 @@ export class TableCursor implements EntryCursor {
    * `lower`: data blocks whose keys all sort below this user key are not read (the caller still skips
    * the entries below it in the first block read).
    */
+  /**
+   * `upper`: data blocks whose keys all sort at or above this user key are not read (the caller stops at
+   * the first entry at or above it).
+   */
   constructor(
     private readonly tables: TablePath[],
     private readonly lower?: Buffer,
-    windowBytes = 1 << 20,
+    private readonly upper?: Buffer,
   ) {
-    this.win = Buffer.allocUnsafe(windowBytes);
+    this.win = takeWindow();
     this.value = this.win;
   }
 
@@ -120,7 +127,7 @@ export class TableCursor implements EntryCursor {
   }
 
   private nextBlock(): boolean {
-    while (this.blockIdx >= this.blockOffsets.length) {
+    while (this.blockIdx >= this.blockEnd) {
       if (!this.openNextTable()) return false;
     }
     const off = this.blockOffsets[this.blockIdx]!;
@@ -139,14 +146,22 @@ export class TableCursor implements EntryCursor {
     return true;
   }
 
-  /** Closes the open file, if any (the cursor is done with it, or given up). */
+  /** Closes the open file, if any, and gives the window back: the cursor is done, or given up. */
   close(): void {
+    this.closeFile();
+    giveWindow(this.win);
+    this.win = NO_WINDOW;
+    this.value = NO_WINDOW;
+    this.winLen = 0;
+  }
+
+  private closeFile(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
 
   private openNextTable(): boolean {
-    this.close();
+    this.closeFile();
     if (++this.tableIdx >= this.tables.length) return false;
     const { file, path } = this.tables[this.tableIdx]!;
     const fd = (this.fd = openSync(path, 'r'));
@@ -155,10 +170,13 @@ export class TableCursor implements EntryCursor {
     readFully(fd, footer, FOOTER_SIZE, file.size - FOOTER_SIZE);
     if (!footer.subarray(40).equals(MAGIC)) throw new LevelFormatError(this.where('not a table (bad magic)'));
     const index = tableIndex(fd, file, path, (what) => this.where(what));
-    this.dataEnd = index.dataEnd;
     this.blockOffsets = index.offsets;
     this.blockSizes = index.sizes;
     this.blockIdx = this.lower ? firstBlockAtOrAbove(index, this.lower) : 0;
+    // The block holding the first key at or above `upper` is the last one read (its separator is the first at or above it).
+    this.blockEnd = this.upper ? Math.min(index.offsets.length, firstBlockAtOrAbove(index, this.upper) + 1) : index.offsets.length;
+    const last = this.blockEnd - 1;
+    this.readEnd = last < 0 ? 0 : index.offsets[last]! + index.sizes[last]! + BLOCK_TRAILER;
     this.winStart = 0;
     this.winLen = 0;
     return true;
@@ -169,10 +187,11 @@ export class TableCursor implements EntryCursor {
     if (off >= this.winStart && off + n <= this.winStart + this.winLen) return off - this.winStart;
     if (n > this.win.length) {
       // A block holding one huge value: a window that fits it.
+      giveWindow(this.win);
       this.win = Buffer.allocUnsafe(n);
       this.value = this.win;
     }
-    const want = Math.max(n, Math.min(this.win.length, this.dataEnd - off));
+    const want = Math.max(n, Math.min(this.win.length, this.readEnd - off));
     readFully(this.fd, this.win, want, off);
     this.winStart = off;
     this.winLen = want;
@@ -192,6 +211,23 @@ export class TableCursor implements EntryCursor {
   }
 }
 
+const WINDOW_BYTES = 1 << 20;
+const NO_WINDOW = Buffer.alloc(0);
+/**
+ * Windows of cursors closed on this thread, for the next ones: a scan cut into key ranges makes a cursor
+ * per level and range, and fresh memory for each cost page faults worth a fifth of a range's reading.
+ */
+const spareWindows: Buffer[] = [];
+const SPARE_WINDOWS = 16;
+
+function takeWindow(): Buffer {
+  return spareWindows.pop() ?? Buffer.allocUnsafe(WINDOW_BYTES);
+}
+
+function giveWindow(win: Buffer): void {
+  if (win.length === WINDOW_BYTES && spareWindows.length < SPARE_WINDOWS) spareWindows.push(win);
+}
+
 /** A table's index block, parsed: each data block's place and the user key of its separator. */
 interface TableIndex {
   offsets: number[];
@@ -199,7 +235,6 @@ interface TableIndex {
   /** Separator i's user key is sepKeys[sepStarts[i], sepStarts[i + 1]). */
   sepKeys: Buffer;
   sepStarts: Int32Array;
-  dataEnd: number;
 }
 
 /**
@@ -270,7 +305,7 @@ function readTableIndex(fd: number, file: TableFile, where: (what: string) => st
   const last = offsets.length - 1;
   const dataEnd = last < 0 ? 0 : offsets[last]! + sizes[last]! + BLOCK_TRAILER;
   if (dataEnd > file.size) throw new LevelFormatError(where('data block out of range'));
-  return { offsets, sizes, sepKeys: Buffer.from(keys.subarray(0, keyEnd)), sepStarts: Int32Array.from(starts), dataEnd };
+  return { offsets, sizes, sepKeys: Buffer.from(keys.subarray(0, keyEnd)), sepStarts: Int32Array.from(starts) };
 }
 
 /**
