@@ -47,6 +47,23 @@ test('crc32c: the standard check value and an iSCSI vector', () => {
   assert.equal(crc32c(Buffer.alloc(32), 0, 32), 0x8a9136aa);
 });
 
+test('crc32c: the sliced loop equals the bitwise definition at every offset and length, in a view with an offset, extended', () => {
+  const bitwise = (b: Uint8Array, from: number, to: number, crc = 0) => {
+    let c = ~crc;
+    for (let i = from; i < to; i++) {
+      c ^= b[i]!;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  const bytes = prng(3)(300);
+  const view = bytes.subarray(7, 290);
+  for (let from = 0; from < 40; from++) {
+    for (let to = from; to <= view.length; to += 1 + (to % 7)) assert.equal(crc32c(view, from, to), bitwise(view, from, to), `[${from}, ${to})`);
+  }
+  assert.equal(crc32c(view, 50, 283, crc32c(view, 0, 50)), crc32c(view, 0, 283), 'extending a CRC');
+});
+
 test('entries only in the log (nothing flushed yet) are read from it', async () => {
   const dir = scratchDir();
   const db = await openDb(dir, { writeBufferSize: 4 << 20 });
