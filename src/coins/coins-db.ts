@@ -56,8 +56,8 @@ export interface CoinsDBOptions {
    * unflushed .log into new tables), so the database is opened on a private copy in the temp directory:
    * the immutable .ldb/.sst tables are hard-linked (copied across file systems), the small rest copied.
    * The copy is removed on close. The directory must belong to a stopped node. With rawScan, logs of up
-   * to 4 MiB are kept from LevelDB and read here (leveldb/logs-aside), so the open writes no table and
-   * starts no compaction.
+   * to 4 MiB are kept from LevelDB and read here (leveldb/logs-aside), so the open adds no level-0 table,
+   * which could start a compaction of the whole copy.
    */
   readOnly?: boolean;
   /**
@@ -92,6 +92,11 @@ export class CoinsDB implements CoinsView {
     /** A read-only copy's logs, kept from LevelDB (see open). */
     private aside: LogsAside | undefined,
   ) {}
+
+  /** A replacement of LevelDB by one that has the logs (restoreLogs), while it is under way. */
+  private restoring: Promise<void> | undefined;
+  /** Private copies LevelDB was replaced on, removed at close. */
+  private readonly retired: TempDir[] = [];
 
   static async open(dir: string, opts: CoinsDBOptions = {}): Promise<CoinsDB> {
     const exists = existsSync(path.join(dir, 'CURRENT'));
@@ -353,28 +358,51 @@ export class CoinsDB implements CoinsView {
     }
   }
 
-  /** LevelDB's estimate of the bytes the coins take on disk (gettxoutsetinfo's disk_size). */
+  /**
+   * LevelDB's estimate of the bytes the coins take on disk (gettxoutsetinfo's disk_size): its tables, not the
+   * writes still in a log, as a running node's memtable holds them. (A read-only open through LevelDB's
+   * iterator alone, rawScan false, has LevelDB replay the logs into a table, which the estimate then counts.)
+   */
   estimateSize(): Promise<number> {
     return this.db.approximateSize(COIN_START, COIN_END);
   }
 
   /**
-   * Reopens LevelDB on a fresh private copy, logs included, when the logs were set aside at open: its
-   * iterator must see every write, and the first copy's LevelDB has moved past those logs for good.
+   * Has LevelDB read the logs set aside at open: its iterator must see every write, and the first copy's
+   * LevelDB has moved past those logs for good, so it is replaced by LevelDB on a fresh copy with them.
+   * One replacement, however many passes ask for it at once.
    */
-  private async restoreLogs(): Promise<void> {
-    if (!this.aside || !this.copy) return;
-    await this.db.close();
-    this.copy.remove();
+  private restoreLogs(): Promise<void> {
+    if (!this.aside) return Promise.resolve();
+    this.restoring ??= this.reopenWithLogs().finally(() => (this.restoring = undefined));
+    return this.restoring;
+  }
+
+  private async reopenWithLogs(): Promise<void> {
+    const copy = privateCopy(this.dir);
+    const db = new ClassicLevel<Buffer, Buffer>(copy.path, LEVEL_OPTIONS);
+    try {
+      await db.open({ createIfMissing: false });
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      copy.remove();
+      const why = (e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message;
+      throw new CoinsDBError(`cannot open chainstate database at ${this.dir}: ${inOriginal(why, copy.path, this.dir)}`);
+    }
+    const old = this.db;
+    // The old copy stays until close(): a direct pass may still be reading its linked tables.
+    if (this.copy) this.retired.push(this.copy);
+    this.db = db;
+    this.copy = copy;
     this.aside = undefined;
-    this.copy = privateCopy(this.dir);
-    this.db = new ClassicLevel<Buffer, Buffer>(this.copy.path, LEVEL_OPTIONS);
-    await this.db.open({ createIfMissing: false });
+    await old.close();
   }
 
   async close(): Promise<void> {
+    await this.restoring?.catch(() => undefined);
     await this.db.close();
     this.copy?.remove();
+    for (const c of this.retired.splice(0)) c.remove();
   }
 
   private decodeCoin(v: Buffer, key: OutpointKey): Coin {

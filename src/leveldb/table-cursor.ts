@@ -56,11 +56,8 @@ export class TableCursor implements EntryCursor {
 
   /**
    * `lower`: data blocks whose keys all sort below this user key are not read (the caller still skips
-   * the entries below it in the first block read).
-   */
-  /**
-   * `upper`: data blocks whose keys all sort at or above this user key are not read (the caller stops at
-   * the first entry at or above it).
+   * the entries below it in the first block read). `upper`: data blocks whose keys all sort at or above
+   * this user key are not read (the caller stops at the first entry at or above it).
    */
   constructor(
     private readonly tables: TablePath[],

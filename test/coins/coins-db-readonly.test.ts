@@ -135,4 +135,17 @@ test('a read-only database the direct read refuses gets its logs back before Lev
   } finally {
     await direct.close();
   }
+  assert.deepEqual(ownCopies(), [], 'no private copy left');
+
+  // Two passes that fall back at once share one reopening: neither loses the files it reads.
+  const twice = await CoinsDB.open(dir, { readOnly: true });
+  try {
+    const [a, b] = await Promise.all([storedCoins(twice), storedCoins(twice)]);
+    assert.equal(a.length, 1900);
+    assert.deepEqual(b, a);
+    assert.equal(twice.getCoin(outpointKey(new Uint8Array(32).fill(0), 0)), undefined, 'spent in the log');
+  } finally {
+    await twice.close();
+  }
+  assert.deepEqual(ownCopies(), [], 'no private copy left');
 });

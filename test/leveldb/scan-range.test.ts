@@ -4,10 +4,13 @@
  * space tile the full scan (what the parallel chainstate read relies on).
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { readCurrentVersion } from '../../src/leveldb/manifest.js';
 import { openScanView, scanRange } from '../../src/leveldb/scan.js';
+import { TableCorruption } from '../../src/leveldb/table-cursor.js';
 import { prng, scratchDir } from '../helpers.js';
 
 type DB = ClassicLevel<Buffer, Buffer>;
@@ -88,4 +91,54 @@ test('bounded scans equal the full scan cut at the bounds; tiling ranges tile it
   } finally {
     await db.close();
   }
+});
+
+test('tables larger than the 1 MiB read window: ranges cut anywhere, and a damaged block past the first window is found', async () => {
+  const dir = scratchDir();
+  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false, writeBufferSize: 8 << 20, maxFileSize: 8 << 20 });
+  await db.open();
+  const rand = prng(23);
+  // About 5 MB: blocks straddle the window's end, and a range's read-ahead has somewhere to stop.
+  for (let round = 0; round < 10; round++) {
+    await db.batch(Array.from({ length: 4000 }, () => ({ type: 'put' as const, key: Buffer.concat([Buffer.from('C'), rand(32)]), value: rand(60 + (rand(1)[0]! % 200)) })));
+  }
+  await db.compactRange(Buffer.from('A'), Buffer.from('D'));
+  await db.close();
+  const version = readCurrentVersion(dir);
+  const big = version.levels.flat().find((t) => t.size > 3 << 20);
+  assert.ok(big, 'the test needs a table of several windows');
+
+  const view = openScanView(dir);
+  try {
+    const all = await collect(view);
+    assert.equal(all.length, 40_000);
+    const keyOf = (e: string) => Buffer.from(e.slice(0, e.indexOf('=')), 'hex');
+    const cuts = prng(29);
+    for (let i = 0; i < 30; i++) {
+      const [lower, upper] = [Buffer.concat([Buffer.from('C'), cuts(2)]), Buffer.concat([Buffer.from('C'), cuts(2)])].sort(Buffer.compare) as [Buffer, Buffer];
+      const want = all.filter((e) => Buffer.compare(keyOf(e), lower) >= 0 && Buffer.compare(keyOf(e), upper) < 0);
+      assert.deepEqual(await collect(view, lower, upper), want, `[${lower.toString('hex')}, ${upper.toString('hex')})`);
+    }
+    const tiled: string[] = [];
+    for (let i = 0; i < 37; i++) tiled.push(...(await collect(view, Buffer.from([0x43, Math.floor((i * 256) / 37)]), i === 36 ? Buffer.from('D') : Buffer.from([0x43, Math.floor(((i + 1) * 256) / 37)]))));
+    assert.deepEqual(tiled, all, 'ranges that tile the table');
+  } finally {
+    view.close();
+  }
+
+  // One byte changed in the data past the first window (and at its edge): the block holding it fails its CRC.
+  const file = path.join(dir, `${String(big.number).padStart(6, '0')}.ldb`);
+  const original = readFileSync(file);
+  for (const at of [(1 << 20) - 3, (1 << 20) + 10, 3 << 20]) {
+    const damaged = Buffer.from(original);
+    damaged[at] ^= 0x40;
+    writeFileSync(file, damaged);
+    const v = openScanView(dir);
+    try {
+      await assert.rejects(collect(v), (e: Error) => e instanceof TableCorruption && /checksum mismatch/.test(e.message), `byte ${at}`);
+    } finally {
+      v.close();
+    }
+  }
+  writeFileSync(file, original);
 });
