@@ -264,10 +264,10 @@ export class CoinsDB implements CoinsView {
    */
   async readRecordsInParallel(sink: OwnedBatchSink, opts: RangeRecordsOptions = {}): Promise<RangeRecordsResult | undefined> {
     if (!this.rawScan) return undefined;
-    const dir = await this.rawScanDir();
+    const { dir, logsAside } = await this.rawScanSource();
     let view: ScanView;
     try {
-      view = openScanView(dir, { logsAside: this.aside?.batches });
+      view = openScanView(dir, { logsAside });
     } catch (e) {
       if (e instanceof LevelFormatError) return undefined;
       throw e;
@@ -285,15 +285,15 @@ export class CoinsDB implements CoinsView {
   }
 
   /**
-   * The directory a direct scan reads, with LevelDB's memtable moved into a table first when the logs
-   * are large. A large write (a coins flush is one batch) stays in LevelDB's log until its memtable
-   * fills; the scan would rebuild it in memory. Compacting an empty key range makes LevelDB write its
-   * memtable to a table first (CompactRange always does), and compacts nothing else.
+   * The directory a direct scan reads and the logs set aside from it, with LevelDB's memtable moved into
+   * a table first when the logs are large. A large write (a coins flush is one batch) stays in LevelDB's
+   * log until its memtable fills; the scan would rebuild it in memory. Compacting an empty key range makes
+   * LevelDB write its memtable to a table first (CompactRange always does), and compacts nothing else.
+   * Both are read together after the wait: restoreLogs swaps the copy and its logs at once.
    */
-  private async rawScanDir(): Promise<string> {
-    const dir = this.copy?.path ?? this.dir;
-    if (logBytes(dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
-    return dir;
+  private async rawScanSource(): Promise<{ dir: string; logsAside: Uint8Array<ArrayBuffer>[] | undefined }> {
+    if (logBytes(this.copy?.path ?? this.dir) > FLUSH_LOGS_ABOVE) await this.db.compactRange(EMPTY_RANGE, EMPTY_RANGE);
+    return { dir: this.copy?.path ?? this.dir, logsAside: this.aside?.batches };
   }
 
   /**
@@ -320,14 +320,15 @@ export class CoinsDB implements CoinsView {
     if (this.rawScan) {
       let visited = false;
       try {
+        const { dir, logsAside } = await this.rawScanSource();
         await scanLevelDB(
-          await this.rawScanDir(),
+          dir,
           (k, kl, v, vo, vl) => {
             if (k[0] < KEY_BEST[0] || k[0] >= COIN_END[0]) return;
             visited = true;
             return visit(k, kl, v, vo, vl);
           },
-          { logsAside: this.aside?.batches },
+          { logsAside },
         );
         return;
       } catch (e) {
