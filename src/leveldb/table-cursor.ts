@@ -181,10 +181,7 @@ export class TableCursor implements EntryCursor {
     if (++this.tableIdx >= this.tables.length) return false;
     const { file, path } = this.tables[this.tableIdx]!;
     const fd = (this.fd = openSync(path, 'r'));
-    if (file.size < FOOTER_SIZE) throw new LevelFormatError(this.where('file too small'));
-    const footer = Buffer.allocUnsafe(FOOTER_SIZE);
-    readFully(fd, footer, FOOTER_SIZE, file.size - FOOTER_SIZE);
-    if (!footer.subarray(40).equals(MAGIC)) throw new LevelFormatError(this.where('not a table (bad magic)'));
+    // The footer (size and magic) is checked where the index is read; a cached index was checked then.
     const index = tableIndex(fd, file, path, (what) => this.where(what));
     this.blockOffsets = index.offsets;
     this.blockSizes = index.sizes;
